@@ -1,0 +1,27 @@
+import { z } from "zod";
+
+/** Process configuration from the environment, validated once at start. */
+export const Config = z.object({
+  KAFKA_BROKERS: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(",").map((b) => b.trim()).filter(Boolean) : undefined)),
+  KAFKA_CLIENT_ID: z.string().default("finsentry"),
+  DATABASE_URL: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  MODEL_DIR: z.string().optional(),
+  SCORER_BATCH_SIZE: z.coerce.number().int().min(1).max(4096).default(64),
+  TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(3),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+export type Config = z.infer<typeof Config>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const r = Config.safeParse(env);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,4 @@
+export * from "./logger.ts";
+export * from "./metrics.ts";
+export * from "./config.ts";
+export * from "./lifecycle.ts";

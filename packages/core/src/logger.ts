@@ -1,0 +1,22 @@
+import pino from "pino";
+
+/** Keys whose values never reach logs. */
+const REDACT = ["*.password", "*.secret", "*.token", "*.apiKey", "*.api_key", "*.authorization", "*.signingSecret", "*.DATABASE_URL", "secret", "password", "token"];
+
+export type Logger = pino.Logger;
+
+/** Structured JSON logs (one object per line) with secrets redacted. */
+export function createLogger(name: string, level = process.env.LOG_LEVEL ?? "info"): Logger {
+  return pino({ name, level, redact: { paths: REDACT, censor: "[redacted]" }, base: { service: name } });
+}
+
+/** Strips credentials from a connection URL before it is logged. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "[unparseable url]";
+  }
+}

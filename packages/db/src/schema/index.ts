@@ -1,0 +1,2 @@
+// Each domain owns one schema file; add yours here and run `npm run db:generate`.
+export * from "./items.ts";

@@ -1,0 +1,67 @@
+import { sql } from "drizzle-orm";
+import { index, integer, jsonb, pgTable, primaryKey, real, smallint, text, timestamp, boolean } from "drizzle-orm/pg-core";
+
+/** One row per distinct item (id = content hash); written once by the scorer. */
+export const items = pgTable(
+  "items",
+  {
+    id: text("id").primaryKey(),
+    externalId: text("external_id"),
+    source: text("source").notNull(),
+    stream: text("stream").notNull(),
+    publishedAt: timestamp("published_at", { withTimezone: true, mode: "string" }).notNull(),
+    ingestedAt: timestamp("ingested_at", { withTimezone: true, mode: "string" }).notNull(),
+    text: text("text").notNull(),
+    url: text("url"),
+    author: text("author"),
+    lang: text("lang"),
+    raw: jsonb("raw"),
+    /** Set once the scored item has been published on items.scored (re-published on replay until then). */
+    scoredPublished: boolean("scored_published").notNull().default(false),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().default(sql`now()`),
+  },
+  (t) => [index("items_published_at_idx").on(t.publishedAt), index("items_stream_idx").on(t.stream, t.publishedAt)],
+);
+
+/** The model's answer for an item, one row per (item, model version). */
+export const scores = pgTable(
+  "scores",
+  {
+    itemId: text("item_id").notNull().references(() => items.id, { onDelete: "cascade" }),
+    modelVersion: text("model_version").notNull(),
+    sentiment: text("sentiment").notNull(),
+    sentimentScore: real("sentiment_score").notNull(),
+    confidence: real("confidence").notNull(),
+    topic: text("topic").notNull(),
+    topicIndex: smallint("topic_index").notNull(),
+    topicConfidence: real("topic_confidence").notNull(),
+    output: jsonb("output").notNull(),
+    scoredAt: timestamp("scored_at", { withTimezone: true, mode: "string" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.modelVersion] }), index("scores_item_idx").on(t.itemId)],
+);
+
+/** Entity mentions of an item, keyed by canonical entity (e.g. TICKER:TSLA). */
+export const entityMentions = pgTable(
+  "entity_mentions",
+  {
+    itemId: text("item_id").notNull().references(() => items.id, { onDelete: "cascade" }),
+    start: integer("start").notNull(),
+    end: integer("end").notNull(),
+    entityKey: text("entity_key").notNull(),
+    type: text("type").notNull(),
+    text: text("text").notNull(),
+    publishedAt: timestamp("published_at", { withTimezone: true, mode: "string" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.start, t.end] }), index("mentions_entity_time_idx").on(t.entityKey, t.publishedAt)],
+);
+
+/** Custom streams registered by users (Kafka topic + field mapping, or HTTP). */
+export const streams = pgTable("streams", {
+  id: text("id").primaryKey(),
+  kind: text("kind").notNull(), // 'kafka' | 'http'
+  topic: text("topic"),
+  mapping: jsonb("mapping").notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().default(sql`now()`),
+});

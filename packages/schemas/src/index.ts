@@ -1,0 +1,5 @@
+export * from "./common.ts";
+export * from "./item.ts";
+export * from "./score.ts";
+export * from "./events.ts";
+export * from "./topics.ts";
