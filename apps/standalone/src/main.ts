@@ -1,0 +1,36 @@
+import { onShutdown } from "@finsentry/core";
+import {
+  createRuntime, IngestWriter, loadTextScorer, startDemoSource, startScorer, StreamRegistry, StreamSupervisor,
+} from "@finsentry/pipeline";
+import { buildServer, itemRoutes, streamRoutes } from "@finsentry/server";
+import { statusPage } from "./status-page.ts";
+
+// Every service in one process on embedded defaults (in-memory bus, PGlite, bundled model, demo stream).
+// Set KAFKA_BROKERS / DATABASE_URL to run the same wiring on real Kafka and Postgres.
+const rt = await createRuntime("finsentry");
+const registry = new StreamRegistry(rt.db.db);
+const writer = new IngestWriter(rt.bus);
+const supervisor = new StreamSupervisor({ bus: rt.bus, log: rt.log, writer, registry });
+await supervisor.start();
+const model = await loadTextScorer(rt.log, rt.config.MODEL_DIR);
+const scorer = await startScorer({ bus: rt.bus, db: rt.db, log: rt.log, model, batchSize: rt.config.SCORER_BATCH_SIZE });
+const server = await buildServer({
+  db: rt.db,
+  log: rt.log,
+  indexHtml: statusPage,
+  plugins: [
+    async (app) => streamRoutes(app, { registry, writer, supervisor }),
+    async (app) => itemRoutes(app, { db: rt.db.db }),
+  ],
+});
+const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus: rt.bus, log: rt.log, ratePerSec: Number(process.env.DEMO_RATE ?? 4) });
+const url = await server.listen(rt.config.PORT, rt.config.HOST);
+rt.log.info({ url }, "finsentry is up");
+console.log(`\n  finsentry is running — dashboard and API on ${url.replace("127.0.0.1", "localhost")}  (metrics: ${url}/metrics)\n`);
+onShutdown(rt.log, async () => {
+  demo?.stop();
+  await supervisor.stop();
+  await scorer.stop();
+  await server.close();
+  await rt.close();
+});

@@ -1,0 +1,15 @@
+export * from "./types.ts";
+export { MemoryBus } from "./memory.ts";
+export { KafkaBus, type KafkaBusOptions } from "./kafka.ts";
+import type { Logger } from "@finsentry/core";
+import type { Bus } from "./types.ts";
+import { KafkaBus } from "./kafka.ts";
+import { MemoryBus } from "./memory.ts";
+
+/** Real Kafka when brokers are configured, else the in-process bus (embedded default). */
+export function createBus(opts: { brokers?: string[]; clientId?: string; partitions?: number; log?: Logger }): Bus {
+  if (opts.brokers && opts.brokers.length > 0) {
+    return new KafkaBus({ brokers: opts.brokers, clientId: opts.clientId, defaultPartitions: opts.partitions, log: opts.log });
+  }
+  return new MemoryBus(opts.partitions);
+}

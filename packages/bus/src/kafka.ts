@@ -1,0 +1,144 @@
+import { Kafka, logLevel, type Consumer, type Producer, type Admin, type LogEntry } from "kafkajs";
+import { createLogger, type Logger } from "@finsentry/core";
+import type { Bus, OutgoingMessage, SubscribeOptions, Subscription } from "./types.ts";
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId?: string;
+  defaultPartitions?: number;
+  log?: Logger;
+}
+
+/** kafkajs log lines routed into the service's structured logger. */
+function kafkaLogCreator(log: Logger) {
+  return () =>
+    ({ level, log: entry }: LogEntry) => {
+      const { message, ...rest } = entry;
+      if (level <= logLevel.ERROR) log.error(rest, `kafka: ${message}`);
+      else if (level === logLevel.WARN) log.warn(rest, `kafka: ${message}`);
+      else log.debug(rest, `kafka: ${message}`);
+    };
+}
+
+/** Bus over Apache Kafka: consumer groups share partitions, offsets are committed only after a batch's effects. */
+export class KafkaBus implements Bus {
+  readonly kind = "kafka" as const;
+  private kafka: Kafka;
+  private producer: Producer | null = null;
+  private producerReady: Promise<Producer> | null = null;
+  private admin: Admin | null = null;
+  private consumers = new Set<Consumer>();
+  private log: Logger;
+  private defaultPartitions: number;
+
+  constructor(opts: KafkaBusOptions) {
+    this.log = opts.log ?? createLogger("bus");
+    this.defaultPartitions = opts.defaultPartitions ?? 3;
+    this.kafka = new Kafka({
+      clientId: opts.clientId ?? "finsentry",
+      brokers: opts.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(this.log),
+      retry: { retries: 8, initialRetryTime: 200 },
+    });
+  }
+
+  private async getAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      this.admin = this.kafka.admin();
+      await this.admin.connect();
+    }
+    return this.admin;
+  }
+
+  async ensureTopics(topics: { name: string; partitions?: number }[]): Promise<void> {
+    const admin = await this.getAdmin();
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions ?? this.defaultPartitions, replicationFactor: 1 })),
+    });
+  }
+
+  private getProducer(): Promise<Producer> {
+    if (!this.producerReady) {
+      const p = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: false, maxInFlightRequests: 5 });
+      this.producerReady = p.connect().then(() => {
+        this.producer = p;
+        return p;
+      });
+    }
+    return this.producerReady;
+  }
+
+  async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const p = await this.getProducer();
+    // acks=-1: a message counts as sent only once the broker has it durably.
+    await p.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers, partition: m.partition })),
+    });
+  }
+
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 1 << 20,
+      allowAutoTopicCreation: true,
+    });
+    this.consumers.add(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
+    const max = opts.maxBatchSize ?? 500;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        // Hand the fetched messages on in chunks so a handler's transaction stays bounded.
+        for (let i = 0; i < batch.messages.length; i += max) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(i, i + max);
+          await opts.eachBatch({
+            topic: batch.topic,
+            partition: batch.partition,
+            messages: chunk.map((m) => ({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: m.offset,
+              key: m.key ? m.key.toString() : null,
+              value: m.value ?? Buffer.alloc(0),
+              headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, v ? v.toString() : ""])),
+              timestamp: m.timestamp,
+            })),
+          });
+          const last = chunk[chunk.length - 1]!.offset;
+          resolveOffset(last);
+          // Effects are durable (the handler resolved): only now does the group move past these messages.
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          await heartbeat();
+        }
+      },
+    });
+    return {
+      stop: async () => {
+        // kafkajs' disconnect waits for the running eachBatch to finish before leaving the group.
+        await consumer.disconnect();
+        this.consumers.delete(consumer);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    if (this.producerReady) await (await this.producerReady).disconnect();
+    if (this.admin) await this.admin.disconnect();
+  }
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from "fastify";
+import { and, desc, eq, gte, ilike, lte, sql } from "drizzle-orm";
+import { z } from "zod";
+import { entityMentions, items, scores, type Db } from "@finsentry/db";
+import { SentimentLabel, TopicLabel } from "@finsentry/schemas";
+import { validationFailed } from "./problems.ts";
+
+const ItemQuery = z.object({
+  entity: z.string().min(1).max(200).optional(),
+  topic: TopicLabel.optional(),
+  sentiment: SentimentLabel.optional(),
+  q: z.string().min(1).max(200).optional(),
+  stream: z.string().min(1).max(63).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  /** Opaque cursor: `<published_at>|<id>` of the last item of the previous page. */
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+function decodeCursor(c: string): { at: string; id: string } | null {
+  const [at, id] = Buffer.from(c, "base64url").toString().split("|");
+  return at && id ? { at, id } : null;
+}
+
+export async function itemRoutes(app: FastifyInstance, deps: { db: Db }) {
+  const { db } = deps;
+  app.get("/api/v1/items", { config: { minRole: "viewer" } }, async (req, reply) => {
+    const parsed = ItemQuery.safeParse(req.query);
+    if (!parsed.success) return validationFailed(reply, parsed.error);
+    const q = parsed.data;
+    const where = [];
+    if (q.topic) where.push(eq(scores.topic, q.topic));
+    if (q.sentiment) where.push(eq(scores.sentiment, q.sentiment));
+    if (q.stream) where.push(eq(items.stream, q.stream));
+    if (q.from) where.push(gte(items.publishedAt, q.from));
+    if (q.to) where.push(lte(items.publishedAt, q.to));
+    if (q.q) where.push(ilike(items.text, `%${q.q.replace(/[%_\\]/g, (c) => `\\${c}`)}%`));
+    if (q.entity) where.push(sql`exists (select 1 from ${entityMentions} em where em.item_id = ${items.id} and em.entity_key = ${q.entity})`);
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      if (!c) return reply.code(400).send({ error: "validation_failed", problems: [{ path: "cursor", message: "invalid cursor" }] });
+      where.push(sql`(${items.publishedAt}, ${items.id}) < (${c.at}::timestamptz, ${c.id})`);
+    }
+    const rows = await db
+      .select({ item: items, score: scores })
+      .from(items)
+      .leftJoin(scores, eq(scores.itemId, items.id))
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(items.publishedAt), desc(items.id))
+      .limit(q.limit);
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map(({ item, score }) => ({
+        id: item.id, source: item.source, stream: item.stream, published_at: new Date(item.publishedAt).toISOString(), text: item.text, url: item.url,
+        model_version: score?.modelVersion ?? null, output: score?.output ?? null,
+      })),
+      next_cursor: rows.length === q.limit && last ? Buffer.from(`${last.item.publishedAt}|${last.item.id}`).toString("base64url") : null,
+    };
+  });
+
+  app.get("/api/v1/items/count", { config: { minRole: "viewer" } }, async () => {
+    const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(items);
+    return { count: r?.n ?? 0 };
+  });
+
+  app.get("/api/v1/items/:id", { config: { minRole: "viewer" } }, async (req, reply) => {
+    const p = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) }).safeParse(req.params);
+    if (!p.success) return validationFailed(reply, p.error);
+    const [row] = await db.select({ item: items, score: scores }).from(items).leftJoin(scores, eq(scores.itemId, items.id)).where(eq(items.id, p.data.id));
+    if (!row) return reply.code(404).send({ error: "not_found" });
+    const mentions = await db.select().from(entityMentions).where(eq(entityMentions.itemId, p.data.id));
+    return { item: row.item, score: row.score, mentions };
+  });
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { ingestDocument, splitBody } from "@finsentry/ingest";
+import { StreamSpec, type IngestWriter, type StreamRegistry, type StreamSupervisor } from "@finsentry/pipeline";
+import { validationFailed } from "./problems.ts";
+
+export interface StreamRouteDeps {
+  registry: StreamRegistry;
+  writer: IngestWriter;
+  /** Present when this process also runs ingest: a new stream starts at once instead of at the next poll. */
+  supervisor?: StreamSupervisor;
+}
+
+const IdParam = z.object({ id: z.string().min(1).max(63) });
+
+export async function streamRoutes(app: FastifyInstance, deps: StreamRouteDeps) {
+  app.get("/api/v1/streams", { config: { minRole: "viewer" } }, async () => ({ streams: await deps.registry.list() }));
+
+  app.post("/api/v1/streams", { config: { minRole: "analyst" } }, async (req, reply) => {
+    const parsed = StreamSpec.safeParse(req.body);
+    if (!parsed.success) return validationFailed(reply, parsed.error);
+    if (!(await deps.registry.create(parsed.data))) return reply.code(409).send({ error: "conflict", message: `stream '${parsed.data.id}' already exists` });
+    await deps.supervisor?.refresh();
+    return reply.code(201).send({ stream: parsed.data });
+  });
+
+  app.delete("/api/v1/streams/:id", { config: { minRole: "analyst" } }, async (req, reply) => {
+    const p = IdParam.safeParse(req.params);
+    if (!p.success) return validationFailed(reply, p.error);
+    if (!(await deps.registry.remove(p.data.id))) return reply.code(404).send({ error: "not_found" });
+    await deps.supervisor?.refresh();
+    return reply.code(204).send();
+  });
+
+  // JSON object, JSON array or NDJSON; each document is validated on its own and answered per line.
+  app.post("/api/v1/streams/:id/items", { config: { minRole: "analyst" }, bodyLimit: 16 * 1024 * 1024 }, async (req, reply) => {
+    const p = IdParam.safeParse(req.params);
+    if (!p.success) return validationFailed(reply, p.error);
+    const stream = p.data.id === "news" || p.data.id === "social" ? { id: p.data.id, mapping: undefined } : await deps.registry.get(p.data.id);
+    if (!stream) return reply.code(404).send({ error: "not_found", message: `no stream '${p.data.id}'` });
+    if ("enabled" in stream && !stream.enabled) return reply.code(409).send({ error: "stream_disabled" });
+    const body = typeof req.body === "string" ? req.body : JSON.stringify(req.body ?? "");
+    const docs = splitBody(body, req.headers["content-type"]);
+    if (docs.length === 0) return reply.code(400).send({ error: "validation_failed", problems: [{ path: "(body)", message: "no documents in body" }] });
+    const results = docs.map((d) => ingestDocument(d.payload, { stream: stream.id, topic: null, partition: null, offset: null }, { mapping: stream.mapping }));
+    const out = await deps.writer.write(results);
+    const errors = docs.flatMap((d, i) => {
+      const r = results[i]!;
+      return r.ok ? [] : [{ line: d.line, reason: r.deadLetter.reason, problems: r.deadLetter.errors }];
+    });
+    const code = out.accepted.length + out.duplicates > 0 ? 202 : 400;
+    return reply.code(code).send({
+      accepted: out.accepted.length,
+      duplicates: out.duplicates,
+      rejected: errors.length,
+      ids: results.flatMap((r) => (r.ok ? [r.item.id] : [])),
+      errors,
+    });
+  });
+}

@@ -1,0 +1,53 @@
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import { Server as SocketServer } from "socket.io";
+import { registry, type Logger } from "@finsentry/core";
+import type { DbHandle } from "@finsentry/db";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Least role a caller needs for this route; enforced by the auth hook. */
+    minRole?: "viewer" | "analyst" | "admin";
+  }
+}
+
+export interface ServerDeps {
+  db: DbHandle;
+  log: Logger;
+  /** Route plugins of the services this process exposes (streams, items, alerts, webhooks…). */
+  plugins: FastifyPluginAsync[];
+  /** Served at / until something better is registered. */
+  indexHtml?: string;
+}
+
+export interface BuiltServer {
+  app: FastifyInstance;
+  io: SocketServer;
+  listen(port: number, host: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function buildServer(deps: ServerDeps): Promise<BuiltServer> {
+  // Request lines at debug: the access log is the metrics endpoint's job.
+  const app = Fastify({ loggerInstance: deps.log.child({ component: "http" }, { level: process.env.HTTP_LOG_LEVEL ?? "warn" }), bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
+  // NDJSON bodies arrive as text and are split per line by the handler.
+  app.addContentTypeParser(["application/x-ndjson", "application/ndjson", "application/jsonl", "text/plain"], { parseAs: "string" }, (_req, body, done) => done(null, body));
+  app.get("/healthz", async () => {
+    await deps.db.exec("select 1");
+    return { ok: true };
+  });
+  app.get("/metrics", async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  for (const p of deps.plugins) await app.register(p);
+  if (deps.indexHtml) app.get("/", async (_req, reply) => reply.type("text/html").send(deps.indexHtml));
+  const io = new SocketServer(app.server, { path: "/socket.io", serveClient: false });
+  return {
+    app,
+    io,
+    async listen(port, host) {
+      return app.listen({ port, host });
+    },
+    async close() {
+      io.close();
+      await app.close();
+    },
+  };
+}
