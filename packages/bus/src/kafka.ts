@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type Producer, type Admin, type LogEntry } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Consumer, type Producer, type Admin, type LogEntry } from "kafkajs";
 import { createLogger, type Logger } from "@finsentry/core";
 import type { Bus, OutgoingMessage, SubscribeOptions, Subscription } from "./types.ts";
 
@@ -6,6 +6,8 @@ export interface KafkaBusOptions {
   brokers: string[];
   clientId?: string;
   defaultPartitions?: number;
+  /** Prefix for every topic and group id, so several deployments (or test runs) can share one cluster. */
+  namespace?: string;
   log?: Logger;
 }
 
@@ -30,8 +32,10 @@ export class KafkaBus implements Bus {
   private consumers = new Set<Consumer>();
   private log: Logger;
   private defaultPartitions: number;
+  private ns: string;
 
   constructor(opts: KafkaBusOptions) {
+    this.ns = opts.namespace ?? "";
     this.log = opts.log ?? createLogger("bus");
     this.defaultPartitions = opts.defaultPartitions ?? 3;
     this.kafka = new Kafka({
@@ -54,7 +58,7 @@ export class KafkaBus implements Bus {
   async ensureTopics(topics: { name: string; partitions?: number }[]): Promise<void> {
     const admin = await this.getAdmin();
     const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t.name));
+    const missing = topics.map((t) => ({ ...t, name: this.ns + t.name })).filter((t) => !existing.has(t.name));
     if (missing.length === 0) return;
     await admin.createTopics({
       waitForLeaders: true,
@@ -64,7 +68,7 @@ export class KafkaBus implements Bus {
 
   private getProducer(): Promise<Producer> {
     if (!this.producerReady) {
-      const p = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: false, maxInFlightRequests: 5 });
+      const p = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true, idempotent: false, maxInFlightRequests: 5 });
       this.producerReady = p.connect().then(() => {
         this.producer = p;
         return p;
@@ -78,7 +82,7 @@ export class KafkaBus implements Bus {
     const p = await this.getProducer();
     // acks=-1: a message counts as sent only once the broker has it durably.
     await p.send({
-      topic,
+      topic: this.ns + topic,
       acks: -1,
       messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers, partition: m.partition })),
     });
@@ -86,15 +90,17 @@ export class KafkaBus implements Bus {
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
     const consumer = this.kafka.consumer({
-      groupId: opts.groupId,
-      sessionTimeout: 30_000,
+      groupId: this.ns + opts.groupId,
+      // A crashed member's partitions move to the survivors after this long.
+      sessionTimeout: Number(process.env.KAFKA_SESSION_TIMEOUT_MS ?? 15_000),
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 1 << 20,
       allowAutoTopicCreation: true,
     });
     this.consumers.add(consumer);
     await consumer.connect();
-    await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
+    const topics = opts.topics.map((t) => (typeof t === "string" ? this.ns + t : new RegExp(`^${this.ns.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:${t.source})$`)));
+    await consumer.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
     const max = opts.maxBatchSize ?? 500;
     await consumer.run({
       autoCommit: false,
@@ -105,11 +111,12 @@ export class KafkaBus implements Bus {
         for (let i = 0; i < batch.messages.length; i += max) {
           if (!isRunning() || isStale()) return;
           const chunk = batch.messages.slice(i, i + max);
+          const topic = batch.topic.slice(this.ns.length);
           await opts.eachBatch({
-            topic: batch.topic,
+            topic,
             partition: batch.partition,
             messages: chunk.map((m) => ({
-              topic: batch.topic,
+              topic,
               partition: batch.partition,
               offset: m.offset,
               key: m.key ? m.key.toString() : null,

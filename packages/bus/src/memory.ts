@@ -18,6 +18,8 @@ interface Group {
   members: Member[];
   /** Next offset to deliver, per "topic/partition" — committed only after a batch succeeds. */
   committed: Map<string, number>;
+  /** Partitions with a batch in flight: not handed to another member until it commits (like a Kafka rebalance). */
+  busy: Set<string>;
 }
 
 /**
@@ -71,7 +73,7 @@ export class MemoryBus implements Bus {
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
     let g = this.groups.get(opts.groupId);
     if (!g) {
-      g = { members: [], committed: new Map() };
+      g = { members: [], committed: new Map(), busy: new Set() };
       this.groups.set(opts.groupId, g);
     }
     const group = g;
@@ -107,17 +109,21 @@ export class MemoryBus implements Bus {
       for (const { topic, partition } of this.assignment(group, member)) {
         if (member.stopped) break;
         const key = `${topic}/${partition}`;
+        if (group.busy.has(key)) continue;
         const log = this.topics.get(topic)!.partitions[partition]!;
         const start = group.committed.get(key) ?? (member.opts.fromBeginning === false ? log.length : 0);
         if (!group.committed.has(key)) group.committed.set(key, start);
         if (start >= log.length) continue;
         const batch: Batch = { topic, partition, messages: log.slice(start, start + max) };
+        group.busy.add(key);
         try {
           await member.opts.eachBatch(batch);
           group.committed.set(key, start + batch.messages.length);
         } catch {
           // Not committed: the same batch is delivered again after a pause, as Kafka would after a failed batch.
           await delay(200);
+        } finally {
+          group.busy.delete(key);
         }
         delivered = true;
       }

@@ -7,6 +7,8 @@ export const Config = z.object({
     .optional()
     .transform((s) => (s ? s.split(",").map((b) => b.trim()).filter(Boolean) : undefined)),
   KAFKA_CLIENT_ID: z.string().default("finsentry"),
+  /** Prefix for topics and consumer groups, so several deployments or test runs can share one cluster. */
+  KAFKA_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]*$/).default(""),
   DATABASE_URL: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("127.0.0.1"),
