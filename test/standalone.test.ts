@@ -6,7 +6,7 @@ import { waitFor } from "./support/services.ts";
 // The newcomer's path: `npm start` with nothing configured brings up everything on embedded defaults.
 describe("npm start (embedded defaults)", () => {
   const port = 3400 + Math.floor(Math.random() * 500);
-  const env = { ...process.env, PORT: String(port), DATABASE_URL: "memory://", DEMO_RATE: "10", LOG_LEVEL: "warn" };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATABASE_URL: "memory://", DEMO_RATE: "10", LOG_LEVEL: "warn" };
   delete env.KAFKA_BROKERS;
   const child = spawn("npm", ["start"], { cwd: REPO_ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";

@@ -1,5 +1,6 @@
 import { onShutdown } from "@finsentry/core";
-import {
+import { TOPICS } from "@finsentry/schemas";
+import { startLagReporter,
   createRuntime, IngestWriter, loadTextScorer, startDemoSource, startScorer, StreamRegistry, StreamSupervisor,
 } from "@finsentry/pipeline";
 import { buildServer, itemRoutes, streamRoutes } from "@finsentry/server";
@@ -27,7 +28,9 @@ const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus: rt.bus, 
 const url = await server.listen(rt.config.PORT, rt.config.HOST);
 rt.log.info({ url }, "finsentry is up");
 console.log(`\n  finsentry is running — dashboard and API on ${url.replace("127.0.0.1", "localhost")}  (metrics: ${url}/metrics)\n`);
+const lag = startLagReporter(rt.bus, rt.log, [{ group: "scorer", topic: TOPICS.raw }, { group: "ingest-news", topic: TOPICS.news }, { group: "ingest-social", topic: TOPICS.social }]);
 onShutdown(rt.log, async () => {
+  lag.stop();
   demo?.stop();
   await supervisor.stop();
   await scorer.stop();

@@ -142,6 +142,18 @@ export class KafkaBus implements Bus {
     };
   }
 
+  async lag(groupId: string, topic: string): Promise<number> {
+    const admin = await this.getAdmin();
+    const [ends, [committed]] = await Promise.all([
+      admin.fetchTopicOffsets(this.ns + topic),
+      admin.fetchOffsets({ groupId: this.ns + groupId, topics: [this.ns + topic] }),
+    ]);
+    const done = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset === "-1" ? "0" : p.offset)]));
+    let lag = 0n;
+    for (const e of ends) lag += BigInt(e.high) - (done.get(e.partition) ?? BigInt(e.low));
+    return Number(lag);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();

@@ -135,6 +135,13 @@ export class MemoryBus implements Bus {
     }
   }
 
+  async lag(groupId: string, topic: string): Promise<number> {
+    const t = this.topics.get(topic);
+    if (!t) return 0;
+    const g = this.groups.get(groupId);
+    return t.partitions.reduce((sum, log, p) => sum + log.length - (g?.committed.get(`${topic}/${p}`) ?? 0), 0);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.wake) w();

@@ -47,5 +47,7 @@ export interface Bus {
   ensureTopics(topics: { name: string; partitions?: number }[]): Promise<void>;
   send(topic: string, messages: OutgoingMessage[]): Promise<void>;
   subscribe(opts: SubscribeOptions): Promise<Subscription>;
+  /** Messages in `topic` not yet committed by `groupId`, summed over partitions. */
+  lag(groupId: string, topic: string): Promise<number>;
   close(): Promise<void>;
 }

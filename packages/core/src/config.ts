@@ -12,6 +12,8 @@ export const Config = z.object({
   DATABASE_URL: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default("127.0.0.1"),
+  /** Services without an HTTP API serve /metrics and /healthz here when set. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   MODEL_DIR: z.string().optional(),
   SCORER_BATCH_SIZE: z.coerce.number().int().min(1).max(4096).default(64),
   TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(3),

@@ -2,3 +2,4 @@ export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./config.ts";
 export * from "./lifecycle.ts";
+export * from "./metrics-server.ts";

@@ -9,3 +9,4 @@ export * from "./stream-supervisor.ts";
 export * from "./demo-source.ts";
 export * from "./model-loader.ts";
 export * from "./runtime.ts";
+export * from "./lag-reporter.ts";
