@@ -25,6 +25,14 @@ describe("npm start (embedded defaults)", () => {
     expect(up, out).toBe(true);
     expect(out).toContain(`http://localhost:${port}`);
     const base = `http://127.0.0.1:${port}`;
+    // First run prints a one-time admin credential; nothing but health and metrics is open without it.
+    const password = /sign in as 'admin' with password\s+(\S+)/.exec(out)?.[1];
+    expect(password, out).toBeTruthy();
+    expect((await globalThis.fetch(`${base}/api/v1/items/count`)).status).toBe(401);
+    const login = await globalThis.fetch(`${base}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password }) });
+    expect(login.status).toBe(200);
+    const cookie: string = login.headers.get("set-cookie")!.split(";")[0]!;
+    const fetch = (url: string): Promise<Response> => globalThis.fetch(url, { headers: { cookie } });
     const started = Date.now();
     const count = await waitFor(async () => {
       const r = await fetch(`${base}/api/v1/items/count`);
@@ -38,8 +46,8 @@ describe("npm start (embedded defaults)", () => {
       expect(["bearish", "neutral", "bullish"]).toContain(i.output?.sentiment.label);
       expect(i.model_version).toBeTruthy();
     }
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await globalThis.fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/finsentry_scorer_items_total\{outcome="new"\} [1-9]/);
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await globalThis.fetch(`${base}/healthz`)).status).toBe(200);
   }, 90_000);
 });

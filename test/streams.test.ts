@@ -4,7 +4,7 @@ import { KafkaBus, MemoryBus, type Bus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
 import { IngestWriter, LexiconBaselineScorer, startScorer, StreamRegistry, StreamSupervisor, type ScorerHandle } from "@finsentry/pipeline";
 import { TOPICS } from "@finsentry/schemas";
-import { buildServer, itemRoutes, streamRoutes, type BuiltServer } from "@finsentry/server";
+import { buildServer, createApiKey, itemRoutes, streamRoutes, type BuiltServer } from "@finsentry/server";
 import { createTestDatabase, KAFKA_BROKERS, skipReason, uniqueName, waitFor } from "./support/services.ts";
 
 const log = createLogger("test", "warn");
@@ -21,9 +21,11 @@ async function system(bus: Bus, db: DbHandle) {
     plugins: [async (app) => streamRoutes(app, { registry, writer, supervisor }), async (app) => itemRoutes(app, { db: db.db })],
   });
   await server.app.ready();
+  const { key } = await createApiKey(db.db, { name: "test", role: "analyst", createdBy: "test" });
+  const inject = (o: { method: "GET" | "POST" | "DELETE"; url: string; payload?: unknown; headers?: Record<string, string> }) =>
+    server.app.inject({ ...o, payload: o.payload as string, headers: { ...o.headers, authorization: `Bearer ${key}` } });
   return {
-    server, registry, supervisor,
-    inject: server.app.inject.bind(server.app),
+    server, registry, supervisor, inject,
     async stop() {
       await supervisor.stop();
       await scorer.stop();

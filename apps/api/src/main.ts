@@ -1,6 +1,6 @@
 import { onShutdown } from "@finsentry/core";
 import { createRuntime, IngestWriter, StreamRegistry } from "@finsentry/pipeline";
-import { buildServer, itemRoutes, streamRoutes } from "@finsentry/server";
+import { buildServer, ensureAdmin, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
 
 // REST + socket.io gateway. Stateless: run several behind a load balancer.
 const rt = await createRuntime("api");
@@ -13,9 +13,12 @@ const server = await buildServer({
     async (app) => itemRoutes(app, { db: rt.db.db }),
   ],
 });
+await ensureAdmin(rt.db.db, rt.log);
+const live = await startLiveGateway({ io: server.io, bus: rt.bus, db: rt.db, log: rt.log });
 const url = await server.listen(rt.config.PORT, rt.config.HOST);
 rt.log.info({ url }, "api listening");
 onShutdown(rt.log, async () => {
+  await live.stop();
   await server.close();
   await rt.close();
 });

@@ -3,7 +3,7 @@ import { TOPICS } from "@finsentry/schemas";
 import { startLagReporter,
   createRuntime, IngestWriter, loadTextScorer, startDemoSource, startScorer, StreamRegistry, StreamSupervisor,
 } from "@finsentry/pipeline";
-import { buildServer, itemRoutes, streamRoutes } from "@finsentry/server";
+import { buildServer, ensureAdmin, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
 import { statusPage } from "./status-page.ts";
 
 // Every service in one process on embedded defaults (in-memory bus, PGlite, bundled model, demo stream).
@@ -25,6 +25,8 @@ const server = await buildServer({
   ],
 });
 const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus: rt.bus, log: rt.log, ratePerSec: Number(process.env.DEMO_RATE ?? 4) });
+await ensureAdmin(rt.db.db, rt.log);
+const live = await startLiveGateway({ io: server.io, bus: rt.bus, db: rt.db, log: rt.log });
 const url = await server.listen(rt.config.PORT, rt.config.HOST);
 rt.log.info({ url }, "finsentry is up");
 console.log(`\n  finsentry is running — dashboard and API on ${url.replace("127.0.0.1", "localhost")}  (metrics: ${url}/metrics)\n`);
@@ -34,6 +36,7 @@ onShutdown(rt.log, async () => {
   demo?.stop();
   await supervisor.stop();
   await scorer.stop();
+  await live.stop();
   await server.close();
   await rt.close();
 });

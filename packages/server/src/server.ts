@@ -2,6 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify"
 import { Server as SocketServer } from "socket.io";
 import { registry, type Logger } from "@finsentry/core";
 import type { DbHandle } from "@finsentry/db";
+import { authenticate } from "./auth.ts";
+import { authRoutes, installAuth } from "./routes-auth.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -19,8 +21,16 @@ export interface ServerDeps {
   indexHtml?: string;
 }
 
+export interface RouteInfo {
+  method: string;
+  url: string;
+  minRole: "viewer" | "analyst" | "admin" | undefined;
+}
+
 export interface BuiltServer {
   app: FastifyInstance;
+  /** Every route with the role it demands: the auth test walks this table. */
+  routes: RouteInfo[];
   io: SocketServer;
   listen(port: number, host: string): Promise<string>;
   close(): Promise<void>;
@@ -31,6 +41,12 @@ export async function buildServer(deps: ServerDeps): Promise<BuiltServer> {
   const app = Fastify({ loggerInstance: deps.log.child({ component: "http" }, { level: process.env.HTTP_LOG_LEVEL ?? "warn" }), bodyLimit: 1024 * 1024 }) as unknown as FastifyInstance;
   // NDJSON bodies arrive as text and are split per line by the handler.
   app.addContentTypeParser(["application/x-ndjson", "application/ndjson", "application/jsonl", "text/plain"], { parseAs: "string" }, (_req, body, done) => done(null, body));
+  const routes: RouteInfo[] = [];
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, minRole: (r.config as { minRole?: RouteInfo["minRole"] } | undefined)?.minRole });
+  });
+  await installAuth(app, { db: deps.db.db });
+  await app.register(async (a) => authRoutes(a, { db: deps.db.db, secureCookies: process.env.SECURE_COOKIES === "true" }));
   app.get("/healthz", async () => {
     await deps.db.exec("select 1");
     return { ok: true };
@@ -39,8 +55,22 @@ export async function buildServer(deps: ServerDeps): Promise<BuiltServer> {
   for (const p of deps.plugins) await app.register(p);
   if (deps.indexHtml) app.get("/", async (_req, reply) => reply.type("text/html").send(deps.indexHtml));
   const io = new SocketServer(app.server, { path: "/socket.io", serveClient: false });
+  // Sockets need the same credentials as the API: a session cookie or an API key in the handshake.
+  io.use((socket, next) => {
+    const h = socket.handshake;
+    const key = typeof h.auth?.token === "string" ? h.auth.token : undefined;
+    authenticate(deps.db.db, { cookie: h.headers.cookie, authorization: key ? `Bearer ${key}` : h.headers.authorization }).then(
+      (p) => {
+        if (!p) return next(new Error("unauthenticated"));
+        socket.data.principal = p;
+        next();
+      },
+      (err: Error) => next(err),
+    );
+  });
   return {
     app,
+    routes,
     io,
     async listen(port, host) {
       return app.listen({ port, host });

@@ -1,2 +1,4 @@
 // Each domain owns one schema file; add yours here and run `npm run db:generate`.
 export * from "./items.ts";
+export * from "./alerts.ts";
+export * from "./auth.ts";

@@ -1,0 +1,123 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Server as SocketServer } from "socket.io";
+import { z } from "zod";
+import type { Logger } from "@finsentry/core";
+import type { Bus, Subscription } from "@finsentry/bus";
+import type { DbHandle } from "@finsentry/db";
+import { AlertEventV1, ScoredItemV1, TOPICS, type AlertEvent } from "@finsentry/schemas";
+
+const Subscribe = z.object({
+  rooms: z.array(z.union([z.enum(["alerts", "items"]), z.string().regex(/^(entity|severity):.{1,200}$/)])).min(1).max(50),
+  /** Last alert event id the client saw: everything after it is replayed first, so a network blip loses nothing. */
+  since: z.string().min(1).max(300).optional(),
+});
+
+export interface LiveGatewayOptions {
+  io: SocketServer;
+  bus: Bus;
+  db: DbHandle;
+  log: Logger;
+  /** Most scored items pushed per second to the `items` room; the rest are counted, not sent. */
+  itemsPerSecond?: number;
+}
+
+/** Alert lifecycle events stored after `since`, oldest first. */
+async function eventsSince(db: DbHandle, since: string): Promise<AlertEvent[]> {
+  const { rows } = await db.exec(
+    `select e.payload from alert_events e, alert_events s
+      where s.id = $1 and (e.created_at, e.id) > (s.created_at, s.id)
+      order by e.created_at, e.id limit 1000`,
+    [since],
+  );
+  return rows.flatMap((r) => {
+    const p = AlertEventV1.safeParse(r.payload);
+    return p.success ? [p.data] : [];
+  });
+}
+
+/**
+ * Pushes alert events and a throttled feed of scored items to socket.io rooms. Every API process consumes the topics
+ * with its own consumer group, so each process sees every event whichever process a client is connected to.
+ */
+export async function startLiveGateway(opts: LiveGatewayOptions): Promise<{ stop(): Promise<void> }> {
+  const { io, bus, db, log } = opts;
+  const group = `live-${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const perSecond = opts.itemsPerSecond ?? 20;
+  let windowStart = Date.now();
+  let sentThisWindow = 0;
+
+  io.on("connection", (socket) => {
+    socket.on("subscribe", async (msg: unknown, ack?: (r: unknown) => void) => {
+      const parsed = Subscribe.safeParse(msg);
+      if (!parsed.success) {
+        ack?.({ ok: false, problems: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+        return;
+      }
+      await socket.join(parsed.data.rooms);
+      let replayed = 0;
+      if (parsed.data.since) {
+        try {
+          for (const ev of await eventsSince(db, parsed.data.since)) {
+            socket.emit("alert", ev);
+            replayed++;
+          }
+        } catch (err) {
+          log.warn({ err }, "alert catch-up failed");
+        }
+      }
+      ack?.({ ok: true, rooms: parsed.data.rooms, replayed });
+    });
+  });
+
+  const subs: Subscription[] = [];
+  subs.push(
+    await bus.subscribe({
+      groupId: group,
+      topics: [TOPICS.alerts],
+      fromBeginning: false,
+      eachBatch: async ({ messages }) => {
+        for (const msg of messages) {
+          const p = AlertEventV1.safeParse(JSON.parse(msg.value.toString()));
+          if (!p.success) continue;
+          const a = p.data.alert;
+          io.to("alerts").to(`entity:${a.entity_key}`).to(`severity:${a.severity}`).emit("alert", p.data);
+        }
+      },
+    }),
+  );
+  subs.push(
+    await bus.subscribe({
+      groupId: group,
+      topics: [TOPICS.scored],
+      fromBeginning: false,
+      eachBatch: async ({ messages }) => {
+        for (const msg of messages) {
+          const now = Date.now();
+          if (now - windowStart >= 1000) {
+            windowStart = now;
+            sentThisWindow = 0;
+          }
+          if (sentThisWindow >= perSecond) continue;
+          let parsed;
+          try {
+            parsed = ScoredItemV1.safeParse(JSON.parse(msg.value.toString()));
+          } catch {
+            continue;
+          }
+          if (!parsed.success) continue;
+          sentThisWindow++;
+          const s = parsed.data;
+          const summary = { id: s.item.id, published_at: s.item.published_at, text: s.item.text, source: s.item.source, stream: s.item.stream, output: s.output, model_version: s.model_version };
+          const rooms = ["items", ...s.mentions.map((mn) => `entity:${mn.key}`)];
+          io.to(rooms).emit("item", summary);
+        }
+      },
+    }),
+  );
+  return {
+    async stop() {
+      await Promise.all(subs.map((s) => s.stop()));
+    },
+  };
+}
