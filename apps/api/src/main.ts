@@ -1,6 +1,6 @@
 import { onShutdown } from "@finsentry/core";
 import { createRuntime, IngestWriter, StreamRegistry } from "@finsentry/pipeline";
-import { buildServer, ensureAdmin, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
+import { buildServer, ensureAdmin, entityRoutes, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
 
 // REST + socket.io gateway. Stateless: run several behind a load balancer.
 const rt = await createRuntime("api");
@@ -11,6 +11,7 @@ const server = await buildServer({
   plugins: [
     async (app) => streamRoutes(app, { registry, writer: new IngestWriter(rt.bus) }),
     async (app) => itemRoutes(app, { db: rt.db.db }),
+    async (app) => entityRoutes(app, { db: rt.db }),
   ],
 });
 await ensureAdmin(rt.db.db, rt.log);

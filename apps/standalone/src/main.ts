@@ -3,7 +3,7 @@ import { TOPICS } from "@finsentry/schemas";
 import { startLagReporter,
   createRuntime, IngestWriter, loadTextScorer, startDemoSource, startScorer, StreamRegistry, StreamSupervisor,
 } from "@finsentry/pipeline";
-import { buildServer, ensureAdmin, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
+import { buildServer, ensureAdmin, entityRoutes, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
 import { statusPage } from "./status-page.ts";
 
 // Every service in one process on embedded defaults (in-memory bus, PGlite, bundled model, demo stream).
@@ -22,6 +22,7 @@ const server = await buildServer({
   plugins: [
     async (app) => streamRoutes(app, { registry, writer, supervisor }),
     async (app) => itemRoutes(app, { db: rt.db.db }),
+    async (app) => entityRoutes(app, { db: rt.db }),
   ],
 });
 const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus: rt.bus, log: rt.log, ratePerSec: Number(process.env.DEMO_RATE ?? 4) });

@@ -6,3 +6,4 @@ export * from "./live.ts";
 export * from "./auth.ts";
 export * from "./routes-auth.ts";
 export * from "./bootstrap.ts";
+export * from "./routes-entities.ts";

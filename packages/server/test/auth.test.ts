@@ -3,7 +3,7 @@ import { createLogger } from "@finsentry/core";
 import { MemoryBus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
 import { IngestWriter, StreamRegistry } from "@finsentry/pipeline";
-import { buildServer, createApiKey, createUser, itemRoutes, streamRoutes, type BuiltServer, type Role } from "../src/index.ts";
+import { buildServer, createApiKey, createUser, entityRoutes, itemRoutes, streamRoutes, type BuiltServer, type Role } from "../src/index.ts";
 
 const log = createLogger("test", "silent");
 
@@ -20,6 +20,7 @@ describe("auth on every route", () => {
       plugins: [
         async (app) => streamRoutes(app, { registry: new StreamRegistry(db.db), writer: new IngestWriter(bus) }),
         async (app) => itemRoutes(app, { db: db.db }),
+        async (app) => entityRoutes(app, { db }),
       ],
     });
     await server.app.ready();

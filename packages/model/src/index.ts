@@ -1,0 +1,1 @@
+export type { TextScorer } from "./types.ts";
