@@ -31,8 +31,8 @@ export const AlertEventV1 = z.object({
 });
 export type AlertEvent = z.infer<typeof AlertEventV1>;
 
-/** A human correction of a prediction; any subset of tasks. */
-export const LabelV1 = z
+/** Fields of a label, before the cross-field rules. */
+export const LabelFields = z
   .object({
     v: z.literal(1),
     id: z.string().min(1).optional(),
@@ -45,9 +45,13 @@ export const LabelV1 = z
     role: z.enum(["viewer", "analyst", "admin"]),
     created_at: IsoDate,
   })
-  .strict()
-  .refine((l) => l.item_id || l.text, { message: "a label needs item_id or text" })
-  .refine((l) => l.sentiment || l.topic || l.entities, { message: "a label needs at least one task" });
+  .strict();
+
+/** A human correction of a prediction; any subset of tasks. */
+export const LabelV1 = LabelFields.refine((l) => l.item_id || l.text, { message: "a label needs item_id or text" }).refine(
+  (l) => l.sentiment || l.topic || l.entities,
+  { message: "a label needs at least one task" },
+);
 export type Label = z.infer<typeof LabelV1>;
 
 /** Model registry events on `model.events`; scorers hot-swap on `model.promoted`. */

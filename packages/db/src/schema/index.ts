@@ -2,3 +2,4 @@
 export * from "./items.ts";
 export * from "./alerts.ts";
 export * from "./auth.ts";
+export * from "./labels.ts";

@@ -1,0 +1,4 @@
+export * from "./resolve.ts";
+export * from "./store.ts";
+export * from "./routes.ts";
+export * from "./consumer.ts";
