@@ -1,5 +1,6 @@
 import { onShutdown } from "@finsentry/core";
 import { createRuntime, IngestWriter, StreamRegistry } from "@finsentry/pipeline";
+import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
 import { buildServer, ensureAdmin, entityRoutes, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
 
 // REST + socket.io gateway. Stateless: run several behind a load balancer.
@@ -12,6 +13,7 @@ const server = await buildServer({
     async (app) => streamRoutes(app, { registry, writer: new IngestWriter(rt.bus) }),
     async (app) => itemRoutes(app, { db: rt.db.db }),
     async (app) => entityRoutes(app, { db: rt.db }),
+    async (app) => labelRoutes(app, { db: rt.db.db, bus: rt.bus }),
   ],
 });
 await ensureAdmin(rt.db.db, rt.log);

@@ -3,6 +3,7 @@ import { TOPICS } from "@finsentry/schemas";
 import { startLagReporter,
   createRuntime, IngestWriter, loadTextScorer, startDemoSource, startScorer, StreamRegistry, StreamSupervisor,
 } from "@finsentry/pipeline";
+import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
 import { buildServer, ensureAdmin, entityRoutes, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
 import { statusPage } from "./status-page.ts";
 
@@ -15,6 +16,7 @@ const supervisor = new StreamSupervisor({ bus: rt.bus, log: rt.log, writer, regi
 await supervisor.start();
 const model = await loadTextScorer(rt.log, rt.config.MODEL_DIR);
 const scorer = await startScorer({ bus: rt.bus, db: rt.db, log: rt.log, model, batchSize: rt.config.SCORER_BATCH_SIZE });
+const labelConsumer = await startLabelConsumer({ bus: rt.bus, db: rt.db.db, log: rt.log });
 const server = await buildServer({
   db: rt.db,
   log: rt.log,
@@ -23,6 +25,7 @@ const server = await buildServer({
     async (app) => streamRoutes(app, { registry, writer, supervisor }),
     async (app) => itemRoutes(app, { db: rt.db.db }),
     async (app) => entityRoutes(app, { db: rt.db }),
+    async (app) => labelRoutes(app, { db: rt.db.db, bus: rt.bus }),
   ],
 });
 const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus: rt.bus, log: rt.log, ratePerSec: Number(process.env.DEMO_RATE ?? 4) });
@@ -37,6 +40,7 @@ onShutdown(rt.log, async () => {
   demo?.stop();
   await supervisor.stop();
   await scorer.stop();
+  await labelConsumer.stop();
   await live.stop();
   await server.close();
   await rt.close();

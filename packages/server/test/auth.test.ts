@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "@finsentry/core";
+import { labelRoutes } from "@finsentry/labels";
 import { MemoryBus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
 import { IngestWriter, StreamRegistry } from "@finsentry/pipeline";
@@ -21,6 +22,7 @@ describe("auth on every route", () => {
         async (app) => streamRoutes(app, { registry: new StreamRegistry(db.db), writer: new IngestWriter(bus) }),
         async (app) => itemRoutes(app, { db: db.db }),
         async (app) => entityRoutes(app, { db }),
+        async (app) => labelRoutes(app, { db: db.db, bus }),
       ],
     });
     await server.app.ready();

@@ -1,0 +1,64 @@
+/** Canonical entity key as the pipeline builds it (`packages/pipeline/src/entity-keys.ts`). */
+const WATCHABLE = new Set(["ORG", "TICKER", "PERSON", "LOCATION"]);
+const ORG_SUFFIX = /[,.]?\s+(inc|corp|corporation|co|company|ltd|plc|llc|group|holdings|sa|ag|nv)\.?$/i;
+export function entityKey(type: string, text: string): string | null {
+  if (!WATCHABLE.has(type)) return null;
+  if (type === "TICKER") {
+    const t = text.replace(/^\$/, "").toUpperCase();
+    return /^[A-Z][A-Z0-9.]{0,9}$/.test(t) ? `TICKER:${t}` : null;
+  }
+  const name = text.normalize("NFKC").replace(ORG_SUFFIX, "").replace(/\s+/g, " ").trim().toLowerCase();
+  return name.length >= 2 ? `${type}:${name}` : null;
+}
+
+export const entityHref = (key: string) => `/entities/${encodeURIComponent(key)}`;
+
+/** `TICKER:TSLA` → `TSLA`, `ORG:tesla` → `tesla`. */
+export function entityName(key: string): string {
+  const i = key.indexOf(":");
+  return i < 0 ? key : key.slice(i + 1);
+}
+export function entityType(key: string): string {
+  const i = key.indexOf(":");
+  return i < 0 ? "" : key.slice(0, i);
+}
+
+export function relTime(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "—";
+  const d = (now - Date.parse(iso)) / 1000;
+  if (!Number.isFinite(d)) return "—";
+  const a = Math.abs(d);
+  const s = a < 45 ? `${Math.max(1, Math.round(a))}s` : a < 3600 ? `${Math.round(a / 60)}m` : a < 86400 ? `${Math.round(a / 3600)}h` : `${Math.round(a / 86400)}d`;
+  return d >= 0 ? `${s} ago` : `in ${s}`;
+}
+
+const dtf = typeof Intl !== "undefined" ? new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }) : null;
+export function absTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const t = Date.parse(iso);
+  return Number.isFinite(t) && dtf ? dtf.format(t) : iso;
+}
+
+export const signed = (n: number | null | undefined, digits = 2) => (n === null || n === undefined || !Number.isFinite(n) ? "—" : `${n > 0 ? "+" : n < 0 ? "−" : ""}${Math.abs(n).toFixed(digits)}`);
+export const pct = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? "—" : `${(n * 100).toFixed(digits)}%`);
+export const num = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined || !Number.isFinite(n) ? "—" : n.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function figureLabel(k: string): string {
+  return k.replace(/_/g, " ");
+}
+export function figureValue(v: number): string {
+  if (Number.isInteger(v)) return v.toLocaleString();
+  return Math.abs(v) < 10 ? v.toFixed(3) : v.toFixed(1);
+}
+
+export function sentimentClass(label: string | null | undefined): string {
+  return label === "bearish" ? "neg" : label === "bullish" ? "pos" : "neu";
+}
+
+export function errorText(e: unknown): string {
+  if (!e) return "";
+  const err = e as { problems?: { path: string; message: string }[]; message?: string };
+  if (err.problems && err.problems.length) return err.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+  return err.message ?? String(e);
+}
