@@ -57,18 +57,32 @@ export class KafkaBus implements Bus {
 
   async ensureTopics(topics: { name: string; partitions?: number }[]): Promise<void> {
     const admin = await this.getAdmin();
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.map((t) => ({ ...t, name: this.ns + t.name })).filter((t) => !existing.has(t.name));
-    if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions ?? this.defaultPartitions, replicationFactor: 1 })),
-    });
+    const wanted = topics.map((t) => ({ ...t, name: this.ns + t.name }));
+    // Topic creation propagates asynchronously: retry until every topic has leaders (another process may race us).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = wanted.filter((t) => !existing.has(t.name));
+        if (missing.length) {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions ?? this.defaultPartitions, replicationFactor: 1 })),
+          });
+        }
+        await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.name) });
+        return;
+      } catch (err) {
+        if (attempt >= 10) throw err;
+        this.log.debug({ err, attempt }, "topics not ready yet; retrying");
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   }
 
   private getProducer(): Promise<Producer> {
     if (!this.producerReady) {
-      const p = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true, idempotent: false, maxInFlightRequests: 5 });
+      // Idempotent: a produce retried after a timeout must not write the message twice.
+      const p = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
       this.producerReady = p.connect().then(() => {
         this.producer = p;
         return p;

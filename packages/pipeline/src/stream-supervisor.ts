@@ -27,7 +27,8 @@ export class StreamSupervisor {
   }
 
   refresh(): Promise<void> {
-    this.refreshing = this.refreshing.then(() => this.apply());
+    // A failed refresh must not poison the chain: the next poll tries again.
+    this.refreshing = this.refreshing.catch(() => undefined).then(() => this.apply());
     return this.refreshing;
   }
 
@@ -54,7 +55,7 @@ export class StreamSupervisor {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.refreshing;
+    await this.refreshing.catch(() => undefined);
     await Promise.all([...this.running.values()].map((r) => r.sub.stop()));
     this.running.clear();
   }

@@ -20,7 +20,8 @@ export async function streamRoutes(app: FastifyInstance, deps: StreamRouteDeps) 
     const parsed = StreamSpec.safeParse(req.body);
     if (!parsed.success) return validationFailed(reply, parsed.error);
     if (!(await deps.registry.create(parsed.data))) return reply.code(409).send({ error: "conflict", message: `stream '${parsed.data.id}' already exists` });
-    await deps.supervisor?.refresh();
+    // Stored: the ingest supervisors pick it up on their next poll even if starting it here fails now.
+    await deps.supervisor?.refresh().catch((err) => req.log.warn({ err, stream: parsed.data.id }, "stream stored; consumer starts on the next poll"));
     return reply.code(201).send({ stream: parsed.data });
   });
 
@@ -28,7 +29,7 @@ export async function streamRoutes(app: FastifyInstance, deps: StreamRouteDeps) 
     const p = IdParam.safeParse(req.params);
     if (!p.success) return validationFailed(reply, p.error);
     if (!(await deps.registry.remove(p.data.id))) return reply.code(404).send({ error: "not_found" });
-    await deps.supervisor?.refresh();
+    await deps.supervisor?.refresh().catch((err) => req.log.warn({ err, stream: p.data.id }, "stream removed; consumer stops on the next poll"));
     return reply.code(204).send();
   });
 
