@@ -1,6 +1,7 @@
 import { onShutdown } from "@finsentry/core";
 import { createRuntime, IngestWriter, StreamRegistry } from "@finsentry/pipeline";
 import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
+import { webhookRoutes } from "@finsentry/webhooks";
 import { buildServer, ensureAdmin, entityRoutes, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
 
 // REST + socket.io gateway. Stateless: run several behind a load balancer.
@@ -14,6 +15,7 @@ const server = await buildServer({
     async (app) => itemRoutes(app, { db: rt.db.db }),
     async (app) => entityRoutes(app, { db: rt.db }),
     async (app) => labelRoutes(app, { db: rt.db.db, bus: rt.bus }),
+    async (app) => webhookRoutes(app, { db: rt.db.db, log: rt.log }),
   ],
 });
 await ensureAdmin(rt.db.db, rt.log);

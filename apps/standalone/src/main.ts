@@ -4,6 +4,7 @@ import { startLagReporter,
   createRuntime, IngestWriter, loadTextScorer, startDemoSource, startScorer, StreamRegistry, StreamSupervisor,
 } from "@finsentry/pipeline";
 import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
+import { startNotifier, webhookRoutes } from "@finsentry/webhooks";
 import { buildServer, ensureAdmin, entityRoutes, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
 import { statusPage } from "./status-page.ts";
 
@@ -16,6 +17,7 @@ const supervisor = new StreamSupervisor({ bus: rt.bus, log: rt.log, writer, regi
 await supervisor.start();
 const model = await loadTextScorer(rt.log, rt.config.MODEL_DIR);
 const scorer = await startScorer({ bus: rt.bus, db: rt.db, log: rt.log, model, batchSize: rt.config.SCORER_BATCH_SIZE });
+const notifier = await startNotifier({ bus: rt.bus, db: rt.db, log: rt.log });
 const labelConsumer = await startLabelConsumer({ bus: rt.bus, db: rt.db.db, log: rt.log });
 const server = await buildServer({
   db: rt.db,
@@ -26,6 +28,7 @@ const server = await buildServer({
     async (app) => itemRoutes(app, { db: rt.db.db }),
     async (app) => entityRoutes(app, { db: rt.db }),
     async (app) => labelRoutes(app, { db: rt.db.db, bus: rt.bus }),
+    async (app) => webhookRoutes(app, { db: rt.db.db, log: rt.log }),
   ],
 });
 const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus: rt.bus, log: rt.log, ratePerSec: Number(process.env.DEMO_RATE ?? 4) });
@@ -41,6 +44,7 @@ onShutdown(rt.log, async () => {
   await supervisor.stop();
   await scorer.stop();
   await labelConsumer.stop();
+  await notifier.stop();
   await live.stop();
   await server.close();
   await rt.close();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "@finsentry/core";
 import { labelRoutes } from "@finsentry/labels";
+import { webhookRoutes } from "@finsentry/webhooks";
 import { MemoryBus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
 import { IngestWriter, StreamRegistry } from "@finsentry/pipeline";
@@ -23,6 +24,7 @@ describe("auth on every route", () => {
         async (app) => itemRoutes(app, { db: db.db }),
         async (app) => entityRoutes(app, { db }),
         async (app) => labelRoutes(app, { db: db.db, bus }),
+        async (app) => webhookRoutes(app, { db: db.db, log }),
       ],
     });
     await server.app.ready();

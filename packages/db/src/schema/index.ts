@@ -3,3 +3,5 @@ export * from "./items.ts";
 export * from "./alerts.ts";
 export * from "./auth.ts";
 export * from "./labels.ts";
+export * from "./webhooks.ts";
+export * from "./learning.ts";
