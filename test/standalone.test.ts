@@ -21,7 +21,8 @@ describe("npm start (embedded defaults)", () => {
   });
 
   it("prints where it listens and shows scored demo items in PGlite within seconds", async () => {
-    const up = await waitFor(async () => out.includes("finsentry is running"), 60_000);
+    // A fresh checkout builds the dashboard first (prestart), which takes a minute or two on 2 cores.
+    const up = await waitFor(async () => out.includes("finsentry is running"), 240_000);
     expect(up, out).toBe(true);
     expect(out).toContain(`http://localhost:${port}`);
     const base = `http://127.0.0.1:${port}`;
@@ -49,5 +50,9 @@ describe("npm start (embedded defaults)", () => {
     const metrics = await (await globalThis.fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/finsentry_scorer_items_total\{outcome="new"\} [1-9]/);
     expect((await globalThis.fetch(`${base}/healthz`)).status).toBe(200);
-  }, 90_000);
+    // The dashboard is served from the same origin when it is built.
+    const page = await globalThis.fetch(`${base}/signin`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+  }, 300_000);
 });

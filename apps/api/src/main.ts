@@ -2,7 +2,8 @@ import { onShutdown } from "@finsentry/core";
 import { createRuntime, IngestWriter, StreamRegistry } from "@finsentry/pipeline";
 import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
 import { webhookRoutes } from "@finsentry/webhooks";
-import { buildServer, ensureAdmin, entityRoutes, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
+import { fileURLToPath } from "node:url";
+import { buildServer, ensureAdmin, mountDashboard, entityRoutes, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
 
 // REST + socket.io gateway. Stateless: run several behind a load balancer.
 const rt = await createRuntime("api");
@@ -19,11 +20,14 @@ const server = await buildServer({
   ],
 });
 await ensureAdmin(rt.db.db, rt.log);
+// The dashboard is a path, not an import: the built Next app is served for every non-API path.
+const dashboard = await mountDashboard(server.app, fileURLToPath(new URL("../../dashboard", import.meta.url)), rt.log);
 const live = await startLiveGateway({ io: server.io, bus: rt.bus, db: rt.db, log: rt.log });
 const url = await server.listen(rt.config.PORT, rt.config.HOST);
 rt.log.info({ url }, "api listening");
 onShutdown(rt.log, async () => {
   await live.stop();
   await server.close();
+  await dashboard?.close();
   await rt.close();
 });

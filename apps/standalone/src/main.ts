@@ -5,8 +5,8 @@ import { startLagReporter,
 } from "@finsentry/pipeline";
 import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
 import { startNotifier, webhookRoutes } from "@finsentry/webhooks";
-import { buildServer, ensureAdmin, entityRoutes, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
-import { statusPage } from "./status-page.ts";
+import { fileURLToPath } from "node:url";
+import { buildServer, ensureAdmin, mountDashboard, entityRoutes, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
 
 // Every service in one process on embedded defaults (in-memory bus, PGlite, bundled model, demo stream).
 // Set KAFKA_BROKERS / DATABASE_URL to run the same wiring on real Kafka and Postgres.
@@ -22,7 +22,6 @@ const labelConsumer = await startLabelConsumer({ bus: rt.bus, db: rt.db.db, log:
 const server = await buildServer({
   db: rt.db,
   log: rt.log,
-  indexHtml: statusPage,
   plugins: [
     async (app) => streamRoutes(app, { registry, writer, supervisor }),
     async (app) => itemRoutes(app, { db: rt.db.db }),
@@ -33,6 +32,8 @@ const server = await buildServer({
 });
 const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus: rt.bus, log: rt.log, ratePerSec: Number(process.env.DEMO_RATE ?? 4) });
 await ensureAdmin(rt.db.db, rt.log);
+// The dashboard is a path, not an import: the built Next app is served for every non-API path.
+const dashboard = await mountDashboard(server.app, fileURLToPath(new URL("../../dashboard", import.meta.url)), rt.log);
 const live = await startLiveGateway({ io: server.io, bus: rt.bus, db: rt.db, log: rt.log });
 const url = await server.listen(rt.config.PORT, rt.config.HOST);
 rt.log.info({ url }, "finsentry is up");
@@ -47,5 +48,6 @@ onShutdown(rt.log, async () => {
   await notifier.stop();
   await live.stop();
   await server.close();
+  await dashboard?.close();
   await rt.close();
 });

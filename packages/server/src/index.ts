@@ -7,3 +7,4 @@ export * from "./auth.ts";
 export * from "./routes-auth.ts";
 export * from "./bootstrap.ts";
 export * from "./routes-entities.ts";
+export * from "./dashboard.ts";

@@ -17,8 +17,6 @@ export interface ServerDeps {
   log: Logger;
   /** Route plugins of the services this process exposes (streams, items, alerts, webhooks…). */
   plugins: FastifyPluginAsync[];
-  /** Served at / until something better is registered. */
-  indexHtml?: string;
 }
 
 export interface RouteInfo {
@@ -53,7 +51,6 @@ export async function buildServer(deps: ServerDeps): Promise<BuiltServer> {
   });
   app.get("/metrics", async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   for (const p of deps.plugins) await app.register(p);
-  if (deps.indexHtml) app.get("/", async (_req, reply) => reply.type("text/html").send(deps.indexHtml));
   const io = new SocketServer(app.server, { path: "/socket.io", serveClient: false });
   // Sockets need the same credentials as the API: a session cookie or an API key in the handshake.
   io.use((socket, next) => {

@@ -2,7 +2,7 @@
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { io, type Socket } from "socket.io-client";
-import type { AlertEvent, Item } from "@/lib/types";
+import type { AlertEvent, Item } from "../lib/types";
 
 export type LiveStatus = "connecting" | "live" | "offline";
 export interface TrainingEvent {
