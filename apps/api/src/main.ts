@@ -1,5 +1,6 @@
 import { onShutdown } from "@finsentry/core";
 import { createRuntime, IngestWriter, StreamRegistry } from "@finsentry/pipeline";
+import { alertRoutes } from "@finsentry/alerts";
 import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
 import { webhookRoutes } from "@finsentry/webhooks";
 import { fileURLToPath } from "node:url";
@@ -17,6 +18,8 @@ const server = await buildServer({
     async (app) => entityRoutes(app, { db: rt.db }),
     async (app) => labelRoutes(app, { db: rt.db.db, bus: rt.bus }),
     async (app) => webhookRoutes(app, { db: rt.db.db, log: rt.log }),
+    // Rule edits reach the alerter process through its rules poll.
+    async (app) => void (await app.register(alertRoutes, { db: rt.db.db, bus: rt.bus })),
   ],
 });
 await ensureAdmin(rt.db.db, rt.log);

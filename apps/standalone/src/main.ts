@@ -3,6 +3,7 @@ import { TOPICS } from "@finsentry/schemas";
 import { startLagReporter,
   createRuntime, IngestWriter, loadTextScorer, startDemoSource, startScorer, StreamRegistry, StreamSupervisor,
 } from "@finsentry/pipeline";
+import { alertRoutes, startAlerter } from "@finsentry/alerts";
 import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
 import { startNotifier, webhookRoutes } from "@finsentry/webhooks";
 import { fileURLToPath } from "node:url";
@@ -17,6 +18,7 @@ const supervisor = new StreamSupervisor({ bus: rt.bus, log: rt.log, writer, regi
 await supervisor.start();
 const model = await loadTextScorer(rt.log, rt.config.MODEL_DIR);
 const scorer = await startScorer({ bus: rt.bus, db: rt.db, log: rt.log, model, batchSize: rt.config.SCORER_BATCH_SIZE });
+const alerter = await startAlerter({ bus: rt.bus, db: rt.db, log: rt.log, options: { expectedPartitions: rt.config.TOPIC_PARTITIONS } });
 const notifier = await startNotifier({ bus: rt.bus, db: rt.db, log: rt.log });
 const labelConsumer = await startLabelConsumer({ bus: rt.bus, db: rt.db.db, log: rt.log });
 const server = await buildServer({
@@ -28,6 +30,8 @@ const server = await buildServer({
     async (app) => entityRoutes(app, { db: rt.db }),
     async (app) => labelRoutes(app, { db: rt.db.db, bus: rt.bus }),
     async (app) => webhookRoutes(app, { db: rt.db.db, log: rt.log }),
+    // Registered as a plugin (it sets its own error handler); the engine is local here, so rule edits apply at once.
+    async (app) => void (await app.register(alertRoutes, { db: rt.db.db, bus: rt.bus, engine: alerter.engine })),
   ],
 });
 const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus: rt.bus, log: rt.log, ratePerSec: Number(process.env.DEMO_RATE ?? 4) });
@@ -46,6 +50,7 @@ onShutdown(rt.log, async () => {
   await scorer.stop();
   await labelConsumer.stop();
   await notifier.stop();
+  await alerter.stop();
   await live.stop();
   await server.close();
   await dashboard?.close();

@@ -1,0 +1,39 @@
+import { parseDuration } from "../window/duration.ts";
+import { makeSpec, type WindowSpec } from "../window/spec.ts";
+import type { Rule } from "./schema.ts";
+
+/** A rule ready for evaluation: durations in ms, window spec resolved, scope as a predicate. */
+export interface CompiledRule {
+  rule: Rule;
+  /** Bumped by the store on each change; part of the alert record. */
+  version: number;
+  spec: WindowSpec;
+  forMs: number;
+  cooldownMs: number;
+  repeatMs: number;
+  resolveAfterMs: number;
+  /** Explicit entity keys the rule is limited to (null = no key list). */
+  keys: Set<string> | null;
+  appliesTo(entityKey: string): boolean;
+}
+
+const ms = (d: string) => parseDuration(d)!;
+
+export function compileRule(rule: Rule, version = 1): CompiledRule {
+  const w = rule.window;
+  const spec = makeSpec(w.type, ms(w.size), w.step ? ms(w.step) : undefined, ms(w.baseline_half_life));
+  const listed = [...(rule.scope?.entities ?? []), ...(rule.scope?.tickers ?? []).map((t) => `TICKER:${t.replace(/^\$/, "").toUpperCase()}`)];
+  const keys = listed.length ? new Set(listed) : null;
+  const types = rule.scope?.entity_types ? new Set<string>(rule.scope.entity_types) : null;
+  return {
+    rule,
+    version,
+    spec,
+    forMs: ms(rule.for),
+    cooldownMs: ms(rule.cooldown),
+    repeatMs: ms(rule.repeat_interval),
+    resolveAfterMs: ms(rule.resolve_after),
+    keys,
+    appliesTo: (entityKey) => (!keys || keys.has(entityKey)) && (!types || types.has(entityKey.slice(0, entityKey.indexOf(":")))),
+  };
+}
