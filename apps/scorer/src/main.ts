@@ -1,16 +1,21 @@
 import { onShutdown, serveMetrics } from "@finsentry/core";
+import { championScorer, defaultModelStore, followChampion } from "@finsentry/learning";
+import { createRuntime, loadTextScorer, startLagReporter, startScorer } from "@finsentry/pipeline";
 import { TOPICS } from "@finsentry/schemas";
-import { startLagReporter, createRuntime, loadTextScorer, startScorer } from "@finsentry/pipeline";
 
 // items.raw → model → Postgres → items.scored. Scale out by running more processes: they share the consumer group.
+// Follows model.events: a promoted model is loaded beside the old one and switched in between batches.
 const rt = await createRuntime("scorer");
-const model = await loadTextScorer(rt.log, rt.config.MODEL_DIR);
+const store = defaultModelStore();
+const model = await championScorer({ db: rt.db.db, store, log: rt.log }, () => loadTextScorer(rt.log, rt.config.MODEL_DIR));
 const scorer = await startScorer({ bus: rt.bus, db: rt.db, log: rt.log, model, batchSize: rt.config.SCORER_BATCH_SIZE });
+const follow = await followChampion({ bus: rt.bus, db: rt.db.db, store, log: rt.log }, (next) => scorer.swapModel(next));
 const lag = startLagReporter(rt.bus, rt.log, [{ group: "scorer", topic: TOPICS.raw }]);
 const metrics = rt.config.METRICS_PORT ? await serveMetrics(rt.config.METRICS_PORT) : null;
 onShutdown(rt.log, async () => {
   metrics?.close();
   lag.stop();
+  await follow.stop();
   await scorer.stop();
   await rt.close();
 });

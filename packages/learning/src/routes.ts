@@ -1,0 +1,44 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { Bus } from "@finsentry/bus";
+import { describeIssues } from "@finsentry/schemas";
+import type { ModelRegistry } from "./registry.ts";
+import type { RunStore } from "./runs.ts";
+import { announce } from "./trainer-service.ts";
+
+const Id = z.object({ id: z.string().min(1).max(200) });
+
+/** Models and training runs: list, trigger retraining, promote, roll back. */
+export async function learningRoutes(app: FastifyInstance, deps: { registry: ModelRegistry; runs: RunStore; bus: Bus }) {
+  const { registry, runs, bus } = deps;
+  const who = (req: unknown) => (req as { principal?: { name: string } }).principal?.name ?? "api";
+
+  app.get("/api/v1/models", { config: { minRole: "viewer" } }, async () => ({ models: await registry.list() }));
+  app.get("/api/v1/training-runs", { config: { minRole: "viewer" } }, async () => ({ runs: await runs.list() }));
+  app.get("/api/v1/training-runs/:id", { config: { minRole: "viewer" } }, async (req, reply) => {
+    const p = Id.safeParse(req.params);
+    if (!p.success) return reply.code(400).send({ error: "validation_failed", problems: describeIssues(p.error) });
+    const r = await runs.get(p.data.id);
+    return r ? { run: r } : reply.code(404).send({ error: "not_found" });
+  });
+  // Anyone with analyst rights may ask for retraining; it queues behind a running one.
+  app.post("/api/v1/training-runs", { config: { minRole: "analyst" } }, async (req, reply) => reply.code(202).send({ run: await runs.request("manual", who(req)) }));
+
+  app.post("/api/v1/models/:id/promote", { config: { minRole: "admin" } }, async (req, reply) => {
+    const p = Id.safeParse(req.params);
+    if (!p.success) return reply.code(400).send({ error: "validation_failed", problems: describeIssues(p.error) });
+    const v = await registry.get(p.data.id);
+    if (!v) return reply.code(404).send({ error: "not_found" });
+    const { previous } = await registry.promote(v.id, who(req));
+    await announce(bus, "model.promoted", v.id, previous);
+    return { champion: v.id, previous };
+  });
+
+  app.post("/api/v1/models/rollback", { config: { minRole: "admin" } }, async (req, reply) => {
+    const target = await registry.previousChampion();
+    if (!target) return reply.code(409).send({ error: "nothing_to_roll_back_to" });
+    const { previous } = await registry.promote(target, who(req), "rollback");
+    await announce(bus, "model.rolled_back", target, previous);
+    return { champion: target, previous };
+  });
+}

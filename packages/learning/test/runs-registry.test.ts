@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb, type DbHandle } from "@finsentry/db";
+import { decideGate, ModelRegistry, RunStore } from "../src/index.ts";
+
+describe("gate", () => {
+  const base = { champion: { sentiment: 0.8, topic: 0.7 }, challenger: { sentiment: 0.795, topic: 0.71 } };
+  it("promotes when golden stays within the margin and recent labels improve", () => {
+    const d = decideGate({ golden: base, recent: { champion: { sentiment: 0.5 }, challenger: { sentiment: 0.8 } }, maxGoldenDrop: 0.01 });
+    expect(d).toMatchObject({ promote: true, reasons: [] });
+  });
+  it("rejects a golden drop beyond the margin, naming the task", () => {
+    const d = decideGate({ golden: { ...base, challenger: { sentiment: 0.7, topic: 0.7 } }, recent: { champion: { sentiment: 0.5 }, challenger: { sentiment: 0.9 } }, maxGoldenDrop: 0.01 });
+    expect(d.promote).toBe(false);
+    expect(d.reasons[0]).toMatch(/golden sentiment dropped 10.0 points/);
+  });
+  it("rejects any drop on recent labels, and refuses to judge without them", () => {
+    expect(decideGate({ golden: base, recent: { champion: { topic: 0.6 }, challenger: { topic: 0.59 } }, maxGoldenDrop: 0.01 }).promote).toBe(false);
+    expect(decideGate({ golden: base, recent: { champion: {}, challenger: {} }, maxGoldenDrop: 0.01 }).promote).toBe(false);
+  });
+});
+
+describe("runs and registry (PGlite)", () => {
+  let db: DbHandle;
+  beforeAll(async () => {
+    db = await openDb("memory://");
+  });
+  afterAll(async () => db.close());
+
+  it("queues one run per burst of triggers and lets only one run at a time", async () => {
+    const runs = new RunStore(db.db);
+    const a = await runs.request("manual", "ana");
+    const b = await runs.request("threshold", "trainer");
+    expect(b.id).toBe(a.id);
+    const claimed = await runs.claim(null);
+    expect(claimed?.id).toBe(a.id);
+    const queued = await runs.request("manual", "bob"); // a trigger during a run waits, not lost
+    expect(queued.status).toBe("queued");
+    expect(await runs.claim(null)).toBeNull(); // the running slot is taken
+    await runs.finish(a.id, "rejected", { reason: "test" });
+    expect((await runs.claim(null))?.id).toBe(queued.id);
+  });
+
+  it("marks runs of a dead trainer failed with a reason", async () => {
+    const runs = new RunStore(db.db);
+    const running = (await runs.list()).find((r) => r.status === "running")!;
+    await db.exec("update training_runs set heartbeat_at = now() - interval '10 minutes' where id = $1", [running.id]);
+    expect(await runs.failStale(60_000)).toBe(1);
+    const r = await runs.get(running.id);
+    expect(r?.status).toBe("failed");
+    expect(r?.reason).toMatch(/no heartbeat since/);
+  });
+
+  it("promotes, keeps one champion, and rolls back to the previous one", async () => {
+    const reg = new ModelRegistry(db.db);
+    for (const id of ["m1", "m2"]) await reg.register({ id, parentId: null, uri: `file:///x/${id}`, metrics: {}, dataSummary: {} });
+    await reg.promote("m1", "t");
+    expect((await reg.promote("m2", "t")).previous).toBe("m1");
+    expect((await reg.champion())?.id).toBe("m2");
+    expect(await reg.previousChampion()).toBe("m1");
+    await reg.promote("m1", "t", "rollback");
+    expect((await reg.champion())?.id).toBe("m1");
+    expect((await db.exec("select count(*)::int as n from model_versions where status = 'champion'")).rows[0]!.n).toBe(1);
+  });
+});

@@ -1,0 +1,1 @@
+export { selectBackend, BACKEND_PREFERENCE, type BackendChoice, type BackendInfo } from "./select.ts";

@@ -1,0 +1,128 @@
+#!/usr/bin/env tsx
+/**
+ * Inference benchmark (wire as `npm run bench:model`): items/s through onnxruntime-node at batch 1/16/64 for the
+ * bundled model vs a random-weight BERT-base-sized encoder at the same sequence length, end-to-end scorer
+ * throughput, and the resident memory of a process holding the scorer.
+ *   tsx packages/model/src/cli/bench.ts [--model models/default] [--seq-len 32] [--skip-bert]
+ */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Command } from "commander";
+import * as ort from "onnxruntime-node";
+import { BERT_BASE_SIZES, ModelConfig } from "../nn/config.ts";
+import { initRawWeights } from "../nn/weights.ts";
+import { buildOnnxModel, ONNX_INPUT } from "../onnx/graph.ts";
+import { readModelDir } from "../runtime/files.ts";
+import { loadScorer } from "../runtime/scorer.ts";
+import { createSession } from "../runtime/session.ts";
+
+const BATCHES = [1, 16, 64];
+
+/** Items/s of session.run on random ids [batch, seqLen], timed over at least `minSeconds` after one warm-up run. */
+async function throughput(s: ort.InferenceSession, vocab: number, batch: number, seqLen: number, minSeconds: number): Promise<number> {
+  const ids = new BigInt64Array(batch * seqLen);
+  for (let i = 0; i < ids.length; i++) ids[i] = BigInt(8 + ((i * 7919) % (vocab - 8)));
+  for (let b = 0; b < batch; b++) ids[b * seqLen] = 2n; // [CLS]
+  const feed = { [ONNX_INPUT]: new ort.Tensor("int64", ids, [batch, seqLen]) };
+  await s.run(feed);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < minSeconds * 1000 || n < 2) {
+    await s.run(feed);
+    n++;
+  }
+  return (n * batch) / ((performance.now() - t0) / 1000);
+}
+
+/** Child mode: hold a scorer, score a little, print RSS in MB. */
+async function rssChild(dir: string): Promise<void> {
+  const scorer = await loadScorer(dir, { executionProvider: "cpu", log: () => {} });
+  const texts = Array.from({ length: 256 }, (_, i) => `Shares of Example Corp ($EXM) rose ${i % 17}% after earnings beat estimates in New York`);
+  for (let i = 0; i < 4; i++) await scorer.score(texts);
+  globalThis.gc?.();
+  console.log(JSON.stringify({ rssMB: process.memoryUsage().rss / 2 ** 20 }));
+  await scorer.close();
+}
+
+/** Candidate sizes for docs/model.md: inference cost of each at batch 64 (vocab 8000). */
+async function sizeSweep(seqLen: number, seconds: number, threads?: number): Promise<void> {
+  const sizes = [
+    { dModel: 128, nLayers: 2, nHeads: 4, dFF: 256 },
+    { dModel: 128, nLayers: 2, nHeads: 4, dFF: 512 },
+    { dModel: 128, nLayers: 4, nHeads: 4, dFF: 512 },
+    { dModel: 192, nLayers: 3, nHeads: 4, dFF: 384 },
+    { dModel: 256, nLayers: 2, nHeads: 4, dFF: 512 },
+    { dModel: 256, nLayers: 4, nHeads: 8, dFF: 1024 },
+  ];
+  for (const sz of sizes) {
+    const cfg = ModelConfig.parse({ ...sz, vocabSize: 8000, maxLen: 64, padId: 0 });
+    const { session } = await createSession(buildOnnxModel(cfg, initRawWeights(cfg, 1)), { executionProvider: "cpu", intraOpThreads: threads, log: () => {} });
+    const ips = await throughput(session, 8000, 64, seqLen, seconds);
+    console.log(`d=${sz.dModel} L=${sz.nLayers} H=${sz.nHeads} ff=${sz.dFF}: ${ips.toFixed(0)} items/s (batch 64, seq ${seqLen})`);
+    await session.release();
+  }
+}
+
+async function main(): Promise<void> {
+  const cmd = new Command("bench")
+    .option("--model <dir>", "model directory", "models/default")
+    .option("--seq-len <n>", "tokens per item incl. [CLS] (training texts: median 18, p90 38)", (v) => Number(v), 32)
+    .option("--seconds <s>", "minimum timing window per measurement", (v) => Number(v), 3)
+    .option("--threads <n>", "intra-op threads (default: onnxruntime's choice)", (v) => Number(v))
+    .option("--skip-bert", "skip the BERT-base comparison")
+    .option("--size-sweep", "only measure ONNX items/s at batch 64 for candidate encoder sizes (random weights)")
+    .option("--rss-child", "internal: report RSS of a process holding the scorer")
+    .option("--json", "print machine-readable results only");
+  cmd.parse();
+  const a = cmd.opts();
+  if (a.rssChild) return rssChild(a.model);
+  if (a.sizeSweep) return sizeSweep(a.seqLen, a.seconds, a.threads);
+  const say = (l: string) => (a.json ? undefined : console.log(l));
+
+  const md = await readModelDir(a.model);
+  const sess = { executionProvider: "cpu" as const, intraOpThreads: a.threads, log: () => {} };
+  const { session } = await createSession(md.onnx, sess);
+  say(`model ${md.manifest.id}: d=${md.manifest.sizes.dModel} L=${md.manifest.sizes.nLayers} ff=${md.manifest.sizes.dFF} params=${md.manifest.sizes.params}; seq len ${a.seqLen}`);
+  const ours: Record<number, number> = {};
+  for (const b of BATCHES) {
+    ours[b] = await throughput(session, md.manifest.sizes.vocabSize, b, a.seqLen, a.seconds);
+    say(`  ours       batch ${String(b).padStart(2)}: ${ours[b]!.toFixed(0).padStart(7)} items/s`);
+  }
+  await session.release();
+
+  const bert: Record<number, number> = {};
+  if (!a.skipBert) {
+    const cfg = ModelConfig.parse({ ...BERT_BASE_SIZES, maxLen: 512, padId: 0 });
+    const { session: bs } = await createSession(buildOnnxModel(cfg, initRawWeights(cfg, 1)), sess);
+    for (const b of BATCHES) {
+      bert[b] = await throughput(bs, cfg.vocabSize, b, a.seqLen, a.seconds);
+      say(`  BERT-base  batch ${String(b).padStart(2)}: ${bert[b]!.toFixed(1).padStart(7)} items/s   ratio ours/BERT ${(ours[b]! / bert[b]!).toFixed(0)}×`);
+    }
+    await bs.release();
+  }
+
+  // End to end through the scorer (tokenise + run + decode), 64 concurrent single-text calls coalesced by the batcher.
+  const scorer = await loadScorer(a.model, { ...sess, maxBatch: 64, maxWaitMs: 2 });
+  const texts = Array.from({ length: 64 }, (_, i) => `Shares of Example Corp ($EXM) rose ${i % 17}% to $${40 + i} after earnings beat estimates`);
+  await scorer.score(texts);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < a.seconds * 1000) {
+    await Promise.all(texts.map((t) => scorer.score([t])));
+    n += texts.length;
+  }
+  const e2e = n / ((performance.now() - t0) / 1000);
+  await scorer.close();
+  say(`  scorer end-to-end (64 concurrent calls, dynamic batching): ${e2e.toFixed(0)} items/s`);
+
+  const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), "--rss-child", "--model", a.model], { encoding: "utf8" });
+  const rssMB = (JSON.parse(out.trim().split("\n").pop()!) as { rssMB: number }).rssMB;
+  say(`  RSS of a process holding the scorer: ${rssMB.toFixed(0)} MB`);
+  const res = { model: md.manifest.id, seqLen: a.seqLen, ours, bert, ratio: Object.fromEntries(BATCHES.map((b) => [b, bert[b] ? ours[b]! / bert[b]! : null])), e2e, rssMB };
+  if (a.json) console.log(JSON.stringify(res));
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack : e);
+  process.exit(1);
+});

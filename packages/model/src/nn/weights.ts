@@ -1,0 +1,82 @@
+import type * as tf from "@tensorflow/tfjs"; // types only: the runtime imports this file and must not load tfjs
+import { N_SENTIMENT, N_TAGS, N_TOPIC, type ModelConfig } from "./config.ts";
+
+/** Name → tensor map; the forward pass and the ONNX exporter are pure functions of it. */
+export type WeightMap = Record<string, tf.Tensor>;
+export type RawWeights = Record<string, { shape: number[]; data: Float32Array }>;
+
+export type InitKind = "normal" | "zeros" | "ones";
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  init: InitKind;
+  /** Excluded from AdamW weight decay (biases, LayerNorm, embeddings). */
+  noDecay: boolean;
+  /** Training-only (e.g. the masked-LM bias): not exported to ONNX. */
+  trainOnly?: boolean;
+}
+
+/** Every weight the model has, with its shape — the single source of truth for init, loading and validation. */
+export function weightSpecs(c: ModelConfig, opts: { mlm?: boolean } = {}): WeightSpec[] {
+  const D = c.dModel;
+  const s: WeightSpec[] = [
+    { name: "tok_emb", shape: [c.vocabSize, D], init: "normal", noDecay: true },
+    { name: "pos_emb", shape: [c.maxLen, D], init: "normal", noDecay: true },
+  ];
+  const ln = (p: string) => {
+    s.push({ name: `${p}.g`, shape: [D], init: "ones", noDecay: true }, { name: `${p}.b`, shape: [D], init: "zeros", noDecay: true });
+  };
+  const dense = (p: string, i: number, o: number) => {
+    s.push({ name: `${p}.w`, shape: [i, o], init: "normal", noDecay: false }, { name: `${p}.b`, shape: [o], init: "zeros", noDecay: true });
+  };
+  for (let l = 0; l < c.nLayers; l++) {
+    ln(`l${l}.ln1`);
+    dense(`l${l}.qkv`, D, 3 * D); // fused Q|K|V projection: one matmul instead of three
+    dense(`l${l}.out`, D, D);
+    ln(`l${l}.ln2`);
+    dense(`l${l}.ff1`, D, c.dFF);
+    dense(`l${l}.ff2`, c.dFF, D);
+  }
+  ln("ln_f");
+  dense("sent", 2 * D, N_SENTIMENT); // pooled = [CLS ; masked mean]
+  dense("topic", 2 * D, N_TOPIC);
+  dense("tag", D, N_TAGS);
+  if (opts.mlm) s.push({ name: "mlm.b", shape: [c.vocabSize], init: "zeros", noDecay: true, trainOnly: true });
+  return s;
+}
+
+/** Seeded random weights (normal σ=0.02, as in BERT), for tests, benchmarks and training from scratch. */
+export function initRawWeights(c: ModelConfig, seed = 1, opts: { mlm?: boolean; std?: number } = {}): RawWeights {
+  const rng = mulberry32(seed);
+  const std = opts.std ?? 0.02;
+  const out: RawWeights = {};
+  for (const sp of weightSpecs(c, opts)) {
+    const n = sp.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    if (sp.init === "ones") data.fill(1);
+    else if (sp.init === "normal") for (let i = 0; i < n; i++) data[i] = gaussian(rng) * std;
+    out[sp.name] = { shape: sp.shape, data };
+  }
+  return out;
+}
+
+export function paramCount(c: ModelConfig): number {
+  return weightSpecs(c).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(rng: () => number): number {
+  const u = Math.max(rng(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
+}
+export { mulberry32 };

@@ -1,0 +1,92 @@
+import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
+
+/** Raw per-item outputs of the network (one row of each ONNX output), plus what the tokenizer said. */
+export interface RawItemOutput {
+  text: string;
+  sentiment: ArrayLike<number>; // 3 probs
+  topic: ArrayLike<number>; // 20 probs
+  /** [T,13] tag probs, row-major, T = the batch's sequence length. */
+  tags: ArrayLike<number>;
+  attention: ArrayLike<number>; // [T]
+  /** Positions used including [CLS]. */
+  length: number;
+  /** UTF-16 [start,end) per position (-1 for [CLS]/pad), 2 per position. */
+  offsets: ArrayLike<number>;
+}
+
+const N_TAGS = 1 + 2 * ENTITY_TYPES.length;
+
+function argmax(a: ArrayLike<number>, from = 0, n = a.length): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if (a[from + i]! > a[from + best]!) best = i;
+  return best;
+}
+
+/**
+ * BIO tags → character spans. B-X opens a span; I-X continues an open X span (an I-X without one opens it, the
+ * usual lenient decoding); O or another type closes it. Confidence = mean probability of the chosen tags.
+ */
+export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
+  const spans: ModelOutput["entities"] = [];
+  let cur: { type: EntityType; start: number; end: number; probSum: number; n: number } | undefined;
+  const close = () => {
+    if (cur && cur.end > cur.start) {
+      spans.push({ start: cur.start, end: cur.end, type: cur.type, text: o.text.slice(cur.start, cur.end), confidence: cur.probSum / cur.n });
+    }
+    cur = undefined;
+  };
+  for (let t = 1; t < o.length; t++) {
+    const s = o.offsets[2 * t]!;
+    const e = o.offsets[2 * t + 1]!;
+    if (s < 0) continue;
+    const tag = argmax(o.tags, t * N_TAGS, N_TAGS);
+    const p = o.tags[t * N_TAGS + tag]!;
+    if (tag === 0) {
+      close();
+      continue;
+    }
+    const type = ENTITY_TYPES[(tag - 1) >> 1]!;
+    const isBegin = (tag - 1) % 2 === 0;
+    if (isBegin || !cur || cur.type !== type) {
+      close();
+      cur = { type, start: s, end: e, probSum: p, n: 1 };
+    } else {
+      cur.end = e;
+      cur.probSum += p;
+      cur.n++;
+    }
+  }
+  close();
+  return spans;
+}
+
+/**
+ * Turns one item's network outputs into a ModelOutput.
+ * score = p(bullish) − p(bearish) ∈ [-1,1]; confidence = the winning class's probability.
+ * Attributions: last-layer [CLS]→token attention (head-averaged), renormalised over the text's tokens.
+ */
+export function decodeItem(o: RawItemOutput): ModelOutput {
+  const [bear, neu, bull] = [o.sentiment[0]!, o.sentiment[1]!, o.sentiment[2]!];
+  const s = argmax(o.sentiment);
+  const t = argmax(o.topic);
+  const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
+  const attributions: NonNullable<ModelOutput["attributions"]> = [];
+  let total = 0;
+  for (let i = 1; i < o.length; i++) if (o.offsets[2 * i]! >= 0) total += o.attention[i]!;
+  for (let i = 1; i < o.length; i++) {
+    const start = o.offsets[2 * i]!;
+    if (start < 0) continue;
+    attributions.push({ start, end: o.offsets[2 * i + 1]!, weight: total > 0 ? o.attention[i]! / total : 0 });
+  }
+  return {
+    sentiment: {
+      label: SENTIMENT_LABELS[s]!,
+      score: Math.min(1, Math.max(-1, bull - bear)),
+      confidence: clamp01(o.sentiment[s]!),
+      probs: { bearish: bear, neutral: neu, bullish: bull },
+    },
+    topic: { label: TOPIC_LABELS[t]!, index: t, confidence: clamp01(o.topic[t]!) },
+    entities: decodeEntities(o),
+    attributions,
+  };
+}

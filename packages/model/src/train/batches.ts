@@ -1,0 +1,46 @@
+import type { Encoded } from "./encode.ts";
+
+/**
+ * Length-bucketed batches: sort a shuffled window of examples by length, cut into batches, shuffle the batches.
+ * Padding then costs little, which matters because attention and FFN cost scale with the padded length.
+ */
+export function bucketBatches(items: readonly Encoded[], batchSize: number, rnd: () => number, windowBatches = 50): Encoded[][] {
+  const idx = shuffle(items.map((_, i) => i), rnd);
+  const out: Encoded[][] = [];
+  const win = batchSize * windowBatches;
+  for (let w = 0; w < idx.length; w += win) {
+    const chunk = idx.slice(w, w + win).sort((a, b) => items[a]!.ids.length - items[b]!.ids.length);
+    for (let b = 0; b < chunk.length; b += batchSize) out.push(chunk.slice(b, b + batchSize).map((i) => items[i]!));
+  }
+  return shuffle(out, rnd);
+}
+
+export function shuffle<T>(a: T[], rnd: () => number): T[] {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+/** Dense arrays for one batch, padded to its longest example with padId; label -1 marks "no label". */
+export interface PackedBatch {
+  B: number;
+  T: number;
+  ids: Int32Array; // [B*T]
+  sentiment: Int32Array; // [B]
+  topic: Int32Array; // [B]
+  tags: Int32Array; // [B*T], -1 at [CLS], padding and unannotated examples
+}
+
+export function packBatch(items: readonly Encoded[], padId: number): PackedBatch {
+  const B = items.length;
+  const T = Math.max(...items.map((x) => x.ids.length));
+  const ids = new Int32Array(B * T).fill(padId);
+  const tags = new Int32Array(B * T).fill(-1);
+  items.forEach((x, b) => {
+    ids.set(x.ids, b * T);
+    if (x.tags) for (let t = 0; t < x.tags.length; t++) tags[b * T + t] = x.tags[t]!;
+  });
+  return { B, T, ids, tags, sentiment: Int32Array.from(items, (x) => x.sentiment), topic: Int32Array.from(items, (x) => x.topic) };
+}

@@ -1,0 +1,47 @@
+import * as tf from "@tensorflow/tfjs";
+
+/**
+ * Class-weighted cross-entropy averaged over labelled positions only. labels: int32 with -1 = no label.
+ * Returns null when nothing in the batch is labelled for this task (the task then adds no loss and no gradient).
+ */
+export function maskedCrossEntropy(logits: tf.Tensor, labels: Int32Array, classWeights: Float32Array): tf.Scalar | null {
+  const K = logits.shape[logits.shape.length - 1]!;
+  const n = labels.length;
+  const w = new Float32Array(n);
+  const y = new Int32Array(n);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const l = labels[i]!;
+    if (l >= 0) {
+      w[i] = classWeights[l]!;
+      y[i] = l;
+      any = true;
+    }
+  }
+  if (!any) return null;
+  const flat = tf.reshape(logits, [n, K]);
+  const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(flat), tf.oneHot(tf.tensor1d(y, "int32"), K)), -1));
+  const wt = tf.tensor1d(w);
+  return tf.div(tf.sum(tf.mul(nll, wt)), tf.sum(wt)) as tf.Scalar;
+}
+
+/**
+ * Inverse-frequency class weights (counts^-power), normalised so the weighted label mean is 1; power 0.5 softens
+ * them, 0 disables. Capped at `cap` so a class seen a handful of times cannot dominate.
+ */
+export function classWeights(labels: Iterable<number>, K: number, power = 0.5, cap = 10): Float32Array {
+  const counts = new Float64Array(K);
+  let total = 0;
+  for (const l of labels) {
+    if (l < 0) continue;
+    counts[l] = counts[l]! + 1;
+    total++;
+  }
+  const w = new Float32Array(K).fill(1);
+  if (power === 0 || total === 0) return w;
+  for (let k = 0; k < K; k++) w[k] = counts[k]! > 0 ? (total / (K * counts[k]!)) ** power : 1;
+  let mean = 0;
+  for (let k = 0; k < K; k++) mean += (w[k]! * counts[k]!) / total;
+  for (let k = 0; k < K; k++) w[k] = Math.min(cap, w[k]! / mean);
+  return w;
+}

@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { DEFAULT_SIZES } from "../nn/config.ts";
+
+export const TASKS = ["sentiment", "topic", "entities"] as const;
+export type Task = (typeof TASKS)[number];
+
+/** Everything that defines a training run (recorded in the manifest so a run can be reproduced). */
+export const TrainOptions = z.object({
+  tasks: z.array(z.enum(TASKS)).min(1).default([...TASKS]),
+  epochs: z.number().int().min(0).default(12),
+  batchSize: z.number().int().min(1).default(32),
+  /** Cap on optimiser steps per epoch (budgeted runs, tests); 0 = whole epoch. */
+  maxStepsPerEpoch: z.number().int().min(0).default(0),
+  lr: z.number().positive().default(1e-3),
+  warmupFrac: z.number().min(0).max(1).default(0.06),
+  decay: z.enum(["cosine", "linear"]).default("cosine"),
+  weightDecay: z.number().min(0).default(0.01),
+  clipNorm: z.number().min(0).default(1),
+  dropout: z.number().min(0).max(0.9).default(0.1),
+  /** static: fixed per-task weights; uncertainty: learned log-variances (Kendall, Gal & Cipolla 2018). */
+  taskWeights: z.enum(["static", "uncertainty"]).default("static"),
+  staticWeights: z.object({ sentiment: z.number().min(0), topic: z.number().min(0), entities: z.number().min(0) }).default({ sentiment: 1, topic: 1, entities: 1 }),
+  /** Inverse-frequency class-weight exponent (0 = unweighted, 1 = fully balanced). */
+  classWeightPower: z.number().min(0).max(1).default(0.5),
+  /** The same for the 13 BIO tags, kept separate: O is ~85 % of tokens and strong tag weights trade precision for recall. */
+  tagClassWeightPower: z.number().min(0).max(1).default(0.5),
+  /** Epochs without dev improvement before stopping (0 = never stop early). */
+  patience: z.number().int().min(0).default(3),
+  /** Probability of swapping each entity mention for another of its type (0 = off). */
+  entitySwap: z.number().min(0).max(1).default(0),
+  /** Probability of dropping each token (0 = off). */
+  tokenDropout: z.number().min(0).max(0.5).default(0),
+  /** Masked-token pre-training epochs over all training texts (+ unlabelled texts) before the joint objective. */
+  mlmEpochs: z.number().int().min(0).default(0),
+  mlmMaskProb: z.number().min(0.01).max(0.5).default(0.15),
+  seed: z.number().int().default(1),
+  sizes: z
+    .object({
+      dModel: z.number().int().positive().default(DEFAULT_SIZES.dModel),
+      nLayers: z.number().int().positive().default(DEFAULT_SIZES.nLayers),
+      nHeads: z.number().int().positive().default(DEFAULT_SIZES.nHeads),
+      dFF: z.number().int().positive().default(DEFAULT_SIZES.dFF),
+      maxLen: z.number().int().min(8).default(DEFAULT_SIZES.maxLen),
+    })
+    .default({ ...DEFAULT_SIZES }),
+});
+export type TrainOptions = z.infer<typeof TrainOptions>;
+export type TrainOptionsInput = z.input<typeof TrainOptions>;

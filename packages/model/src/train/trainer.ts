@@ -1,0 +1,280 @@
+import { appendFile } from "node:fs/promises";
+import * as tf from "@tensorflow/tfjs";
+import { N_SENTIMENT, N_TAGS, N_TOPIC, ModelConfig } from "../nn/config.ts";
+import { defaultEmbeddingGrad, type EmbeddingGrad } from "../nn/embedding.ts";
+import { forward } from "../nn/forward.ts";
+import { initRawWeights, mulberry32, weightSpecs, type RawWeights, type WeightMap } from "../nn/weights.ts";
+import type { Example } from "../data/example.ts";
+import { SPECIAL_TOKENS, type Tokenizer } from "../tokenizer/index.ts";
+import { AdamW } from "./adamw.ts";
+import { buildEntityPool, swapEntities, tokenDropout } from "./augment.ts";
+import { bucketBatches, packBatch, type PackedBatch } from "./batches.ts";
+import { encodeExample, NO_LABEL, type Encoded } from "./encode.ts";
+import { evaluate, type DevMetrics } from "./evaluate.ts";
+import { classWeights, maskedCrossEntropy } from "./losses.ts";
+import { maskTokens, mlmLoss } from "./mlm.ts";
+import { TrainOptions, TASKS, type Task, type TrainOptionsInput } from "./options.ts";
+import { makeProgressBar } from "./progress.ts";
+import { learningRate } from "./schedule.ts";
+
+export interface TrainInput {
+  train: readonly Example[];
+  dev: readonly Example[];
+  tokenizer: Tokenizer;
+  options?: TrainOptionsInput;
+  /** Start from these weights (fine-tuning); their config wins over options.sizes. */
+  init?: { config: ModelConfig; raw: RawWeights };
+  /** Extra unlabelled texts for masked-token pre-training. */
+  unlabelled?: readonly string[];
+  /** Per-epoch JSONL metrics log. */
+  metricsLog?: string;
+  progress?: boolean;
+  log?: (line: string) => void;
+  /** Called after each epoch that improves the dev score (e.g. to write a checkpoint model directory). */
+  onBest?: (r: TrainResult) => Promise<void>;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  phase: "mlm" | "joint";
+  steps: number;
+  lr: number;
+  loss: Partial<Record<Task | "mlm" | "total", number>>;
+  taskWeights?: Partial<Record<Task, number>>;
+  dev?: DevMetrics;
+  examplesPerSec: number;
+  elapsedSec: number;
+}
+
+export interface TrainResult {
+  config: ModelConfig;
+  /** Weights of the best dev epoch (training-only tensors removed). */
+  raw: RawWeights;
+  best: DevMetrics | undefined;
+  bestEpoch: number;
+  history: EpochRecord[];
+  options: TrainOptions;
+  examplesPerSec: number;
+}
+
+let runCounter = 0;
+
+/** Masks labels of tasks not being trained, so the joint code path also serves single-task runs. */
+function restrictTasks(x: Encoded, tasks: ReadonlySet<Task>): Encoded {
+  return {
+    ids: x.ids,
+    sentiment: tasks.has("sentiment") ? x.sentiment : NO_LABEL,
+    topic: tasks.has("topic") ? x.topic : NO_LABEL,
+    tags: tasks.has("entities") ? x.tags : null,
+  };
+}
+
+/**
+ * Joint multitask training: per-task cross-entropies masked where labels are missing, combined with static or
+ * learned (uncertainty) weights, AdamW + warm-up/decay, dropout, early stopping on dev score (mean of the tasks'
+ * macro-F1 / span-F1), optional masked-LM pre-training and augmentation.
+ */
+export async function trainModel(input: TrainInput): Promise<TrainResult> {
+  const o = TrainOptions.parse(input.options ?? {});
+  const log = input.log ?? ((l: string) => console.error(l));
+  const rnd = mulberry32(o.seed);
+  const tok = input.tokenizer;
+  const config = input.init?.config ?? ModelConfig.parse({ vocabSize: tok.vocabSize, padId: tok.padId, ...o.sizes });
+  if (config.vocabSize !== tok.vocabSize) throw new Error(`tokenizer has ${tok.vocabSize} tokens, model ${config.vocabSize}`);
+  const tasks = new Set(o.tasks);
+  const embeddingGrad: EmbeddingGrad = defaultEmbeddingGrad(tf.getBackend());
+  const run = ++runCounter;
+
+  // Parameters as tf.Variables (names unique per run: tfjs registers variable names globally).
+  const withMlm = o.mlmEpochs > 0;
+  const specs = weightSpecs(config, { mlm: withMlm });
+  const init = initRawWeights(config, o.seed, { mlm: withMlm });
+  const params: Record<string, tf.Variable> = {};
+  for (const sp of specs) {
+    const src = input.init?.raw[sp.name] ?? init[sp.name]!;
+    params[sp.name] = tf.variable(tf.tensor(src.data, src.shape), true, `r${run}/${sp.name}`);
+  }
+  const logVar: Partial<Record<Task, tf.Variable>> = {};
+  if (o.taskWeights === "uncertainty") for (const t of o.tasks) logVar[t] = tf.variable(tf.scalar(0), true, `r${run}/logvar.${t}`);
+  const allVars: Record<string, tf.Variable> = { ...params };
+  for (const [t, v] of Object.entries(logVar)) allVars[`logvar.${t}`] = v!;
+  const decay = new Set(specs.filter((s) => !s.noDecay).map((s) => s.name));
+  const opt = new AdamW(allVars, decay, { weightDecay: o.weightDecay, clipNorm: o.clipNorm });
+  const byVarName = new Map(Object.entries(allVars).map(([k, v]) => [v.name, k]));
+  const w = params as unknown as WeightMap;
+
+  const enc = (e: Example) => restrictTasks(encodeExample(e, tok, config.maxLen), tasks);
+  // Examples with no label for any trained task would only cost time (single-task runs).
+  const useful = (e: Example) =>
+    (tasks.has("sentiment") && e.sentiment !== undefined) || (tasks.has("topic") && e.topic !== undefined) || (tasks.has("entities") && e.entities !== undefined);
+  const trainSrc = input.train.filter(useful);
+  const dev = input.dev.filter(useful).map(enc);
+  let train = trainSrc.map(enc);
+  const pool = o.entitySwap > 0 ? buildEntityPool(trainSrc) : undefined;
+  const cw = {
+    sentiment: classWeights(train.map((x) => x.sentiment), N_SENTIMENT, o.classWeightPower),
+    topic: classWeights(train.map((x) => x.topic), N_TOPIC, o.classWeightPower),
+    tags: classWeights(train.flatMap((x) => (x.tags ? Array.from(x.tags) : [])), N_TAGS, o.tagClassWeightPower),
+  };
+  log(`[train] ${train.length} train / ${dev.length} dev examples; tasks ${o.tasks.join(",")}; params ${specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0)}; embedding grad ${embeddingGrad}`);
+
+  const stepsPerEpoch = (n: number) => {
+    const full = Math.ceil(n / o.batchSize);
+    return o.maxStepsPerEpoch > 0 ? Math.min(full, o.maxStepsPerEpoch) : full;
+  };
+  const history: EpochRecord[] = [];
+  const bar = makeProgressBar(input.progress ?? false);
+  const t0 = performance.now();
+  let examplesSeen = 0;
+  let trainSeconds = 0;
+
+  /** One optimiser step on `lossFn`; returns named scalar losses read back to JS. */
+  const step = (lossFn: (keep: Record<string, tf.Scalar>) => tf.Scalar | null, lr: number): Record<string, number> | null => {
+    const kept: Record<string, tf.Scalar> = {};
+    let empty = false;
+    const { value, grads } = tf.variableGrads(() => {
+      const l = lossFn(kept);
+      if (l) return l;
+      empty = true;
+      return tf.scalar(0).mul(params["tok_emb"]!.sum()) as tf.Scalar;
+    }, Object.values(allVars));
+    const out: Record<string, number> = {};
+    if (!empty) {
+      const named: Record<string, tf.Tensor> = {};
+      for (const [vn, g] of Object.entries(grads)) named[byVarName.get(vn) ?? vn] = g;
+      opt.step(named, lr);
+      out.total = value.dataSync()[0]!;
+      for (const [k, t] of Object.entries(kept)) out[k] = t.dataSync()[0]!;
+    }
+    tf.dispose([value, ...Object.values(grads), ...Object.values(kept)]);
+    return empty ? null : out;
+  };
+
+  const runEpochs = async (phase: "mlm" | "joint", epochs: number) => {
+    const n = phase === "mlm" ? train.length + (input.unlabelled?.length ?? 0) : train.length;
+    const total = epochs * stepsPerEpoch(n);
+    const warmup = Math.round(total * o.warmupFrac);
+    let globalStep = 0;
+    let best: { score: number; epoch: number; raw: RawWeights; dev: DevMetrics } | undefined;
+    let stale = 0;
+    let bestChanged = false;
+    const mlmItems = phase === "mlm" ? [...train, ...(input.unlabelled ?? []).map((text) => encodeExample({ text, source: "unlabelled" }, tok, config.maxLen))] : [];
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (phase === "joint" && pool) train = trainSrc.map((e) => enc(swapEntities(e, pool, o.entitySwap, rnd)));
+      const items = phase === "mlm" ? mlmItems : train;
+      const batches = bucketBatches(items, o.batchSize, rnd).slice(0, stepsPerEpoch(items.length));
+      const sums: Record<string, number> = {};
+      const counts: Record<string, number> = {};
+      const e0 = performance.now();
+      let seen = 0;
+      let lr = 0;
+      bar.start(batches.length, { epoch: `${phase} ${epoch}/${epochs}`, loss: "-", eps: "-" });
+      for (const [bi, raw] of batches.entries()) {
+        lr = learningRate(globalStep++, total, { peak: o.lr, warmupSteps: warmup, decay: o.decay });
+        const bItems = o.tokenDropout > 0 ? raw.map((x) => tokenDropout(x, o.tokenDropout, rnd)) : raw;
+        const p = packBatch(bItems, config.padId);
+        const res =
+          phase === "mlm"
+            ? step(() => {
+                const m = maskTokens(p, { maskProb: o.mlmMaskProb, maskId: tok.maskId, firstRegularId: SPECIAL_TOKENS.length, vocabSize: config.vocabSize }, rnd);
+                return m.positions.length ? mlmLoss(w, config, p, m, o.dropout, embeddingGrad) : null;
+              }, lr)
+            : step((kept) => jointLoss(w, config, p, o, tasks, logVar, cw, embeddingGrad, kept, Math.floor(rnd() * 1e9)), lr);
+        seen += p.B;
+        if (res) for (const [k, v] of Object.entries(res)) (sums[k] = (sums[k] ?? 0) + v), (counts[k] = (counts[k] ?? 0) + 1);
+        if (bi % 5 === 0 || bi === batches.length - 1) {
+          const avg = (k: string) => (counts[k] ? (sums[k]! / counts[k]!).toFixed(3) : "-");
+          const loss = phase === "mlm" ? `mlm=${avg("total")}` : o.tasks.map((t) => `${t.slice(0, 4)}=${avg(t)}`).join(" ");
+          bar.update(bi + 1, { loss, eps: (seen / ((performance.now() - e0) / 1000)).toFixed(0) });
+        }
+        if (bi % 20 === 0) await new Promise((r) => setImmediate(r)); // let the event loop breathe (signals, logs)
+      }
+      bar.stop();
+      const secs = (performance.now() - e0) / 1000;
+      examplesSeen += seen;
+      trainSeconds += secs;
+      const rec: EpochRecord = {
+        epoch,
+        phase,
+        steps: batches.length,
+        lr,
+        loss: Object.fromEntries(Object.keys(sums).map((k) => [k === "total" && phase === "mlm" ? "mlm" : k, sums[k]! / counts[k]!])),
+        examplesPerSec: seen / secs,
+        elapsedSec: (performance.now() - t0) / 1000,
+      };
+      if (o.taskWeights === "uncertainty") rec.taskWeights = Object.fromEntries(Object.entries(logVar).map(([t, v]) => [t, Math.exp(-v!.dataSync()[0]!)]));
+      if (phase === "joint") {
+        rec.dev = evaluate(w, config, dev, o.tasks, embeddingGrad);
+        if (!best || rec.dev.score > best.score || dev.length === 0) {
+          best = { score: rec.dev.score, epoch, raw: snapshot(params, specs), dev: rec.dev };
+          stale = 0;
+          bestChanged = true;
+        } else stale++;
+      }
+      history.push(rec);
+      if (bestChanged && best && input.onBest) {
+        bestChanged = false;
+        await input.onBest({ config, raw: best.raw, best: best.dev, bestEpoch: best.epoch, history: [...history], options: o, examplesPerSec: (examplesSeen) / trainSeconds });
+      }
+      log(`[train] ${phase} epoch ${epoch}: ${JSON.stringify({ loss: rec.loss, dev: rec.dev, w: rec.taskWeights, eps: Math.round(rec.examplesPerSec) })}`);
+      if (input.metricsLog) await appendFile(input.metricsLog, JSON.stringify(rec) + "\n");
+      if (phase === "joint" && o.patience > 0 && stale >= o.patience) {
+        log(`[train] early stop: no dev improvement for ${o.patience} epochs (best epoch ${best!.epoch})`);
+        break;
+      }
+    }
+    return best;
+  };
+
+  if (o.mlmEpochs > 0) await runEpochs("mlm", o.mlmEpochs);
+  const best = o.epochs > 0 ? await runEpochs("joint", o.epochs) : undefined;
+  const result: TrainResult = {
+    config,
+    raw: best?.raw ?? snapshot(params, specs),
+    best: best?.dev,
+    bestEpoch: best?.epoch ?? 0,
+    history,
+    options: o,
+    examplesPerSec: trainSeconds > 0 ? examplesSeen / trainSeconds : 0,
+  };
+  opt.dispose();
+  tf.dispose(Object.values(allVars));
+  return result;
+}
+
+function snapshot(params: Record<string, tf.Variable>, specs: ReturnType<typeof weightSpecs>): RawWeights {
+  const out: RawWeights = {};
+  for (const sp of specs) if (!sp.trainOnly) out[sp.name] = { shape: sp.shape.slice(), data: params[sp.name]!.dataSync().slice() as Float32Array };
+  return out;
+}
+
+/** Σ_task weight·CE, skipping tasks with no labels in the batch; uncertainty: exp(−s)·L + s with learned s = log σ². */
+function jointLoss(
+  w: WeightMap,
+  c: ModelConfig,
+  p: PackedBatch,
+  o: TrainOptions,
+  tasks: ReadonlySet<Task>,
+  logVar: Partial<Record<Task, tf.Variable>>,
+  cw: { sentiment: Float32Array; topic: Float32Array; tags: Float32Array },
+  embeddingGrad: EmbeddingGrad,
+  kept: Record<string, tf.Scalar>,
+  seed: number,
+): tf.Scalar | null {
+  const out = forward(w, tf.tensor2d(p.ids, [p.B, p.T], "int32"), c, { dropout: o.dropout, embeddingGrad, seed });
+  const losses: [Task, tf.Scalar | null][] = [
+    ["sentiment", tasks.has("sentiment") ? maskedCrossEntropy(out.sentimentLogits, p.sentiment, cw.sentiment) : null],
+    ["topic", tasks.has("topic") ? maskedCrossEntropy(out.topicLogits, p.topic, cw.topic) : null],
+    ["entities", tasks.has("entities") ? maskedCrossEntropy(out.tagLogits, p.tags, cw.tags) : null],
+  ];
+  const parts: tf.Scalar[] = [];
+  for (const [t, l] of losses) {
+    if (!l) continue;
+    kept[t] = tf.keep(l);
+    const s = logVar[t];
+    parts.push(s ? (tf.add(tf.mul(tf.exp(tf.neg(s)), l), s) as tf.Scalar) : (tf.mul(l, o.staticWeights[t]) as tf.Scalar));
+  }
+  return parts.length ? (tf.addN(parts) as tf.Scalar) : null;
+}
+
+export { TASKS };

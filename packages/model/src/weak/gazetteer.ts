@@ -1,0 +1,91 @@
+import { LOCATIONS } from "./locations.ts";
+import { coreName, registeredName } from "./companyName.ts";
+import { PhraseIndex } from "./words.ts";
+
+/** A listed company as the ticker files describe it. */
+export interface ListingEntry {
+  symbol: string;
+  name: string;
+}
+
+/**
+ * Gazetteers for the weak tagger. Built at training time from the ticker files (see loadTickers.ts) and kept in
+ * memory only: the lists are third-party data and must not be written into the repository or a model directory.
+ */
+export interface Gazetteer {
+  /** Upper-case symbols of operating companies (ETFs, test issues, warrants and units excluded). */
+  tickers: ReadonlySet<string>;
+  companies: PhraseIndex;
+  locations: PhraseIndex;
+}
+
+/**
+ * Upper-case words that are also listed symbols but in news are nearly always something else. Bare tickers in this
+ * list are never tagged (cashtags still are: "$NOW" is ServiceNow).
+ */
+const AMBIGUOUS_TICKERS = new Set(
+  ("A AI ALL AM AN ANY APP ARE AS AT BE BIG BY CAN CEO CFO COO CTO CEOS CPI DD DO EPS ESG ETF EU EV FAST FDA FED FOR " +
+    "FUN GDP GO GOOD HAS HE HR IPO IPOS IQ IT ITS LOVE LOW MA NEW NOW OK ON ONE OPEN OR OUT PE PLAY PM Q QE REAL RUN SEC " +
+    "SEE SO TV UK UN US USA VS WELL YOU AND THE TOP BIG KEY NEXT CASH HOLD BUY SELL RSI ATH YTD YOY QOQ EBIT EBITDA " +
+    "EST PT ET GMT ECB IMF OPEC WHO WTI NYSE NASDAQ DOW LLC INC PLC CO CORP LTD II III IV USD EUR GBP JPY CNY INR")
+    .split(" "),
+);
+
+/** Single words never used alone as a company alias, even when a company's core name reduces to them. */
+const GENERIC_ALIASES = new Set(
+  ("American General United First National International Global Capital Financial Digital Energy Health Pacific " +
+    "Western Southern Northern Eastern New Great Royal Standard Central Federal Community Security Advanced Applied " +
+    "Universal Premier Summit Liberty Pioneer Heritage Main Park Star Sun Gold Silver Green Blue Red White Black " +
+    "Alpha Beta Delta Omega Apex Core Prime Select Target Value Growth Income Trust Bank Group Holdings Partners " +
+    "Technologies Technology Systems Solutions Services Industries Resources Therapeutics Pharmaceuticals Bio Medical")
+    .split(" "),
+);
+
+/** Function words some listings reduce to ("The … Inc."): never aliases. */
+const FUNCTION_WORDS = new Set("The A An And Or Of In On At For To By With It Its This That We Our You Your All One".split(" "));
+
+export interface GazetteerOptions {
+  /** Extra LOCATION phrases on top of the built-in list. */
+  extraLocations?: string[];
+  /**
+   * Lowercased words that are common in the training texts (see `commonWords`). A single-word company alias that
+   * is one of them ("Oil", "Target", "Visa"?) is ambiguous and dropped; multi-word aliases are kept.
+   */
+  commonWords?: ReadonlySet<string>;
+}
+
+/**
+ * Words written in lowercase at least `minCount` times in `texts`: evidence that their capitalised form is
+ * usually an ordinary word at sentence start, not a company ("oil", "target", "the").
+ */
+export function commonWords(texts: Iterable<string>, minCount = 5): Set<string> {
+  const counts = new Map<string, number>();
+  for (const t of texts) for (const m of t.matchAll(/(?<![\p{L}\p{N}])[a-z][a-z'-]+(?![\p{L}\p{N}])/gu)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
+  return new Set([...counts].filter(([, n]) => n >= minCount).map(([w]) => w));
+}
+
+/** Builds the in-memory gazetteer from listing entries (already filtered for ETFs/test issues by the loader). */
+export function createGazetteer(entries: Iterable<ListingEntry>, opts: GazetteerOptions = {}): Gazetteer {
+  const locations = new PhraseIndex();
+  const locationSet = new Set([...LOCATIONS, ...(opts.extraLocations ?? [])]);
+  for (const l of locationSet) locations.add(l);
+
+  const tickers = new Set<string>();
+  const companies = new PhraseIndex();
+  for (const e of entries) {
+    const symbol = e.symbol.trim().toUpperCase();
+    if (/^[A-Z]{1,5}(?:[.-][A-Z]{1,2})?$/.test(symbol) && !AMBIGUOUS_TICKERS.has(symbol)) tickers.add(symbol);
+    const registered = registeredName(e.name);
+    const core = coreName(registered);
+    for (const alias of new Set([registered, core])) if (usableAlias(alias, locationSet, opts.commonWords)) companies.add(alias);
+  }
+  return { tickers, companies, locations };
+}
+
+/** An alias must start upper-case/digit (lowercase ones fire on plain words) and not be a place or generic word. */
+function usableAlias(alias: string, locations: ReadonlySet<string>, common?: ReadonlySet<string>): boolean {
+  if (alias.length < 2 || locations.has(alias) || !/^[\p{Lu}\p{N}]/u.test(alias)) return false;
+  if (/\s/.test(alias)) return true;
+  if (FUNCTION_WORDS.has(alias) || GENERIC_ALIASES.has(alias) || common?.has(alias.toLowerCase())) return false;
+  return alias.length >= 3 || /\d/.test(alias);
+}

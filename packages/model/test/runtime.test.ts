@@ -1,0 +1,94 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ModelOutput } from "@finsentry/schemas";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamicBatcher, decodeEntities, loadScorer, type OnnxScorer } from "../src/runtime/index.ts";
+import { inventedTexts, tinyModelDir } from "./fixtures/model/tiny.ts";
+
+describe("loadScorer on a tiny random model", () => {
+  let dir = "";
+  let scorer: OnnxScorer;
+  beforeAll(async () => {
+    dir = (await tinyModelDir()).dir;
+    scorer = await loadScorer(dir, { executionProvider: "cpu", maxBatch: 8, maxWaitMs: 5 });
+  });
+  afterAll(async () => scorer?.close());
+
+  it("returns one schema-valid ModelOutput per text, version = manifest id", async () => {
+    const texts = ["$ACME shares jump 12% after Acme Corp beats estimates", "", "Fed holds rates"];
+    const out = await scorer.score(texts);
+    expect(scorer.version).toBe("tiny-test");
+    expect(out).toHaveLength(3);
+    for (const [i, o] of out.entries()) {
+      expect(() => ModelOutput.parse(o)).not.toThrow();
+      const p = o.sentiment.probs;
+      expect(p.bearish + p.neutral + p.bullish).toBeCloseTo(1, 5);
+      expect(o.sentiment.score).toBeCloseTo(p.bullish - p.bearish, 6);
+      for (const e of o.entities) expect(e.text).toBe(texts[i]!.slice(e.start, e.end));
+      for (const a of o.attributions ?? []) expect(a.end).toBeGreaterThan(a.start);
+    }
+  });
+
+  it("concurrent calls are coalesced and give the same results as one call", async () => {
+    const texts = inventedTexts(20, 3);
+    const together = await scorer.score(texts);
+    const apart = await Promise.all(texts.map((t) => scorer.score([t])));
+    apart.forEach(([o], i) => {
+      expect(o!.sentiment.probs.bullish).toBeCloseTo(together[i]!.sentiment.probs.bullish, 5);
+      expect(o!.topic.index).toBe(together[i]!.topic.index);
+    });
+  });
+
+  it("rejects a model dir whose model.onnx does not match the manifest hash", async () => {
+    const bad = (await tinyModelDir({ seed: 2 })).dir;
+    const bytes = await readFile(join(bad, "model.onnx"));
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
+    await writeFile(join(bad, "model.onnx"), bytes);
+    await expect(loadScorer(bad)).rejects.toThrow(/sha256/);
+  });
+
+  it("rejects an invalid manifest with the failing field named", async () => {
+    const bad = (await tinyModelDir({ seed: 3 })).dir;
+    const m = JSON.parse(await readFile(join(bad, "manifest.json"), "utf8"));
+    m.maxLen = "long";
+    await writeFile(join(bad, "manifest.json"), JSON.stringify(m));
+    await expect(loadScorer(bad)).rejects.toThrow(/maxLen/);
+  });
+});
+
+describe("DynamicBatcher", () => {
+  it("runs requests that arrive together as one batch, capped at maxBatch", async () => {
+    const sizes: number[] = [];
+    const b = new DynamicBatcher<number, number>(async (xs) => {
+      sizes.push(xs.length);
+      return xs.map((x) => x * 2);
+    }, 4, 10);
+    const outs = await Promise.all([b.submit([1, 2]), b.submit([3]), b.submit([4, 5, 6])]);
+    expect(outs).toEqual([[2, 4], [6], [8, 10, 12]]);
+    expect(sizes).toEqual([4, 2]);
+    await b.close();
+    await expect(b.submit([1])).rejects.toThrow(/closed/);
+  });
+
+  it("rejects every request of a failing batch", async () => {
+    const b = new DynamicBatcher<number, number>(async () => Promise.reject(new Error("boom")), 8, 0);
+    await expect(b.submit([1, 2])).rejects.toThrow("boom");
+  });
+});
+
+describe("decodeEntities", () => {
+  it("turns BIO tags into char spans with text", () => {
+    const text = "Acme Corp up 5%";
+    // positions: [CLS], acme, corp, up, 5, %
+    const offsets = [-1, -1, 0, 4, 5, 9, 10, 12, 13, 14, 14, 15];
+    const tagIdx = [0, 1, 2, 0, 11, 12]; // O, B-ORG, I-ORG, O, B-PERCENT, I-PERCENT
+    const tags = new Float32Array(6 * 13);
+    tagIdx.forEach((t, i) => (tags[i * 13 + t] = 0.9));
+    const spans = decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: 6, offsets });
+    expect(spans.map((s) => [s.type, s.text])).toEqual([
+      ["ORG", "Acme Corp"],
+      ["PERCENT", "5%"],
+    ]);
+    expect(spans[0]!.confidence).toBeCloseTo(0.9, 5);
+  });
+});

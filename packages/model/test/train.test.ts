@@ -1,0 +1,149 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../src/backend/index.ts";
+import type { Example } from "../src/data/example.ts";
+import { loadScorer } from "../src/runtime/index.ts";
+import { Tokenizer } from "../src/tokenizer/index.ts";
+import { buildEntityPool, swapEntities, tokenDropout } from "../src/train/augment.ts";
+import { classWeights, maskedCrossEntropy } from "../src/train/losses.ts";
+import { learningRate } from "../src/train/schedule.ts";
+import { encodeExample, fineTune, trainModel } from "../src/train/index.ts";
+import { tinyModelDir } from "./fixtures/model/tiny.ts";
+
+/** A synthetic corpus (invented text) where labels follow simple rules a tiny model can learn quickly. */
+function synthetic(n: number, seed: number): Example[] {
+  const firms = ["Acme", "Globex", "Initech", "Hooli", "Umbrella", "Cyberdyne"];
+  const tickers = ["ACME", "GLBX", "INTC", "HOOL", "UMBR", "CYBR"];
+  const moods = [
+    ["plunges", "slumps", "crashes"],
+    ["holds", "steady", "flat"],
+    ["soars", "jumps", "rallies"],
+  ] as const;
+  const topics = [
+    ["earnings", 5],
+    ["dividend", 4],
+    ["merger", 13],
+  ] as const;
+  let s = seed;
+  const rnd = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const pick = <T,>(a: readonly T[]) => a[Math.floor(rnd() * a.length)]!;
+  return Array.from({ length: n }, (_, i) => {
+    const f = Math.floor(rnd() * firms.length);
+    const mood = Math.floor(rnd() * 3);
+    const [word, topic] = pick(topics);
+    const head = `$${tickers[f]} `;
+    const text = `${head}${firms[f]} ${pick(moods[mood]!)} on ${word} news`;
+    const e: Example = { text, source: "synthetic" };
+    if (i % 3 !== 1) e.sentiment = (["bearish", "neutral", "bullish"] as const)[mood];
+    if (i % 3 !== 0) e.topic = topic;
+    e.entities = [
+      { start: 0, end: head.length - 1, type: "TICKER" },
+      { start: head.length, end: head.length + firms[f]!.length, type: "ORG" },
+    ];
+    return e;
+  });
+}
+
+describe("training pieces", () => {
+  it("char spans become BIO tags through the tokenizer's offsets", () => {
+    const tok = Tokenizer.train(["Acme Corp rose", "Acme Corp fell"], { vocabSize: 256, minFreq: 1 });
+    const x = encodeExample({ text: "Acme Corp rose", source: "t", entities: [{ start: 0, end: 9, type: "ORG" }], sentiment: "bullish" }, tok, 16);
+    expect(Array.from(x.tags!)).toEqual([-1, 1, 2, 0]); // [CLS], B-ORG, I-ORG, O
+    expect(x.sentiment).toBe(2);
+    expect(x.topic).toBe(-1);
+    expect(encodeExample({ text: "Acme", source: "t" }, tok, 16).tags).toBeNull();
+  });
+
+  it("masked cross-entropy ignores unlabelled rows and is null when nothing is labelled", () => {
+    const logits = tf.tensor2d([[2, 0, 0], [0, 2, 0], [0, 0, 2]]);
+    expect(maskedCrossEntropy(logits, Int32Array.from([-1, -1, -1]), new Float32Array([1, 1, 1]))).toBeNull();
+    const l = maskedCrossEntropy(logits, Int32Array.from([0, -1, 2]), new Float32Array([1, 1, 1]))!.dataSync()[0]!;
+    const expected = -Math.log(Math.exp(2) / (Math.exp(2) + 2));
+    expect(l).toBeCloseTo(expected, 5);
+  });
+
+  it("class weights up-weight rare classes and average to 1 over the labels", () => {
+    const labels = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, -1];
+    const w = classWeights(labels, 3, 0.5);
+    expect(w[2]!).toBeGreaterThan(w[1]!);
+    expect(w[1]!).toBeGreaterThan(w[0]!);
+    const mean = labels.filter((l) => l >= 0).reduce((a, l) => a + w[l]!, 0) / 11;
+    expect(mean).toBeCloseTo(1, 5);
+  });
+
+  it("learning rate warms up linearly then decays to the floor", () => {
+    const o = { peak: 1, warmupSteps: 10, decay: "cosine" as const, minRatio: 0.1 };
+    expect(learningRate(0, 100, o)).toBeCloseTo(0.1);
+    expect(learningRate(9, 100, o)).toBeCloseTo(1);
+    expect(learningRate(100, 100, o)).toBeCloseTo(0.1);
+    expect(learningRate(55, 100, { ...o, decay: "linear" })).toBeCloseTo(0.55);
+  });
+
+  it("entity swapping re-anchors spans; token dropout keeps [CLS] and repairs orphan I- tags", () => {
+    const ex: Example = { text: "Acme beats Globex", source: "t", entities: [{ start: 0, end: 4, type: "ORG" }, { start: 11, end: 17, type: "ORG" }] };
+    const pool = buildEntityPool([ex, { text: "Initech Holdings", source: "t", entities: [{ start: 0, end: 16, type: "ORG" }] }]);
+    const sw = swapEntities(ex, pool, 1, () => 0.99);
+    for (const s of sw.entities!) expect(pool.get("ORG")).toContain(sw.text.slice(s.start, s.end));
+    const x = { ids: Int32Array.from([2, 10, 11, 12]), tags: Int8Array.from([-1, 1, 2, 0]), sentiment: 0, topic: -1 };
+    let i = 0;
+    const seq = [0.0, 0.9, 0.9]; // drop, keep, keep → drops the B, keeps the I
+    const d = tokenDropout(x, 0.5, () => seq[i++]!);
+    expect(Array.from(d.ids)).toEqual([2, 11, 12]);
+    expect(Array.from(d.tags!)).toEqual([-1, 1, 0]);
+  });
+});
+
+describe("trainModel on a synthetic corpus", () => {
+  beforeAll(async () => {
+    await selectBackend("wasm", () => {});
+  });
+
+  it("learns all three tasks jointly with masked labels (static weights)", async () => {
+    const train = synthetic(384, 1);
+    const dev = synthetic(96, 2);
+    const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });
+    const r = await trainModel({
+      train,
+      dev,
+      tokenizer: tok,
+      options: { epochs: 6, batchSize: 16, lr: 3e-3, dropout: 0, patience: 0, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } },
+      log: () => {},
+    });
+    expect(r.best!.sentiment!.accuracy).toBeGreaterThan(0.9);
+    expect(r.best!.topic!.accuracy).toBeGreaterThan(0.9);
+    expect(r.best!.entities!.spanF1).toBeGreaterThan(0.9);
+    expect(r.history.filter((h) => h.phase === "joint").length).toBeGreaterThan(0);
+  });
+
+  it("runs masked-LM pre-training, uncertainty weighting and augmentation together", async () => {
+    const train = synthetic(96, 3);
+    const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });
+    const r = await trainModel({
+      train,
+      dev: synthetic(32, 4),
+      tokenizer: tok,
+      unlabelled: ["Hooli soars on merger news", "Acme holds steady"],
+      options: { epochs: 2, mlmEpochs: 1, batchSize: 16, taskWeights: "uncertainty", entitySwap: 0.5, tokenDropout: 0.1, patience: 0, sizes: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxLen: 16 } },
+      log: () => {},
+    });
+    expect(r.history[0]!.phase).toBe("mlm");
+    expect(r.history[0]!.loss.mlm).toBeGreaterThan(0);
+    const tw = r.history.at(-1)!.taskWeights!;
+    expect(Object.keys(tw).sort()).toEqual(["entities", "sentiment", "topic"]);
+    for (const v of Object.values(tw)) expect(v).not.toBe(1); // learned, moved away from exp(0)
+    expect(r.raw["mlm.b"]).toBeUndefined(); // training-only weights are not exported
+  });
+
+  it("fineTune continues from a model directory and records the parent", async () => {
+    const { dir, tokenizer } = await tinyModelDir();
+    const out = `${dir}-ft`;
+    const ex = synthetic(32, 5);
+    void tokenizer;
+    const { manifest } = await fineTune(dir, ex, { outDir: out, id: "tiny-ft", train: { epochs: 1, batchSize: 16 }, log: () => {} });
+    expect(manifest.parent).toBe("tiny-test");
+    const s = await loadScorer(out, { executionProvider: "cpu" });
+    expect(s.version).toBe("tiny-ft");
+    expect(await s.score(["$ACME soars"])).toHaveLength(1);
+    await s.close();
+  });
+});
