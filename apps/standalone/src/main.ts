@@ -1,56 +1,94 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { onShutdown } from "@finsentry/core";
-import { TOPICS } from "@finsentry/schemas";
-import { startLagReporter,
-  createRuntime, IngestWriter, loadTextScorer, startDemoSource, startScorer, StreamRegistry, StreamSupervisor,
-} from "@finsentry/pipeline";
 import { alertRoutes, startAlerter } from "@finsentry/alerts";
 import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
+import {
+  defaultModelStore, ensureChampion, followChampion, learningRoutes, loadLabelledFile, ModelRegistry, RunStore, startTrainer,
+} from "@finsentry/learning";
+import { loadScorer } from "@finsentry/model";
+import {
+  BUNDLED_MODEL_DIR, createRuntime, IngestWriter, loadTextScorer, startDemoSource, startLagReporter, startScorer, StreamRegistry, StreamSupervisor,
+} from "@finsentry/pipeline";
+import { TOPICS } from "@finsentry/schemas";
+import { buildServer, ensureAdmin, entityRoutes, itemRoutes, mountDashboard, startLiveGateway, streamRoutes } from "@finsentry/server";
 import { startNotifier, webhookRoutes } from "@finsentry/webhooks";
-import { fileURLToPath } from "node:url";
-import { buildServer, ensureAdmin, mountDashboard, entityRoutes, itemRoutes, startLiveGateway, streamRoutes } from "@finsentry/server";
 
 // Every service in one process on embedded defaults (in-memory bus, PGlite, bundled model, demo stream).
 // Set KAFKA_BROKERS / DATABASE_URL to run the same wiring on real Kafka and Postgres.
 const rt = await createRuntime("finsentry");
-const registry = new StreamRegistry(rt.db.db);
-const writer = new IngestWriter(rt.bus);
-const supervisor = new StreamSupervisor({ bus: rt.bus, log: rt.log, writer, registry });
+const { bus, db, log, config } = rt;
+
+// source → score
+const streams = new StreamRegistry(db.db);
+const writer = new IngestWriter(bus);
+const supervisor = new StreamSupervisor({ bus, log, writer, registry: streams });
 await supervisor.start();
-const model = await loadTextScorer(rt.log, rt.config.MODEL_DIR);
-const scorer = await startScorer({ bus: rt.bus, db: rt.db, log: rt.log, model, batchSize: rt.config.SCORER_BATCH_SIZE });
-const alerter = await startAlerter({ bus: rt.bus, db: rt.db, log: rt.log, options: { expectedPartitions: rt.config.TOPIC_PARTITIONS } });
-const notifier = await startNotifier({ bus: rt.bus, db: rt.db, log: rt.log });
-const labelConsumer = await startLabelConsumer({ bus: rt.bus, db: rt.db.db, log: rt.log });
+const store = defaultModelStore();
+const models = new ModelRegistry(db.db);
+// The registry's champion serves (the bundled model on first run); MODEL_DIR pins a directory instead.
+const champion = !config.MODEL_DIR && existsSync(join(BUNDLED_MODEL_DIR, "manifest.json")) ? await ensureChampion({ registry: models, store, log }, BUNDLED_MODEL_DIR) : null;
+const championRow = champion ? await models.get(champion) : null;
+const model = championRow ? await loadScorer(await store.localDir(championRow.uri)) : await loadTextScorer(log, config.MODEL_DIR);
+const scorer = await startScorer({ bus, db, log, model, batchSize: config.SCORER_BATCH_SIZE });
+const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(next));
+
+// → alert → deliver
+const alerter = await startAlerter({ bus, db, log, options: { expectedPartitions: config.TOPIC_PARTITIONS } });
+const notifier = await startNotifier({ bus, db, log });
+
+// learn
+const labelConsumer = await startLabelConsumer({ bus, db: db.db, log });
+const runs = new RunStore(db.db);
 const server = await buildServer({
-  db: rt.db,
-  log: rt.log,
+  db,
+  log,
   plugins: [
-    async (app) => streamRoutes(app, { registry, writer, supervisor }),
-    async (app) => itemRoutes(app, { db: rt.db.db }),
-    async (app) => entityRoutes(app, { db: rt.db }),
-    async (app) => labelRoutes(app, { db: rt.db.db, bus: rt.bus }),
-    async (app) => webhookRoutes(app, { db: rt.db.db, log: rt.log }),
+    async (app) => streamRoutes(app, { registry: streams, writer, supervisor }),
+    async (app) => itemRoutes(app, { db: db.db }),
+    async (app) => entityRoutes(app, { db }),
+    async (app) => labelRoutes(app, { db: db.db, bus }),
+    async (app) => webhookRoutes(app, { db: db.db, log }),
+    async (app) => learningRoutes(app, { registry: models, runs, bus }),
     // Registered as a plugin (it sets its own error handler); the engine is local here, so rule edits apply at once.
-    async (app) => void (await app.register(alertRoutes, { db: rt.db.db, bus: rt.bus, engine: alerter.engine })),
+    async (app) => void (await app.register(alertRoutes, { db: db.db, bus, engine: alerter.engine })),
   ],
 });
-const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus: rt.bus, log: rt.log, ratePerSec: Number(process.env.DEMO_RATE ?? 4) });
-await ensureAdmin(rt.db.db, rt.log);
+const trainer = championRow
+  ? await startTrainer(
+      { db: db.db, bus, log, store, registry: models, runs, onProgress: (runId, p) => server.io.to("training").emit("training", { run_id: runId, ...p }) },
+      {
+        golden: process.env.GOLDEN_SET ? await loadLabelledFile(process.env.GOLDEN_SET) : [],
+        labelThreshold: Number(process.env.TRAIN_LABEL_THRESHOLD ?? 200),
+      },
+    )
+  : null;
+
+const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus, log, ratePerSec: Number(process.env.DEMO_RATE ?? 4) });
+await ensureAdmin(db.db, log);
 // The dashboard is a path, not an import: the built Next app is served for every non-API path.
-const dashboard = await mountDashboard(server.app, fileURLToPath(new URL("../../dashboard", import.meta.url)), rt.log);
-const live = await startLiveGateway({ io: server.io, bus: rt.bus, db: rt.db, log: rt.log });
-const url = await server.listen(rt.config.PORT, rt.config.HOST);
-rt.log.info({ url }, "finsentry is up");
+const dashboard = await mountDashboard(server.app, fileURLToPath(new URL("../../dashboard", import.meta.url)), log);
+const live = await startLiveGateway({ io: server.io, bus, db, log });
+const url = await server.listen(config.PORT, config.HOST);
+log.info({ url }, "finsentry is up");
 console.log(`\n  finsentry is running — dashboard and API on ${url.replace("127.0.0.1", "localhost")}  (metrics: ${url}/metrics)\n`);
-const lag = startLagReporter(rt.bus, rt.log, [{ group: "scorer", topic: TOPICS.raw }, { group: "ingest-news", topic: TOPICS.news }, { group: "ingest-social", topic: TOPICS.social }]);
-onShutdown(rt.log, async () => {
+const lag = startLagReporter(bus, log, [
+  { group: "scorer", topic: TOPICS.raw },
+  { group: "ingest-news", topic: TOPICS.news },
+  { group: "ingest-social", topic: TOPICS.social },
+]);
+
+onShutdown(log, async () => {
   lag.stop();
   demo?.stop();
   await supervisor.stop();
+  await follow.stop();
   await scorer.stop();
+  await trainer?.stop();
   await labelConsumer.stop();
-  await notifier.stop();
   await alerter.stop();
+  await notifier.stop();
   await live.stop();
   await server.close();
   await dashboard?.close();

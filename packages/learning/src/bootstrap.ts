@@ -11,11 +11,7 @@ export async function ensureChampion(deps: { registry: ModelRegistry; store: Mod
   if (current) return current.id;
   const manifest = Manifest.parse(JSON.parse(await readFile(join(bundledDir, "manifest.json"), "utf8")));
   if (!(await deps.registry.get(manifest.id))) {
-    const uri = await deps.store.put(manifest.id, bundledDir).catch(async (err: Error) => {
-      // Already in the store from an earlier, interrupted bootstrap: reuse it.
-      if (/already exists/.test(err.message)) return `file://${join((deps.store as unknown as { root: string }).root, manifest.id)}`;
-      throw err;
-    });
+    const uri = await deps.store.put(manifest.id, bundledDir);
     await deps.registry.register({ id: manifest.id, parentId: manifest.parent ?? null, uri, metrics: (manifest as unknown as { metrics?: Record<string, unknown> }).metrics ?? {}, dataSummary: { bundled: true } });
   }
   await deps.registry.promote(manifest.id, "bootstrap");

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "@finsentry/core";
 import { labelRoutes } from "@finsentry/labels";
 import { alertRoutes } from "@finsentry/alerts";
+import { learningRoutes, ModelRegistry, RunStore } from "@finsentry/learning";
 import { webhookRoutes } from "@finsentry/webhooks";
 import { MemoryBus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
@@ -27,6 +28,7 @@ describe("auth on every route", () => {
         async (app) => labelRoutes(app, { db: db.db, bus }),
         async (app) => webhookRoutes(app, { db: db.db, log }),
         async (app) => void (await app.register(alertRoutes, { db: db.db, bus })),
+        async (app) => learningRoutes(app, { registry: new ModelRegistry(db.db), runs: new RunStore(db.db), bus }),
       ],
     });
     await server.app.ready();
