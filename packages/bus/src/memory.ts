@@ -10,6 +10,8 @@ interface Topic {
 interface Member {
   id: number;
   opts: SubscribeOptions;
+  /** Log ends when the member subscribed: where `fromBeginning: false` starts (0 for partitions created later). */
+  endsAtJoin: Map<string, number>;
   stopped: boolean;
   running: Promise<void>;
 }
@@ -77,7 +79,9 @@ export class MemoryBus implements Bus {
       this.groups.set(opts.groupId, g);
     }
     const group = g;
-    const member: Member = { id: this.nextMemberId++, opts, stopped: false, running: Promise.resolve() };
+    const endsAtJoin = new Map<string, number>();
+    for (const [name, t] of this.topics) t.partitions.forEach((log, p) => endsAtJoin.set(`${name}/${p}`, log.length));
+    const member: Member = { id: this.nextMemberId++, opts, endsAtJoin, stopped: false, running: Promise.resolve() };
     group.members.push(member);
     member.running = this.loop(group, member);
     return {
@@ -111,7 +115,7 @@ export class MemoryBus implements Bus {
         const key = `${topic}/${partition}`;
         if (group.busy.has(key)) continue;
         const log = this.topics.get(topic)!.partitions[partition]!;
-        const start = group.committed.get(key) ?? (member.opts.fromBeginning === false ? log.length : 0);
+        const start = group.committed.get(key) ?? (member.opts.fromBeginning === false ? (member.endsAtJoin.get(key) ?? 0) : 0);
         if (!group.committed.has(key)) group.committed.set(key, start);
         if (start >= log.length) continue;
         const batch: Batch = { topic, partition, messages: log.slice(start, start + max) };
