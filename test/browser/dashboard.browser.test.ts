@@ -161,9 +161,11 @@ describe.skipIf(skip)("dashboard (browser)", () => {
     await screenshot(page, "13-webhooks");
   }, 60_000);
 
-  it("models page renders (empty state until the registry routes exist)", async () => {
+  it("models page lists the registry's champion", async () => {
     await page.goto(`${stack.url}/models`);
     await page.getByTestId("model-list").waitFor({ timeout: 15_000 });
+    await page.getByTestId("model-row").first().waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId("model-row").first().textContent()).toContain("finsentry-default");
     await page.waitForTimeout(800);
     await screenshot(page, "14-models");
   }, 30_000);

@@ -68,7 +68,7 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
   const { labelRoutes } = await import("@finsentry/labels");
   const { webhookRoutes } = await import("@finsentry/webhooks");
   const { alerts, alertEvents } = await import("@finsentry/db");
-  const { default: next } = await import("next");
+  const learning = await import("@finsentry/learning");
 
   const rt = await createRuntime("dashboard-test", env);
   const registry = new StreamRegistry(rt.db.db);
@@ -78,6 +78,12 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
   const model = await loadTextScorer(rt.log, rt.config.MODEL_DIR);
   const scorer = await startScorer({ bus: rt.bus, db: rt.db, log: rt.log, model, batchSize: rt.config.SCORER_BATCH_SIZE });
   const alerter = await alertsPkg.startAlerter({ bus: rt.bus, db: rt.db, log: rt.log });
+  const models = new learning.ModelRegistry(rt.db.db);
+  const { mkdtemp } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const store = new learning.DiskModelStore(await mkdtemp(join(tmpdir(), "finsentry-models-")));
+  const { BUNDLED_MODEL_DIR } = await import("@finsentry/pipeline");
+  await learning.ensureChampion({ registry: models, store, log: rt.log }, BUNDLED_MODEL_DIR);
 
   const built = await server.buildServer({
     db: rt.db,
@@ -89,19 +95,13 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
       async (app) => alertsPkg.alertRoutes(app, { db: rt.db.db, bus: rt.bus, engine: alerter.engine }),
       async (app) => labelRoutes(app, { db: rt.db.db, bus: rt.bus }),
       async (app) => webhookRoutes(app, { db: rt.db.db, log: rt.log, allowPrivate: "loopback" }),
+      async (app) => learning.learningRoutes(app, { registry: models, runs: new learning.RunStore(rt.db.db), bus: rt.bus }),
     ],
   });
 
-  // ---- the dashboard mount: this is all the API process needs ----
-  const dashboard = next({ dev: false, dir: DASHBOARD_DIR });
-  await dashboard.prepare();
-  const handle = dashboard.getRequestHandler();
-  built.app.setNotFoundHandler(async (req, reply) => {
-    if (req.url.startsWith("/api/")) return reply.code(404).send({ error: "not_found" });
-    reply.hijack();
-    await handle(req.raw, reply.raw);
-  });
-  // -----------------------------------------------------------------
+  // The same mount the API and all-in-one processes use.
+  const dashboard = await server.mountDashboard(built.app, DASHBOARD_DIR, rt.log);
+  if (!dashboard) throw new Error("dashboard is not built: run `npm run build` first");
 
   const password = "dashboard-test-password";
   await server.createUser(rt.db.db, { name: "admin", role: "admin", password });

@@ -2,27 +2,44 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Bus } from "@finsentry/bus";
 import { describeIssues } from "@finsentry/schemas";
-import type { ModelRegistry } from "./registry.ts";
-import type { RunStore } from "./runs.ts";
+import type { ModelRegistry, ModelVersionRow } from "./registry.ts";
+import type { RunRow, RunStore } from "./runs.ts";
 import { announce } from "./trainer-service.ts";
 
 const Id = z.object({ id: z.string().min(1).max(200) });
+
+const iso = (t: string | null) => (t ? new Date(t).toISOString() : null);
+
+function modelJson(m: ModelVersionRow) {
+  return {
+    id: m.id, version: m.id, status: m.status, active: m.status === "champion", parent: m.parentId, metrics: m.metrics,
+    data_summary: m.dataSummary, created_at: iso(m.createdAt), promoted_at: iso(m.promotedAt), promoted_by: m.promotedBy,
+  };
+}
+
+function runJson(r: RunRow) {
+  return {
+    id: r.id, status: r.status, trigger: r.trigger, requested_by: r.requestedBy, parent_id: r.parentId, model_id: r.challengerId,
+    created_at: iso(r.createdAt), started_at: iso(r.startedAt), finished_at: iso(r.finishedAt), heartbeat_at: iso(r.heartbeatAt),
+    error: r.status === "failed" || r.status === "rejected" ? r.reason : null, gate: r.gate, progress_detail: r.progress, log: r.history,
+  };
+}
 
 /** Models and training runs: list, trigger retraining, promote, roll back. */
 export async function learningRoutes(app: FastifyInstance, deps: { registry: ModelRegistry; runs: RunStore; bus: Bus }) {
   const { registry, runs, bus } = deps;
   const who = (req: unknown) => (req as { principal?: { name: string } }).principal?.name ?? "api";
 
-  app.get("/api/v1/models", { config: { minRole: "viewer" } }, async () => ({ models: await registry.list() }));
-  app.get("/api/v1/training-runs", { config: { minRole: "viewer" } }, async () => ({ runs: await runs.list() }));
+  app.get("/api/v1/models", { config: { minRole: "viewer" } }, async () => ({ models: (await registry.list()).map(modelJson) }));
+  app.get("/api/v1/training-runs", { config: { minRole: "viewer" } }, async () => ({ runs: (await runs.list()).map(runJson) }));
   app.get("/api/v1/training-runs/:id", { config: { minRole: "viewer" } }, async (req, reply) => {
     const p = Id.safeParse(req.params);
     if (!p.success) return reply.code(400).send({ error: "validation_failed", problems: describeIssues(p.error) });
     const r = await runs.get(p.data.id);
-    return r ? { run: r } : reply.code(404).send({ error: "not_found" });
+    return r ? { run: runJson(r) } : reply.code(404).send({ error: "not_found" });
   });
   // Anyone with analyst rights may ask for retraining; it queues behind a running one.
-  app.post("/api/v1/training-runs", { config: { minRole: "analyst" } }, async (req, reply) => reply.code(202).send({ run: await runs.request("manual", who(req)) }));
+  app.post("/api/v1/training-runs", { config: { minRole: "analyst" } }, async (req, reply) => reply.code(202).send({ run: runJson(await runs.request("manual", who(req))) }));
 
   app.post("/api/v1/models/:id/promote", { config: { minRole: "admin" } }, async (req, reply) => {
     const p = Id.safeParse(req.params);
@@ -34,7 +51,12 @@ export async function learningRoutes(app: FastifyInstance, deps: { registry: Mod
     return { champion: v.id, previous };
   });
 
-  app.post("/api/v1/models/rollback", { config: { minRole: "admin" } }, async (req, reply) => {
+  // Rolls the champion back to the version that served before it; `:id` must name the current champion.
+  app.post("/api/v1/models/:id/rollback", { config: { minRole: "admin" } }, async (req, reply) => {
+    const p = Id.safeParse(req.params);
+    if (!p.success) return reply.code(400).send({ error: "validation_failed", problems: describeIssues(p.error) });
+    const current = await registry.champion();
+    if (current?.id !== p.data.id) return reply.code(409).send({ error: "not_champion", message: `${p.data.id} is not the serving model` });
     const target = await registry.previousChampion();
     if (!target) return reply.code(409).send({ error: "nothing_to_roll_back_to" });
     const { previous } = await registry.promote(target, who(req), "rollback");

@@ -49,6 +49,45 @@ interface Delivery {
   attempts: Attempt[];
 }
 
+interface Notice {
+  id: string;
+  subscription_id: string;
+  kind: string;
+  message: string;
+  created_at: string;
+  acknowledged_at: string | null;
+}
+
+/** Endpoints the notifier disabled after failing for too long: shown until an admin acknowledges them. */
+function Notices({ onChange }: { onChange: () => void }) {
+  const notices = useApi<{ notices: Notice[] }>("/api/v1/webhooks/notices?unacknowledged=true", { refreshMs: 30_000 });
+  const open = notices.data?.notices ?? [];
+  if (open.length === 0) return null;
+  return (
+    <Panel testId="webhook-notices">
+      <ul className="stack" role="alert">
+        {open.map((n) => (
+          <li key={n.id} className="row" data-testid="webhook-notice">
+            <span className="badge bad">{n.kind.replaceAll("_", " ")}</span>
+            <span style={{ flex: 1 }}>{n.message}</span>
+            <Time iso={n.created_at} />
+            <button
+              className="btn"
+              onClick={async () => {
+                await post(`/api/v1/webhooks/notices/${n.id}/ack`);
+                await notices.reload();
+                onChange();
+              }}
+            >
+              Dismiss
+            </button>
+          </li>
+        ))}
+      </ul>
+    </Panel>
+  );
+}
+
 const EVENT_TYPES = ["alert.fired", "alert.acknowledged", "alert.resolved"];
 const STATUS_CLASS: Record<string, string> = { succeeded: "ok", dead: "bad", pending: "", delivering: "accent" };
 
@@ -73,6 +112,7 @@ export function WebhooksView() {
         }
       />
       {secret ? <SecretReveal secret={secret.value} note={secret.note} onDone={() => setSecret(null)} /> : null}
+      {isAdmin ? <Notices onChange={() => void list.reload()} /> : null}
       {list.error instanceof ApiError && list.error.status === 403 ? (
         <Panel>
           <Empty title="Admins only">Ask an admin to manage webhooks.</Empty>
