@@ -94,6 +94,8 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
       let step = 0;
       const { manifest } = await fineTune(championDir, [...train, ...replay].map(toExample), {
         outDir: work,
+        // One version per run: ids must never collide (versions are immutable).
+        id: `${champion.id.replace(/-ft-.*$/, "")}-ft-${run.id.slice(0, 8)}`,
         train: { epochs: o.epochs },
         log: (line) => {
           const p = { step: ++step, message: line, at: new Date().toISOString() };

@@ -1,0 +1,155 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "@finsentry/core";
+import { MemoryBus } from "@finsentry/bus";
+import { openDb, type DbHandle } from "@finsentry/db";
+import { saveLabel } from "@finsentry/labels";
+import { loadScorer } from "@finsentry/model";
+import { BUNDLED_MODEL_DIR, IngestWriter, mulberry32, startScorer, StreamRegistry, StreamSupervisor } from "@finsentry/pipeline";
+import { TOPICS } from "@finsentry/schemas";
+import { DiskModelStore, ensureChampion, followChampion, ModelRegistry, RunStore, scoreModel, startTrainer, type LabelledText } from "../src/index.ts";
+
+const log = createLogger("test", "silent");
+
+// A style of text the bundled model never saw: trader slang. Generated here, never taken from ../shared.
+const TICKERS = ["ZORB", "KWIX", "PLEX", "VRND", "MOXA", "TANQ", "HELO", "JUNO", "RAKE", "SOLV", "BRIX", "CAVO"];
+const BEAR = ["is getting absolutely rekt", "bagholders are cooked", "rugged again, ngmi", "down bad after the call", "capitulation szn, it's cooked", "chart is a crime scene, rekt"];
+const BULL = ["straight to the moon", "tendies incoming, wagmi", "is mooning, send it", "printing money, lfg", "diamond hands paid off, moon", "absolute rocket, lfg"];
+
+function slang(n: number, seed: number): LabelledText[] {
+  const r = mulberry32(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const bear = i % 2 === 0;
+    const pool = bear ? BEAR : BULL;
+    const t = TICKERS[Math.floor(r() * TICKERS.length)]!;
+    return { text: `$${t} ${pool[Math.floor(r() * pool.length)]} fr ${Math.floor(r() * 1000)}`, sentiment: bear ? "bearish" : "bullish" };
+  });
+}
+
+/** Plain headlines of the kind the model was trained on: the golden set and the replay sample. */
+function plain(n: number, seed: number): LabelledText[] {
+  const r = mulberry32(seed);
+  const rows: [string, string][] = [
+    ["shares plunge after profit warning", "bearish"], ["misses estimates and cuts its outlook", "bearish"], ["stock tumbles as CEO resigns", "bearish"],
+    ["beats estimates, shares rally", "bullish"], ["raises full-year guidance; stock jumps", "bullish"], ["wins record order, shares surge", "bullish"],
+    ["to present at industry conference", "neutral"], ["schedules quarterly results call", "neutral"], ["files annual report", "neutral"],
+  ];
+  const names = ["Acme Corp", "Globex", "Initech", "Umbrella Group", "Stark Industries", "Wayne Enterprises"];
+  return Array.from({ length: n }, () => {
+    const [tail, sentiment] = rows[Math.floor(r() * rows.length)]!;
+    return { text: `${names[Math.floor(r() * names.length)]} ${tail}`, sentiment };
+  });
+}
+
+describe("online learning: labels → fine-tune → gate → hot swap (in-memory bus + PGlite, bundled model)", () => {
+  let db: DbHandle;
+  let dir: string;
+  const bus = new MemoryBus(3);
+
+  beforeAll(async () => {
+    db = await openDb("memory://");
+    dir = await mkdtemp(join(tmpdir(), "finsentry-registry-"));
+  });
+  afterAll(async () => {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("promotes a challenger that learned the new slang, and a running scorer switches mid-stream with exact counts", async () => {
+    const store = new DiskModelStore(dir);
+    const registry = new ModelRegistry(db.db);
+    const runs = new RunStore(db.db);
+    const championId = await ensureChampion({ registry, store, log }, BUNDLED_MODEL_DIR);
+
+    // The pipeline runs throughout; items keep arriving while the trainer works.
+    const supervisor = new StreamSupervisor({ bus, log, writer: new IngestWriter(bus), registry: new StreamRegistry(db.db) });
+    await supervisor.start();
+    const scorer = await startScorer({ bus, db, log, model: await loadScorer(BUNDLED_MODEL_DIR), batchSize: 8 });
+    const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(next));
+    let published = 0;
+    const feed = setInterval(() => {
+      const i = published++;
+      void bus.send(TOPICS.news, [{ value: JSON.stringify({ source: "t", published_at: new Date().toISOString(), text: `Feed item ${i}: Acme shares move` }) }]);
+    }, 50);
+
+    const heldOut = slang(120, 99);
+    const before = await scoreModel(await loadScorer(BUNDLED_MODEL_DIR), heldOut);
+
+    const trainer = await startTrainer(
+      { db: db.db, bus, log, store, registry, runs },
+      { golden: plain(150, 1), replay: plain(600, 2), labelThreshold: 300, pollMs: 300, epochs: 4 },
+    );
+    for (const l of slang(300, 7)) {
+      await saveLabel(db.db, { v: 1, text: l.text, sentiment: l.sentiment as "bearish", author: "ana", role: "analyst", created_at: new Date().toISOString() }, "api");
+    }
+    const deadline = Date.now() + 540_000;
+    let run = (await runs.list())[0];
+    while (Date.now() < deadline && (!run || ["queued", "running"].includes(run.status))) {
+      await new Promise((r) => setTimeout(r, 1000));
+      run = (await runs.list())[0];
+    }
+    clearInterval(feed);
+    expect(run?.trigger).toBe("threshold");
+    expect(run?.status, JSON.stringify(run?.gate ?? run?.reason)).toBe("promoted");
+    const champion = await registry.champion();
+    expect(champion?.id).not.toBe(championId);
+    expect(champion?.parentId).toBe(championId);
+
+    const after = await scoreModel(await loadScorer(await store.localDir(champion!.uri)), heldOut);
+    console.log(`held-out slang accuracy: champion ${before.sentiment!.toFixed(3)} → challenger ${after.sentiment!.toFixed(3)}; gate`, JSON.stringify(run!.gate));
+    expect(after.sentiment! - before.sentiment!).toBeGreaterThanOrEqual(0.15);
+    const gate = run!.gate as { golden: { champion: { sentiment: number }; challenger: { sentiment: number } } };
+    expect(gate.golden.champion.sentiment - gate.golden.challenger.sentiment).toBeLessThanOrEqual(0.01);
+
+    // The running scorer switched version between batches, and nothing was lost or scored twice.
+    const switched = await (async () => {
+      for (let i = 0; i < 100 && scorer.modelVersion !== champion!.id; i++) await new Promise((r) => setTimeout(r, 100));
+      return scorer.modelVersion;
+    })();
+    expect(switched).toBe(champion!.id);
+    const more = published;
+    for (let i = 0; i < 20; i++) await bus.send(TOPICS.news, [{ value: JSON.stringify({ source: "t", published_at: new Date().toISOString(), text: `Feed item ${more + i}: Acme shares move` }) }]);
+    const total = more + 20;
+    for (let i = 0; i < 200; i++) {
+      const n = (await db.exec("select count(*)::int as n from items")).rows[0]!.n as number;
+      if (n >= total) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const counts = (await db.exec("select count(*)::int as items, (select count(*)::int from scores) as scores, (select count(distinct model_version)::int from scores) as versions from items")).rows[0]!;
+    expect(counts).toEqual({ items: total, scores: total, versions: 2 });
+
+    // Roll back: every scorer following model.events returns to the previous version.
+    const { announce } = await import("../src/index.ts");
+    const previous = await registry.previousChampion();
+    expect(previous).toBe(championId);
+    await registry.promote(previous!, "test", "rollback");
+    await announce(bus, "model.rolled_back", previous!, champion!.id);
+    for (let i = 0; i < 100 && scorer.modelVersion !== championId; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(scorer.modelVersion).toBe(championId);
+
+    // A challenger made worse on purpose (every label swapped to a wrong class) is rejected; the champion keeps serving.
+    const wrong = { bearish: "bullish", bullish: "bearish", neutral: "bearish" } as const;
+    for (const [i, l] of plain(300, 5).entries()) {
+      const sentiment = wrong[l.sentiment as keyof typeof wrong];
+      await saveLabel(db.db, { v: 1, text: `${l.text} (${i})`, sentiment, author: "mallory", role: "analyst", created_at: new Date().toISOString() }, "api");
+    }
+    const bad = await runs.request("manual", "test");
+    let badRun = await runs.get(bad.id);
+    for (let i = 0; i < 540 && badRun && ["queued", "running"].includes(badRun.status); i++) {
+      await new Promise((res) => setTimeout(res, 1000));
+      badRun = await runs.get(bad.id);
+    }
+    console.log("wrong-label run:", badRun?.status, badRun?.reason);
+    expect(badRun?.status).toBe("rejected");
+    expect(badRun?.reason).toMatch(/dropped/);
+    expect((await registry.champion())?.id).toBe(championId);
+    expect(scorer.modelVersion).toBe(championId);
+
+    await trainer.stop();
+    await follow.stop();
+    await scorer.stop();
+    await supervisor.stop();
+  }, 600_000);
+});
