@@ -44,11 +44,15 @@ export interface TrainerDeps {
   onProgress?: (runId: string, p: Record<string, unknown>) => void;
 }
 
+function fnv1a(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
 /** Stable split of new labels into train / held-back, by text, so re-runs hold back the same ones. */
 function heldBack(text: string, share: number): boolean {
-  let h = 2166136261;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-  return ((h >>> 0) % 1000) / 1000 < share;
+  return (fnv1a(text) % 1000) / 1000 < share;
 }
 
 const toExample = (l: LabelledText): Example => ({
@@ -88,7 +92,12 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
     if (fresh.length === 0) throw new Error("no new labels since the last run");
     const train = fresh.filter((l) => !heldBack(l.text, o.holdBack));
     const recent = fresh.filter((l) => heldBack(l.text, o.holdBack));
-    const replay = [...o.replay].sort(() => 0.5 - Math.random()).slice(0, train.length * o.replayRatio);
+    // A seeded sample (by run id): a run is reproducible from its id and the data.
+    const replay = o.replay
+      .map((ex) => ({ ex, k: fnv1a(`${run.id}\u0000${ex.text}`) }))
+      .sort((a, b) => a.k - b.k)
+      .slice(0, train.length * o.replayRatio)
+      .map((x) => x.ex);
     const work = await mkdtemp(join(tmpdir(), "finsentry-train-"));
     try {
       let step = 0;

@@ -129,7 +129,10 @@ describe("online learning: labels → fine-tune → gate → hot swap (in-memory
     for (let i = 0; i < 100 && scorer.modelVersion !== championId; i++) await new Promise((r) => setTimeout(r, 100));
     expect(scorer.modelVersion).toBe(championId);
 
-    // A challenger made worse on purpose (every label swapped to a wrong class) is rejected; the champion keeps serving.
+    // A challenger made worse on purpose — every label swapped to a wrong class, trained without replay — is
+    // rejected by the gate; the champion keeps serving.
+    await trainer.stop();
+    const careless = await startTrainer({ db: db.db, bus, log, store, registry, runs }, { golden: plain(150, 1), replay: [], pollMs: 300, epochs: 4 });
     const wrong = { bearish: "bullish", bullish: "bearish", neutral: "bearish" } as const;
     for (const [i, l] of plain(300, 5).entries()) {
       const sentiment = wrong[l.sentiment as keyof typeof wrong];
@@ -147,7 +150,7 @@ describe("online learning: labels → fine-tune → gate → hot swap (in-memory
     expect((await registry.champion())?.id).toBe(championId);
     expect(scorer.modelVersion).toBe(championId);
 
-    await trainer.stop();
+    await careless.stop();
     await follow.stop();
     await scorer.stop();
     await supervisor.stop();

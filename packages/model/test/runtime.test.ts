@@ -91,4 +91,15 @@ describe("decodeEntities", () => {
     ]);
     expect(spans[0]!.confidence).toBeCloseTo(0.9, 5);
   });
+
+  it("widens spans that start or end inside a word to whole words", () => {
+    const text = "Proseware Cloud up";
+    // positions: [CLS], pros, ##eware, cloud, up — only "##eware" and "cloud" tagged
+    const offsets = [-1, -1, 0, 4, 4, 9, 10, 15, 16, 18];
+    const tagIdx = [0, 0, 1, 2, 0]; // O, O, B-ORG, I-ORG, O
+    const tags = new Float32Array(5 * 13);
+    tagIdx.forEach((t, i) => (tags[i * 13 + t] = 0.9));
+    const spans = decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: 5, offsets });
+    expect(spans.map((s) => [s.type, s.start, s.end, s.text])).toEqual([["ORG", 0, 15, "Proseware Cloud"]]);
+  });
 });

@@ -57,7 +57,30 @@ export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
     }
   }
   close();
-  return spans;
+  return snapToWords(o.text, spans);
+}
+
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/**
+ * Tags are per subword, so a span can start or end inside a word ("Pros|eware"). Widen every span to whole words,
+ * then merge spans that now overlap, keeping the first one's type.
+ */
+function snapToWords(text: string, spans: ModelOutput["entities"]): ModelOutput["entities"] {
+  const out: ModelOutput["entities"] = [];
+  for (const sp of spans) {
+    let { start, end } = sp;
+    while (start > 0 && WORD_CHAR.test(text[start - 1]!) && WORD_CHAR.test(text[start]!)) start--;
+    while (end < text.length && WORD_CHAR.test(text[end]!) && WORD_CHAR.test(text[end - 1]!)) end++;
+    const prev = out[out.length - 1];
+    if (prev && start < prev.end) {
+      prev.end = Math.max(prev.end, end);
+      prev.text = text.slice(prev.start, prev.end);
+      continue;
+    }
+    out.push({ ...sp, start, end, text: text.slice(start, end) });
+  }
+  return out;
 }
 
 /**
