@@ -3,3 +3,4 @@ export * from "./metrics.ts";
 export * from "./config.ts";
 export * from "./lifecycle.ts";
 export * from "./metrics-server.ts";
+export * from "./random.ts";

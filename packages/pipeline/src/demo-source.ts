@@ -1,4 +1,4 @@
-import type { Logger } from "@finsentry/core";
+import { mulberry32, type Logger } from "@finsentry/core";
 import type { Bus } from "@finsentry/bus";
 import { TOPICS, type IncomingItemV1 } from "@finsentry/schemas";
 
@@ -41,17 +41,7 @@ function fill(template: string, company: readonly [string, string], rnd: () => n
     .replaceAll("{d}", ["Monday", "Tuesday", "Thursday"][Math.floor(rnd() * 3)]!);
 }
 
-/** Small deterministic PRNG so the demo stream is reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Generates `n` demo items; every `burstEvery`-th block is a bearish burst about one company. */
 export function demoItems(n: number, opts: { seed?: number; start?: Date; stepMs?: number } = {}): { topic: string; item: IncomingItemV1 }[] {

@@ -1,3 +1,4 @@
+import { mulberry32 } from "@finsentry/core";
 import type * as tf from "@tensorflow/tfjs"; // types only: the runtime imports this file and must not load tfjs
 import { N_SENTIMENT, N_TAGS, N_TOPIC, type ModelConfig } from "./config.ts";
 
@@ -62,17 +63,6 @@ export function initRawWeights(c: ModelConfig, seed = 1, opts: { mlm?: boolean; 
 
 export function paramCount(c: ModelConfig): number {
   return weightSpecs(c).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(rng: () => number): number {
