@@ -204,7 +204,8 @@ function alerterSuite(name: string, make: () => Promise<Services>, opts: { injec
       }
     });
 
-    it.runIf(opts.injectFailures)("a batch whose database write fails is redelivered without double counting", async () => {
+    // Failure injection wraps the MemoryBus suites' database; the Kafka suite does not register this case at all.
+    if (opts.injectFailures) it("a batch whose database write fails is redelivered without double counting", async () => {
       const s = await make();
       const bad = flaky(s.db, 2);
       const alerter = await start(s, "alerter-f", bad.handle, 25);
