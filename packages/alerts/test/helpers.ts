@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { entityMentions, items, openDb, scores, type Db, type DbHandle } from "@finsentry/db";
+import { openDb, type Db, type DbHandle } from "@finsentry/db";
+import { persistScored } from "@finsentry/pipeline";
 import { createLogger, sleep } from "@finsentry/core";
 import type { ScoredItem, SentimentLabel, TopicLabel } from "@finsentry/schemas";
 import { parseRulesText } from "../src/rules/file.ts";
@@ -149,36 +150,9 @@ rules:
 export const scenarioRules = () => parseRulesText(SCENARIO_RULES_YAML);
 export const FIRING_RULES = ["legal-acme", "level", "level-hourly", "shift", "spike"];
 
-/** Stores items, scores and mentions as the scorer does (for backtests and evidence lookups). */
+/** Stores items, scores and mentions with the scorer's own persistence (for backtests and evidence lookups). */
 export async function storeHistory(db: Db, scored: ScoredItem[]): Promise<void> {
-  for (let i = 0; i < scored.length; i += 500) {
-    const part = scored.slice(i, i + 500);
-    await db
-      .insert(items)
-      .values(part.map((s) => ({ id: s.item.id, source: s.item.source, stream: s.item.stream, publishedAt: s.item.published_at, ingestedAt: s.item.ingested_at, text: s.item.text, lang: s.item.lang })))
-      .onConflictDoNothing();
-    await db
-      .insert(scores)
-      .values(
-        part.map((s) => ({
-          itemId: s.item.id,
-          modelVersion: s.model_version,
-          sentiment: s.output.sentiment.label,
-          sentimentScore: s.output.sentiment.score,
-          confidence: s.output.sentiment.confidence,
-          topic: s.output.topic.label,
-          topicIndex: s.output.topic.index,
-          topicConfidence: s.output.topic.confidence,
-          output: s.output,
-          scoredAt: s.scored_at,
-        })),
-      )
-      .onConflictDoNothing();
-    await db
-      .insert(entityMentions)
-      .values(part.flatMap((s) => s.mentions.map((mn) => ({ itemId: s.item.id, start: mn.start, end: mn.end, entityKey: mn.key, type: mn.type, text: mn.text, publishedAt: s.item.published_at }))))
-      .onConflictDoNothing();
-  }
+  for (let i = 0; i < scored.length; i += 500) await persistScored(db, scored.slice(i, i + 500), new Map());
 }
 
 /** A database for one test file: a fresh Postgres database when DATABASE_URL is set, else in-memory PGlite. */

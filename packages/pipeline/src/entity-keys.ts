@@ -1,19 +1,6 @@
-import type { EntityMention, ModelOutput } from "@finsentry/schemas";
+import { entityKey, type EntityMention, type ModelOutput } from "@finsentry/schemas";
 
-/** Entity types that alerts group by; amounts and percentages are facts, not entities to watch. */
-const WATCHABLE = new Set(["ORG", "TICKER", "PERSON", "LOCATION"]);
-const ORG_SUFFIX = /[,.]?\s+(inc|corp|corporation|co|company|ltd|plc|llc|group|holdings|sa|ag|nv)\.?$/i;
-
-/** Canonical key for an entity mention: `TICKER:TSLA`, `ORG:tesla`, `PERSON:elon musk`. */
-export function entityKey(type: string, text: string): string | null {
-  if (!WATCHABLE.has(type)) return null;
-  if (type === "TICKER") {
-    const t = text.replace(/^\$/, "").toUpperCase();
-    return /^[A-Z][A-Z0-9.]{0,9}$/.test(t) ? `TICKER:${t}` : null;
-  }
-  const name = text.normalize("NFKC").replace(ORG_SUFFIX, "").replace(/\s+/g, " ").trim().toLowerCase();
-  return name.length >= 2 ? `${type}:${name}` : null;
-}
+export { entityKey };
 
 export function mentionsOf(output: ModelOutput): EntityMention[] {
   const out: EntityMention[] = [];

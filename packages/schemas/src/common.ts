@@ -1,39 +1,17 @@
 import { z } from "zod";
+import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS } from "./constants.ts";
+
+export { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS };
 
 /** ISO-8601 timestamp with offset, normalised to a string. */
 export const IsoDate = z.iso.datetime({ offset: true });
 
-export const SENTIMENT_LABELS = ["bearish", "neutral", "bullish"] as const;
 export const SentimentLabel = z.enum(SENTIMENT_LABELS);
 export type SentimentLabel = z.infer<typeof SentimentLabel>;
 
-/** The 20-topic financial taxonomy, in the order the model's topic head uses. */
-export const TOPIC_LABELS = [
-  "Analyst Update",
-  "Fed | Central Banks",
-  "Company | Product News",
-  "Treasuries | Corporate Debt",
-  "Dividend",
-  "Earnings",
-  "Energy | Oil",
-  "Financials",
-  "Currencies",
-  "General News | Opinion",
-  "Gold | Metals | Materials",
-  "IPO",
-  "Legal | Regulation",
-  "M&A | Investments",
-  "Macro",
-  "Markets",
-  "Politics",
-  "Personnel Change",
-  "Stock Commentary",
-  "Stock Movement",
-] as const;
 export const TopicLabel = z.enum(TOPIC_LABELS);
 export type TopicLabel = z.infer<typeof TopicLabel>;
 
-export const ENTITY_TYPES = ["ORG", "TICKER", "PERSON", "LOCATION", "MONEY", "PERCENT"] as const;
 export const EntityType = z.enum(ENTITY_TYPES);
 export type EntityType = z.infer<typeof EntityType>;
 

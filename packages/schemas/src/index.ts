@@ -3,3 +3,4 @@ export * from "./item.ts";
 export * from "./score.ts";
 export * from "./events.ts";
 export * from "./topics.ts";
+export { entityKey } from "./constants.ts";

@@ -1,15 +1,5 @@
-/** Canonical entity key as the pipeline builds it (`packages/pipeline/src/entity-keys.ts`). */
-const WATCHABLE = new Set(["ORG", "TICKER", "PERSON", "LOCATION"]);
-const ORG_SUFFIX = /[,.]?\s+(inc|corp|corporation|co|company|ltd|plc|llc|group|holdings|sa|ag|nv)\.?$/i;
-export function entityKey(type: string, text: string): string | null {
-  if (!WATCHABLE.has(type)) return null;
-  if (type === "TICKER") {
-    const t = text.replace(/^\$/, "").toUpperCase();
-    return /^[A-Z][A-Z0-9.]{0,9}$/.test(t) ? `TICKER:${t}` : null;
-  }
-  const name = text.normalize("NFKC").replace(ORG_SUFFIX, "").replace(/\s+/g, " ").trim().toLowerCase();
-  return name.length >= 2 ? `${type}:${name}` : null;
-}
+/** Canonical entity key, exactly as the pipeline builds it. */
+export { entityKey } from "@finsentry/schemas/constants";
 
 export const entityHref = (key: string) => `/entities/${encodeURIComponent(key)}`;
 

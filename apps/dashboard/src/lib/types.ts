@@ -1,33 +1,12 @@
+import { ENTITY_TYPES as ENTITY_TYPE_LIST, SENTIMENT_LABELS, TOPIC_LABELS } from "@finsentry/schemas/constants";
 import type { AlertEvent, AlertState, EntityType, ModelOutput, SentimentLabel, Severity, TopicLabel } from "@finsentry/schemas";
 
 export type { AlertEvent, AlertState, EntityType, ModelOutput, SentimentLabel, Severity, TopicLabel };
 
-/** Same order as the model's topic head (`TOPIC_LABELS` in @finsentry/schemas); copied so the client bundle stays free of zod. */
-export const TOPICS = [
-  "Analyst Update",
-  "Fed | Central Banks",
-  "Company | Product News",
-  "Treasuries | Corporate Debt",
-  "Dividend",
-  "Earnings",
-  "Energy | Oil",
-  "Financials",
-  "Currencies",
-  "General News | Opinion",
-  "Gold | Metals | Materials",
-  "IPO",
-  "Legal | Regulation",
-  "M&A | Investments",
-  "Macro",
-  "Markets",
-  "Politics",
-  "Personnel Change",
-  "Stock Commentary",
-  "Stock Movement",
-] as const satisfies readonly TopicLabel[];
-
-export const SENTIMENTS = ["bearish", "neutral", "bullish"] as const satisfies readonly SentimentLabel[];
-export const ENTITY_TYPES = ["ORG", "TICKER", "PERSON", "LOCATION", "MONEY", "PERCENT"] as const satisfies readonly EntityType[];
+/** The shared constants (zod-free module, so the client bundle stays small). */
+export const TOPICS = TOPIC_LABELS;
+export const SENTIMENTS = SENTIMENT_LABELS;
+export const ENTITY_TYPES = ENTITY_TYPE_LIST;
 export const SEVERITIES = ["critical", "warning", "info"] as const satisfies readonly Severity[];
 
 export interface Item {

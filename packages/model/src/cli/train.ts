@@ -139,15 +139,7 @@ async function main(): Promise<void> {
     console.error(`[train] checkpoint: epoch ${r.bestEpoch} written to ${out}`);
   };
   const result = await trainModel({ train, dev, tokenizer, options, metricsLog, progress: a.progress, log: (l) => console.error(l), onBest });
-  const manifest = await saveTrained(out, result, {
-    id,
-    tokenizer,
-    train,
-    dataNote,
-    command,
-    backend: backend.chosen,
-    cardNotes: [`Trained on tfjs backend "${backend.chosen}" at ${result.examplesPerSec.toFixed(0)} examples/s.`, "Per-epoch metrics: train-log.jsonl in this directory."],
-  });
+  const manifest = await save(result);
   console.log(JSON.stringify({ out, id: manifest.id, metrics: manifest.metrics, bestEpoch: result.bestEpoch }));
 }
 
