@@ -22,9 +22,10 @@ const PUBLIC = new Set(["/healthz", "/metrics", "/api/v1/auth/login", "/api/v1/o
 export async function installAuth(app: FastifyInstance, deps: { db: Db; rateLimitPerMinute?: number }) {
   app.decorateRequest("principal", null);
   app.addHook("onRequest", async (req, reply) => {
-    req.principal = await authenticate(deps.db, req.headers as Record<string, string>);
     const path = req.url.split("?")[0]!;
+    // Pages and static assets of the dashboard need no principal: skip the session lookup for them.
     if (PUBLIC.has(path) || !path.startsWith("/api/")) return;
+    req.principal = await authenticate(deps.db, req.headers as Record<string, string>);
     const need: Role = (req.routeOptions.config as { minRole?: Role } | undefined)?.minRole ?? "admin";
     if (!req.principal) return reply.code(401).send({ error: "unauthenticated", message: "sign in or send an API key (Authorization: Bearer fsk_…)" });
     if (!hasRole(req.principal.role, need)) return reply.code(403).send({ error: "forbidden", message: `needs role ${need}, you have ${req.principal.role}` });
