@@ -96,6 +96,7 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
       async (app) => labelRoutes(app, { db: rt.db.db, bus: rt.bus }),
       async (app) => webhookRoutes(app, { db: rt.db.db, log: rt.log, allowPrivate: "loopback" }),
       async (app) => learning.learningRoutes(app, { registry: models, runs: new learning.RunStore(rt.db.db), bus: rt.bus }),
+      async (app) => learning.driftRoutes(app, { db: rt.db }),
     ],
   });
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -25,5 +26,17 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
       resolve();
     });
     child.kill(signal);
+  });
+}
+
+/** A TCP port that was free a moment ago (for services that need a fixed port, e.g. PORT / METRICS_PORT). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
 }

@@ -1,7 +1,7 @@
 import { onShutdown } from "@finsentry/core";
 import { createRuntime, IngestWriter, StreamRegistry } from "@finsentry/pipeline";
 import { alertRoutes } from "@finsentry/alerts";
-import { learningRoutes, ModelRegistry, RunStore } from "@finsentry/learning";
+import { driftRoutes, learningRoutes, ModelRegistry, RunStore } from "@finsentry/learning";
 import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
 import { webhookRoutes } from "@finsentry/webhooks";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,7 @@ const server = await buildServer({
     async (app) => labelRoutes(app, { db: rt.db.db, bus: rt.bus }),
     async (app) => webhookRoutes(app, { db: rt.db.db, log: rt.log }),
     async (app) => learningRoutes(app, { registry: new ModelRegistry(rt.db.db), runs: new RunStore(rt.db.db), bus: rt.bus }),
+    async (app) => driftRoutes(app, { db: rt.db }),
     // Rule edits reach the alerter process through its rules poll.
     async (app) => void (await app.register(alertRoutes, { db: rt.db.db, bus: rt.bus })),
   ],

@@ -6,10 +6,10 @@ import { TOPICS } from "@finsentry/schemas";
 // items.raw → model → Postgres → items.scored. Scale out by running more processes: they share the consumer group.
 // Follows model.events: a promoted model is loaded beside the old one and switched in between batches.
 const rt = await createRuntime("scorer");
-const store = defaultModelStore();
+const store = defaultModelStore(rt.log);
 const model = await championScorer({ db: rt.db.db, store, log: rt.log }, () => loadTextScorer(rt.log, rt.config.MODEL_DIR));
 const scorer = await startScorer({ bus: rt.bus, db: rt.db, log: rt.log, model, batchSize: rt.config.SCORER_BATCH_SIZE });
-const follow = await followChampion({ bus: rt.bus, db: rt.db.db, store, log: rt.log }, (next) => scorer.swapModel(next));
+const follow = await followChampion({ bus: rt.bus, db: rt.db.db, store, log: rt.log }, (next) => scorer.swapModel(next), () => scorer.modelVersion);
 const lag = startLagReporter(rt.bus, rt.log, [{ group: "scorer", topic: TOPICS.raw }]);
 const metrics = rt.config.METRICS_PORT ? await serveMetrics(rt.config.METRICS_PORT) : null;
 onShutdown(rt.log, async () => {

@@ -5,7 +5,7 @@ import { onShutdown } from "@finsentry/core";
 import { alertRoutes, startAlerter } from "@finsentry/alerts";
 import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
 import {
-  defaultModelStore, ensureChampion, followChampion, learningRoutes, loadLabelledFile, ModelRegistry, RunStore, startTrainer,
+  defaultModelStore, ensureChampion, followChampion, driftRoutes, learningRoutes, loadLabelledFile, ModelRegistry, RunStore, startTrainer,
 } from "@finsentry/learning";
 import { loadScorer } from "@finsentry/model";
 import {
@@ -25,14 +25,14 @@ const streams = new StreamRegistry(db.db);
 const writer = new IngestWriter(bus);
 const supervisor = new StreamSupervisor({ bus, log, writer, registry: streams });
 await supervisor.start();
-const store = defaultModelStore();
+const store = defaultModelStore(log);
 const models = new ModelRegistry(db.db);
 // The registry's champion serves (the bundled model on first run); MODEL_DIR pins a directory instead.
 const champion = !config.MODEL_DIR && existsSync(join(BUNDLED_MODEL_DIR, "manifest.json")) ? await ensureChampion({ registry: models, store, log }, BUNDLED_MODEL_DIR) : null;
 const championRow = champion ? await models.get(champion) : null;
 const model = championRow ? await loadScorer(await store.localDir(championRow.uri)) : await loadTextScorer(log, config.MODEL_DIR);
 const scorer = await startScorer({ bus, db, log, model, batchSize: config.SCORER_BATCH_SIZE });
-const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(next));
+const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(next), () => scorer.modelVersion);
 
 // → alert → deliver
 const alerter = await startAlerter({ bus, db, log, options: { expectedPartitions: config.TOPIC_PARTITIONS } });
@@ -51,13 +51,15 @@ const server = await buildServer({
     async (app) => labelRoutes(app, { db: db.db, bus }),
     async (app) => webhookRoutes(app, { db: db.db, log }),
     async (app) => learningRoutes(app, { registry: models, runs, bus }),
+    async (app) => driftRoutes(app, { db }),
     // Registered as a plugin (it sets its own error handler); the engine is local here, so rule edits apply at once.
     async (app) => void (await app.register(alertRoutes, { db: db.db, bus, engine: alerter.engine })),
   ],
 });
 const trainer = championRow
   ? await startTrainer(
-      { db: db.db, bus, log, store, registry: models, runs, onProgress: (runId, p) => server.io.to("training").emit("training", { run_id: runId, ...p }) },
+      // Progress goes out on `training.progress` (the in-memory bus here); the live gateway relays it to socket.io.
+      { db: db.db, bus, log, store, registry: models, runs },
       {
         golden: process.env.GOLDEN_SET ? await loadLabelledFile(process.env.GOLDEN_SET) : [],
         labelThreshold: Number(process.env.TRAIN_LABEL_THRESHOLD ?? 200),

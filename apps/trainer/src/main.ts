@@ -5,7 +5,7 @@ import { startLabelConsumer } from "@finsentry/labels";
 
 // labels (API, dashboard, `labels` topic) → fine-tune the champion → gate → register → promote → model.events.
 const rt = await createRuntime("trainer");
-const store = defaultModelStore();
+const store = defaultModelStore(rt.log);
 const registry = new ModelRegistry(rt.db.db);
 await ensureChampion({ registry, store, log: rt.log }, BUNDLED_MODEL_DIR);
 const golden = process.env.GOLDEN_SET ? await loadLabelledFile(process.env.GOLDEN_SET) : [];

@@ -1,11 +1,11 @@
 import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
-import { entityMentions, scores, type Db } from "@finsentry/db";
-import { IsoDate } from "@finsentry/schemas";
+import { entityMentions, items as itemsTable, scores, type Db } from "@finsentry/db";
+import { IsoDate, SentimentLabel } from "@finsentry/schemas";
 import { AlertCore } from "./engine/core.ts";
 import { compileRule } from "./rules/compile.ts";
 import { parseRule, type Rule } from "./rules/schema.ts";
-import type { Contribution } from "./window/contribution.ts";
+import { MODEL_STREAM_KEY, type Contribution } from "./window/contribution.ts";
 import { parseDuration } from "./window/duration.ts";
 
 export interface BacktestAlert {
@@ -95,7 +95,7 @@ export async function backtestRule(db: Db, ruleInput: Rule | unknown, range: { f
 
   for (let a = replayFrom; a < to; a += DAY) {
     const b = Math.min(a + DAY, to);
-    const chunk = await loadContributions(db, a, b, cr.keys);
+    const chunk = rule.type === "drift" ? await loadModelStream(db, a, b) : await loadContributions(db, a, b, cr.keys);
     for (const c of chunk) {
       if (!cr.appliesTo(c.entityKey)) continue;
       core.observe("backtest", c.t);
@@ -147,16 +147,44 @@ async function loadContributions(db: Db, a: number, b: number, keys: Set<string>
     const prev = best.get(k);
     if (!prev || Number(r.scoredAt) > Number(prev.scoredAt)) best.set(k, r);
   }
-  return [...best.values()]
-    .map((r) => ({
-      itemId: r.itemId,
-      entityKey: r.entityKey,
-      t: Number(r.t),
-      score: r.score,
-      confidence: r.confidence,
-      bearish: r.label === "bearish",
-      topic: r.topic,
-      topicConfidence: r.topicConfidence,
-    }))
-    .sort((x, y) => x.t - y.t || (x.itemId < y.itemId ? -1 : 1));
+  return [...best.values()].map(toContribution).sort((x, y) => x.t - y.t || (x.itemId < y.itemId ? -1 : 1));
+}
+
+/** The model stream (drift rules): every item with event time in [a, b), from its most recent score. */
+async function loadModelStream(db: Db, a: number, b: number): Promise<Contribution[]> {
+  const rows = await db
+    .select({
+      itemId: scores.itemId,
+      t: sql<number>`(extract(epoch from ${itemsTable.publishedAt}) * 1000)::float8`,
+      scoredAt: sql<number>`extract(epoch from ${scores.scoredAt})::float8`,
+      score: scores.sentimentScore,
+      confidence: scores.confidence,
+      label: scores.sentiment,
+      topic: scores.topic,
+      topicConfidence: scores.topicConfidence,
+    })
+    .from(scores)
+    .innerJoin(itemsTable, eq(itemsTable.id, scores.itemId))
+    .where(and(gte(itemsTable.publishedAt, new Date(a).toISOString()), lt(itemsTable.publishedAt, new Date(b).toISOString())));
+  const best = new Map<string, (typeof rows)[number]>();
+  for (const r of rows) {
+    const prev = best.get(r.itemId);
+    if (!prev || Number(r.scoredAt) > Number(prev.scoredAt)) best.set(r.itemId, r);
+  }
+  return [...best.values()].map((r) => toContribution({ ...r, entityKey: MODEL_STREAM_KEY })).sort((x, y) => x.t - y.t || (x.itemId < y.itemId ? -1 : 1));
+}
+
+function toContribution(r: { itemId: string; entityKey: string; t: number; score: number; confidence: number; label: string; topic: string; topicConfidence: number }): Contribution {
+  const label = SentimentLabel.safeParse(r.label);
+  return {
+    itemId: r.itemId,
+    entityKey: r.entityKey,
+    t: Number(r.t),
+    score: r.score,
+    confidence: r.confidence,
+    bearish: r.label === "bearish",
+    ...(label.success ? { label: label.data } : {}),
+    topic: r.topic,
+    topicConfidence: r.topicConfidence,
+  };
 }

@@ -8,4 +8,5 @@ export { Rule, RULE_TYPES, parseRule, safeParseRule, RuleValidationError, type R
 export { compileRule, type CompiledRule } from "./rules/compile.ts";
 export { parseRulesText, loadRulesFile, DEFAULT_RULES_FILE } from "./rules/file.ts";
 export { createRule, replaceRule, patchRule, deleteRule, getRule, listRules, seedRules } from "./rules/store.ts";
-export { contributionsOf, type Contribution } from "./window/contribution.ts";
+export { contributionsOf, modelStreamContribution, MODEL_STREAM_KEY, type Contribution } from "./window/contribution.ts";
+export { DRIFT_TASKS, jsDistance, psi, type DriftTask } from "./window/drift.ts";

@@ -42,9 +42,10 @@ function apiSuite(dbKind: "pglite" | "pg") {
       await bus.subscribe({ groupId: "api-test", topics: ["alerts"], eachBatch: async (b) => void published.push(...b.messages.map((m) => AlertEventV1.parse(JSON.parse(m.value.toString())))) });
       engine = await AlertEngine.open({ db: db.handle.db, bus, log, now: () => new Date(clock), options: { expectedPartitions: 1, idlePartitionMs: 0 } });
       app = Fastify();
-      app.decorateRequest("user", null);
+      // Stands in for the server's auth hook, which sets `principal` on every authenticated request.
+      app.decorateRequest("principal", null);
       app.addHook("onRequest", async (req) => {
-        (req as unknown as { user: { name: string } }).user = { name: String(req.headers["x-user"]) };
+        (req as unknown as { principal: { name: string } }).principal = { name: String(req.headers["x-user"]) };
       });
       app.addHook("onRoute", (r) => void routes.push([String(r.method), r.url, (r.config as { minRole?: string } | undefined)?.minRole]));
       await app.register(alertRoutes, { db: db.handle.db, bus, engine: { reloadRules } });

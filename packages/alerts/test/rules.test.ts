@@ -43,7 +43,7 @@ describe("rule validation", () => {
 
   it("rejects unknown fields, unknown types and a stepped tumbling window", () => {
     expect(() => parseRule({ ...base, type: "sentiment_level", op: "below", threshold: 0, treshold: 1 })).toThrow(RuleValidationError);
-    const t = safeParseRule({ ...base, type: "drift" });
+    const t = safeParseRule({ ...base, type: "volatility" });
     expect(!t.ok && t.problems[0]!.path).toBe("type");
     const w = safeParseRule({ ...base, type: "sentiment_level", op: "below", threshold: 0, window: { type: "tumbling", size: "1h", step: "5m" } });
     expect(!w.ok && w.problems[0]!.path).toBe("window.step");
@@ -54,7 +54,7 @@ describe("rule validation", () => {
   it("parses the default rules file, and names rule index + field in a bad file", async () => {
     const rules = await loadRulesFile();
     expect(rules.length).toBeGreaterThanOrEqual(5);
-    expect(new Set(rules.map((r) => r.type))).toEqual(new Set(["sentiment_level", "sentiment_shift", "negative_volume_spike", "watched_topics"]));
+    expect(new Set(rules.map((r) => r.type))).toEqual(new Set(["sentiment_level", "sentiment_shift", "negative_volume_spike", "watched_topics", "drift"]));
     try {
       parseRulesText(`rules:\n  - { id: a, name: A, severity: loud, type: sentiment_level, op: below, threshold: 0 }\n  - { id: a, name: B, severity: info, type: sentiment_level, op: below, threshold: 0 }\n`);
       expect.unreachable();

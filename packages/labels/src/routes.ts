@@ -9,6 +9,8 @@ import { labelsForItems, LabelError, saveLabel } from "./store.ts";
 
 /** What a caller sends: who and when come from the session/key, never from the body. */
 const LabelInput = LabelFields.omit({ v: true, author: true, role: true, created_at: true }).strict();
+const LabelsQuery = z.object({ item_id: z.string().regex(/^[0-9a-f]{32}$/) });
+const QueueQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(25), days: z.coerce.number().min(0.01).max(365).default(7) });
 
 const bad = (reply: FastifyReply, problems: { path: string; message: string }[]) => reply.code(400).send({ error: "validation_failed", problems });
 
@@ -16,7 +18,7 @@ export async function labelRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus
   const { db, bus } = deps;
 
   // One label (JSON) or many (NDJSON / JSON array), each validated and answered per line.
-  app.post("/api/v1/labels", { config: { minRole: "analyst" }, bodyLimit: 8 * 1024 * 1024 }, async (req, reply) => {
+  app.post("/api/v1/labels", { config: { minRole: "analyst", summary: "Label items (JSON, JSON array or NDJSON; answered per line)", body: LabelInput, bulk: true }, bodyLimit: 8 * 1024 * 1024 }, async (req, reply) => {
     const principal = (req as unknown as { principal: { name: string; role: Label["role"] } }).principal;
     const body = typeof req.body === "string" ? req.body : JSON.stringify(req.body ?? "");
     const docs = splitBody(body, req.headers["content-type"]);
@@ -51,16 +53,16 @@ export async function labelRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus
     return reply.code(201).send({ saved: saved.length, ids: saved.map((s) => s.id), errors });
   });
 
-  app.get("/api/v1/labels", { config: { minRole: "viewer" } }, async (req, reply) => {
-    const q = z.object({ item_id: z.string().regex(/^[0-9a-f]{32}$/) }).safeParse(req.query);
+  app.get("/api/v1/labels", { config: { minRole: "viewer", summary: "An item's effective label and label history", query: LabelsQuery } }, async (req, reply) => {
+    const q = LabelsQuery.safeParse(req.query);
     if (!q.success) return bad(reply, describeIssues(q.error));
     const r = (await labelsForItems(db, [q.data.item_id])).get(q.data.item_id);
     return { item_id: q.data.item_id, effective: r?.effective ?? {}, history: r?.history ?? [] };
   });
 
   // Active learning: the items the model is least sure about, not yet labelled, first.
-  app.get("/api/v1/labels/queue", { config: { minRole: "viewer" } }, async (req, reply) => {
-    const q = z.object({ limit: z.coerce.number().int().min(1).max(200).default(25), days: z.coerce.number().min(0.01).max(365).default(7) }).safeParse(req.query);
+  app.get("/api/v1/labels/queue", { config: { minRole: "viewer", summary: "Unlabelled items the model is least sure about, first", query: QueueQuery } }, async (req, reply) => {
+    const q = QueueQuery.safeParse(req.query);
     if (!q.success) return bad(reply, describeIssues(q.error));
     const rows = await db.execute(sql`
       select i.id, i.text, i.source, i.stream, i.published_at, s.model_version, s.output,

@@ -1,4 +1,5 @@
 export * from "./store.ts";
+export * from "./s3-store.ts";
 export * from "./registry.ts";
 export * from "./runs.ts";
 export * from "./gate.ts";
@@ -9,3 +10,5 @@ export * from "./bootstrap.ts";
 export * from "./routes.ts";
 export * from "./labelled-file.ts";
 export * from "./serving.ts";
+export * from "./progress.ts";
+export * from "./drift-routes.ts";

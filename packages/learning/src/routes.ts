@@ -30,18 +30,18 @@ export async function learningRoutes(app: FastifyInstance, deps: { registry: Mod
   const { registry, runs, bus } = deps;
   const who = (req: unknown) => (req as { principal?: { name: string } }).principal?.name ?? "api";
 
-  app.get("/api/v1/models", { config: { minRole: "viewer" } }, async () => ({ models: (await registry.list()).map(modelJson) }));
-  app.get("/api/v1/training-runs", { config: { minRole: "viewer" } }, async () => ({ runs: (await runs.list()).map(runJson) }));
-  app.get("/api/v1/training-runs/:id", { config: { minRole: "viewer" } }, async (req, reply) => {
+  app.get("/api/v1/models", { config: { minRole: "viewer", summary: "Model versions" } }, async () => ({ models: (await registry.list()).map(modelJson) }));
+  app.get("/api/v1/training-runs", { config: { minRole: "viewer", summary: "Training runs" } }, async () => ({ runs: (await runs.list()).map(runJson) }));
+  app.get("/api/v1/training-runs/:id", { config: { minRole: "viewer", summary: "One training run", params: Id } }, async (req, reply) => {
     const p = Id.safeParse(req.params);
     if (!p.success) return reply.code(400).send({ error: "validation_failed", problems: describeIssues(p.error) });
     const r = await runs.get(p.data.id);
     return r ? { run: runJson(r) } : reply.code(404).send({ error: "not_found" });
   });
   // Anyone with analyst rights may ask for retraining; it queues behind a running one.
-  app.post("/api/v1/training-runs", { config: { minRole: "analyst" } }, async (req, reply) => reply.code(202).send({ run: runJson(await runs.request("manual", who(req))) }));
+  app.post("/api/v1/training-runs", { config: { minRole: "analyst", summary: "Ask for retraining (queued behind a running one)", body: null } }, async (req, reply) => reply.code(202).send({ run: runJson(await runs.request("manual", who(req))) }));
 
-  app.post("/api/v1/models/:id/promote", { config: { minRole: "admin" } }, async (req, reply) => {
+  app.post("/api/v1/models/:id/promote", { config: { minRole: "admin", summary: "Make a version the champion", params: Id, body: null } }, async (req, reply) => {
     const p = Id.safeParse(req.params);
     if (!p.success) return reply.code(400).send({ error: "validation_failed", problems: describeIssues(p.error) });
     const v = await registry.get(p.data.id);
@@ -52,7 +52,7 @@ export async function learningRoutes(app: FastifyInstance, deps: { registry: Mod
   });
 
   // Rolls the champion back to the version that served before it; `:id` must name the current champion.
-  app.post("/api/v1/models/:id/rollback", { config: { minRole: "admin" } }, async (req, reply) => {
+  app.post("/api/v1/models/:id/rollback", { config: { minRole: "admin", summary: "Roll the champion back to the version before it", params: Id, body: null } }, async (req, reply) => {
     const p = Id.safeParse(req.params);
     if (!p.success) return reply.code(400).send({ error: "validation_failed", problems: describeIssues(p.error) });
     const current = await registry.champion();

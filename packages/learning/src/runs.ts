@@ -5,9 +5,25 @@ import { trainingRuns, type Db } from "@finsentry/db";
 export type RunRow = typeof trainingRuns.$inferSelect;
 export type RunTrigger = "manual" | "schedule" | "threshold" | "test";
 
-/** Training run lifecycle. At most one run is `running` (a unique partial index is the lock). */
+/** How long a `running` run may go without a heartbeat before it counts as abandoned (TRAIN_STALE_MS, default 60 s). */
+export function defaultStaleMs(env: Record<string, string | undefined> = process.env): number {
+  const v = Number(env.TRAIN_STALE_MS);
+  return Number.isFinite(v) && v >= 1000 ? v : 60_000;
+}
+
+/**
+ * Training run lifecycle. At most one run is `running` (a unique partial index is the lock). The trainer holding it
+ * keeps it by heartbeat: a run without one for `staleMs` is abandoned (its trainer died or hangs) and becomes
+ * `failed`. Every claim, and every read (the API's listing, the dashboard), settles abandoned runs first, so a dead
+ * trainer's run never shows as `running` — whether or not any trainer is alive — and a run whose trainer is alive is
+ * never failed, however many trainers start.
+ */
 export class RunStore {
-  constructor(private db: Db) {}
+  readonly staleMs: number;
+
+  constructor(private db: Db, opts: { staleMs?: number } = {}) {
+    this.staleMs = opts.staleMs ?? defaultStaleMs();
+  }
 
   /** Queues a run; a trigger during a run waits, it is never lost. Collapses into an already queued run. */
   async request(trigger: RunTrigger, by: string): Promise<RunRow> {
@@ -19,6 +35,7 @@ export class RunStore {
 
   /** Takes the oldest queued run unless one is running; returns null when nothing can start. */
   async claim(parentId: string | null): Promise<RunRow | null> {
+    await this.failStale();
     const [next] = await this.db.select().from(trainingRuns).where(eq(trainingRuns.status, "queued")).orderBy(asc(trainingRuns.createdAt)).limit(1);
     if (!next) return null;
     try {
@@ -36,33 +53,55 @@ export class RunStore {
     }
   }
 
-  async heartbeat(id: string, progress?: Record<string, unknown>): Promise<void> {
-    await this.db.update(trainingRuns).set({ heartbeatAt: sql`now()`, ...(progress ? { progress, history: sql`${trainingRuns.history} || ${JSON.stringify([progress])}::jsonb` } : {}) }).where(eq(trainingRuns.id, id));
-  }
-
-  async finish(id: string, status: "promoted" | "rejected" | "failed", fields: { reason?: string; gate?: Record<string, unknown>; challengerId?: string | null }): Promise<void> {
-    await this.db
-      .update(trainingRuns)
-      .set({ status, finishedAt: sql`now()`, reason: fields.reason ?? null, gate: fields.gate ?? null, challengerId: fields.challengerId ?? null })
-      .where(eq(trainingRuns.id, id));
-  }
-
-  /** Runs left `running` by a crashed trainer become `failed` with the reason, so nothing is stuck. */
-  async failStale(staleMs: number): Promise<number> {
-    const cutoff = new Date(Date.now() - staleMs).toISOString();
+  /**
+   * Renews the run's lease (and records progress). Returns false when the run is no longer `running` — it was
+   * settled as abandoned — so its trainer must not register or promote anything from it.
+   */
+  async heartbeat(id: string, progress?: Record<string, unknown>): Promise<boolean> {
     const r = await this.db
       .update(trainingRuns)
-      .set({ status: "failed", finishedAt: sql`now()`, reason: sql`'trainer stopped during the run (no heartbeat since ' || ${trainingRuns.heartbeatAt}::text || ')'` })
-      .where(and(eq(trainingRuns.status, "running"), lt(trainingRuns.heartbeatAt, cutoff)))
+      .set({ heartbeatAt: sql`now()`, ...(progress ? { progress, history: sql`${trainingRuns.history} || ${JSON.stringify([progress])}::jsonb` } : {}) })
+      .where(and(eq(trainingRuns.id, id), eq(trainingRuns.status, "running")))
+      .returning({ id: trainingRuns.id });
+    return r.length > 0;
+  }
+
+  /** Ends a running run; false when it had already ended (e.g. settled as abandoned), which then stays as it was. */
+  async finish(id: string, status: "promoted" | "rejected" | "failed", fields: { reason?: string; gate?: Record<string, unknown>; challengerId?: string | null }): Promise<boolean> {
+    const r = await this.db
+      .update(trainingRuns)
+      .set({ status, finishedAt: sql`now()`, reason: fields.reason ?? null, gate: fields.gate ?? null, challengerId: fields.challengerId ?? null })
+      .where(and(eq(trainingRuns.id, id), eq(trainingRuns.status, "running")))
+      .returning({ id: trainingRuns.id });
+    return r.length > 0;
+  }
+
+  /**
+   * Runs whose trainer stopped heartbeating for `staleMs` (it crashed, was killed, or hangs) become `failed` with
+   * the reason, so nothing is stuck. Judged on the database's clock alone (heartbeats are written with its now()).
+   */
+  async failStale(staleMs = this.staleMs): Promise<number> {
+    const secs = Math.max(0, staleMs) / 1000;
+    const r = await this.db
+      .update(trainingRuns)
+      .set({
+        status: "failed",
+        finishedAt: sql`now()`,
+        reason: sql`'trainer stopped during the run: no heartbeat for more than ' || ${String(secs)} || ' s (last at ' || ${trainingRuns.heartbeatAt}::text || ')'`,
+      })
+      .where(and(eq(trainingRuns.status, "running"), lt(trainingRuns.heartbeatAt, sql`now() - make_interval(secs => ${secs})`)))
       .returning({ id: trainingRuns.id });
     return r.length;
   }
 
+  /** Recent runs, newest first; abandoned runs are settled first, so none shows as running without a live trainer. */
   async list(limit = 50): Promise<RunRow[]> {
+    await this.failStale();
     return this.db.select().from(trainingRuns).orderBy(desc(trainingRuns.createdAt)).limit(limit);
   }
 
   async get(id: string): Promise<RunRow | null> {
+    await this.failStale();
     const [r] = await this.db.select().from(trainingRuns).where(eq(trainingRuns.id, id));
     return r ?? null;
   }

@@ -1,9 +1,11 @@
 import { cp, mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { Logger } from "@finsentry/core";
+import { loadS3StoreConfig, S3ModelStore } from "./s3-store.ts";
 
 /**
  * Where model version directories live. Versions are immutable: `put` refuses to overwrite an id.
- * Disk is the implementation here; an S3-compatible store would implement the same three calls.
+ * DiskModelStore (a directory, e.g. a shared volume) and S3ModelStore (an S3-compatible bucket) implement it.
  */
 export interface ModelStore {
   /** Copies a finished model directory in; returns its URI. */
@@ -40,7 +42,18 @@ export class DiskModelStore implements ModelStore {
   }
 }
 
-/** The store every service of one deployment shares: MODEL_REGISTRY_DIR (a shared volume), or `.data/models`. */
-export function defaultModelStore(): DiskModelStore {
-  return new DiskModelStore(process.env.MODEL_REGISTRY_DIR ?? resolve(new URL("../../../.data/models", import.meta.url).pathname));
+/**
+ * The store every service of one deployment shares: an S3-compatible bucket when MODEL_STORE=s3://bucket/prefix is
+ * set (S3_ENDPOINT, S3_REGION, S3_FORCE_PATH_STYLE, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, MODEL_CACHE_DIR), else
+ * the directory MODEL_REGISTRY_DIR (a shared volume), or `.data/models`. Invalid settings throw at start.
+ */
+export function defaultModelStore(log?: Logger, env: Record<string, string | undefined> = process.env): ModelStore {
+  if (env.MODEL_STORE) {
+    const store = new S3ModelStore(loadS3StoreConfig(env));
+    log?.info({ modelStore: store.describe() }, "model versions are stored in S3");
+    return store;
+  }
+  const root = env.MODEL_REGISTRY_DIR ?? resolve(new URL("../../../.data/models", import.meta.url).pathname);
+  log?.info({ modelStore: root }, "model versions are stored on disk");
+  return new DiskModelStore(root);
 }

@@ -10,6 +10,7 @@ import { fineTune, loadScorer, type Example } from "@finsentry/model";
 import { TOPIC_LABELS, TOPICS, type ModelEvent } from "@finsentry/schemas";
 import { scoreModel, type LabelledText } from "./evaluate.ts";
 import { decideGate } from "./gate.ts";
+import { TrainingProgressPublisher } from "./progress.ts";
 import type { ModelRegistry } from "./registry.ts";
 import type { RunRow, RunStore } from "./runs.ts";
 import type { ModelStore } from "./store.ts";
@@ -30,7 +31,10 @@ export interface TrainerOptions {
   scheduleMs?: number;
   pollMs?: number;
   epochs?: number;
+  /** A run without a heartbeat for this long counts as abandoned (default: the RunStore's, TRAIN_STALE_MS or 60 s). */
   staleMs?: number;
+  /** Least time between two progress messages of a run on `training.progress` (default 500 ms: ≤ 2/s). */
+  progressIntervalMs?: number;
 }
 
 export interface TrainerDeps {
@@ -40,8 +44,6 @@ export interface TrainerDeps {
   store: ModelStore;
   registry: ModelRegistry;
   runs: RunStore;
-  /** Streams progress lines to the dashboard (socket.io) besides the run row. */
-  onProgress?: (runId: string, p: Record<string, unknown>) => void;
 }
 
 function fnv1a(s: string): number {
@@ -70,12 +72,16 @@ const toExample = (l: LabelledText): Example => ({
  */
 export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Promise<{ stop(): Promise<void>; tick(): Promise<void> }> {
   const { db, bus, log, runs, registry, store } = deps;
-  const o = { replayRatio: 2, holdBack: 0.2, maxGoldenDrop: 0.01, labelThreshold: 0, scheduleMs: 0, pollMs: 2000, epochs: 3, staleMs: 60_000, replay: [], ...opts };
-  const stale = await runs.failStale(0);
+  const o = { replayRatio: 2, holdBack: 0.2, maxGoldenDrop: 0.01, labelThreshold: 0, scheduleMs: 0, pollMs: 2000, epochs: 3, staleMs: runs.staleMs, replay: [], ...opts };
+  // Only runs whose trainer stopped heartbeating: a run that another live trainer holds is not ours to fail. (Each
+  // tick's claim settles abandoned runs too, so a run of a trainer that died just before this start fails soon.)
+  const stale = await runs.failStale(o.staleMs);
   if (stale) log.warn({ runs: stale }, "marked runs left running by a stopped trainer as failed");
   let stopped = false;
   let current: Promise<void> = Promise.resolve();
   let lastSchedule = Date.now();
+  // Run lifecycle and throttled step progress on `training.progress`: every API process relays it to dashboards.
+  const progress = new TrainingProgressPublisher({ bus, log, minIntervalMs: opts.progressIntervalMs ?? 500 });
 
   const newLabelCount = async () => {
     const since = await runs.lastFinishedStart();
@@ -83,7 +89,7 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
     return r?.n ?? 0;
   };
 
-  const execute = async (run: RunRow) => {
+  const execute = async (run: RunRow, lease: { lost: boolean }) => {
     const champion = await registry.champion();
     if (!champion) throw new Error("no champion model registered");
     const championDir = await store.localDir(champion.uri);
@@ -106,18 +112,22 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
         // One version per run: ids must never collide (versions are immutable).
         id: `${champion.id.replace(/-ft-.*$/, "")}-ft-${run.id.slice(0, 8)}`,
         train: { epochs: o.epochs },
+        onProgress: (p) => progress.progress(run.id, p),
         log: (line) => {
           const p = { step: ++step, message: line, at: new Date().toISOString() };
-          deps.onProgress?.(run.id, p);
-          void runs.heartbeat(run.id, p).catch(() => undefined);
+          void runs.heartbeat(run.id, p).then((held) => void (held || (lease.lost = true)), () => undefined);
           log.info({ run: run.id }, line);
         },
       });
+      progress.progress(run.id, { phase: "evaluating" });
       const [champ, chall] = await Promise.all([loadScorer(championDir), loadScorer(work)]);
       const golden = { champion: await scoreModel(champ, o.golden), challenger: await scoreModel(chall, o.golden) };
       const recentScores = { champion: await scoreModel(champ, recent), challenger: await scoreModel(chall, recent) };
       await Promise.all([champ.close(), chall.close()]);
       const decision = decideGate({ golden, recent: recentScores, maxGoldenDrop: o.maxGoldenDrop });
+      // Nothing is registered or promoted from a run that was settled as abandoned while it trained (this trainer
+      // stalled past staleMs): the run is already failed, and another trainer may be running by now.
+      if (lease.lost || !(await runs.heartbeat(run.id))) throw new LeaseLost(run.id);
       const uri = await store.put(manifest.id, work);
       await registry.register({
         id: manifest.id,
@@ -130,10 +140,14 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
       if (decision.promote) {
         const { previous } = await registry.promote(manifest.id, `trainer:${run.id}`);
         await announce(bus, "model.promoted", manifest.id, previous);
-        await runs.finish(run.id, "promoted", { gate: decision as unknown as Record<string, unknown>, challengerId: manifest.id });
+        if (!(await runs.finish(run.id, "promoted", { gate: decision as unknown as Record<string, unknown>, challengerId: manifest.id }))) {
+          log.error({ run: run.id, model: manifest.id }, "challenger promoted, but its run had meanwhile been settled as abandoned");
+        }
+        progress.finished(run.id, "promoted", { modelId: manifest.id });
         log.info({ run: run.id, model: manifest.id, golden, recent: recentScores }, "challenger promoted");
       } else {
         await runs.finish(run.id, "rejected", { gate: decision as unknown as Record<string, unknown>, challengerId: manifest.id, reason: decision.reasons.join("; ") });
+        progress.finished(run.id, "rejected", { modelId: manifest.id, reason: decision.reasons.join("; ") });
         log.warn({ run: run.id, reasons: decision.reasons }, "challenger rejected by the gate; champion keeps serving");
       }
     } finally {
@@ -151,12 +165,20 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
     const run = await runs.claim(champion?.id ?? null);
     if (!run) return;
     log.info({ run: run.id, trigger: run.trigger }, "training run started");
-    const beat = setInterval(() => void runs.heartbeat(run.id).catch(() => undefined), Math.max(1000, o.staleMs / 4));
+    progress.started(run.id);
+    // The lease: renewed well within staleMs (fineTune yields to the event loop every 200 ms, so this timer fires).
+    const lease = { lost: false };
+    const beat = setInterval(
+      () => void runs.heartbeat(run.id).then((held) => void (held || (lease.lost = true)), (err) => log.warn({ run: run.id, err }, "training run heartbeat failed")),
+      Math.max(1000, Math.min(o.staleMs, runs.staleMs) / 4),
+    );
     try {
-      await execute(run);
+      await execute(run, lease);
     } catch (err) {
-      await runs.finish(run.id, "failed", { reason: (err as Error).message });
-      log.error({ run: run.id, err }, "training run failed");
+      progress.finished(run.id, "failed", { reason: (err as Error).message });
+      if (err instanceof LeaseLost) log.error({ run: run.id }, err.message);
+      else if (await runs.finish(run.id, "failed", { reason: (err as Error).message })) log.error({ run: run.id, err }, "training run failed");
+      else log.error({ run: run.id, err }, "training run failed after it had been settled as abandoned");
     } finally {
       clearInterval(beat);
     }
@@ -175,8 +197,16 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
     async stop() {
       stopped = true;
       await current;
+      await progress.flush();
     },
   };
+}
+
+/** This trainer's run was settled as abandoned (no heartbeat for staleMs) while it trained; its result is dropped. */
+class LeaseLost extends Error {
+  constructor(runId: string) {
+    super(`training run ${runId} was settled as abandoned (no heartbeat within staleMs) while it trained; its challenger is dropped`);
+  }
 }
 
 export async function announce(bus: Bus, type: ModelEvent["type"], version: string, previous: string | null): Promise<void> {

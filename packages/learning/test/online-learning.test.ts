@@ -7,41 +7,12 @@ import { MemoryBus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
 import { saveLabel } from "@finsentry/labels";
 import { loadScorer } from "@finsentry/model";
-import { BUNDLED_MODEL_DIR, IngestWriter, mulberry32, startScorer, StreamRegistry, StreamSupervisor } from "@finsentry/pipeline";
+import { BUNDLED_MODEL_DIR, IngestWriter, startScorer, StreamRegistry, StreamSupervisor } from "@finsentry/pipeline";
 import { TOPICS } from "@finsentry/schemas";
-import { DiskModelStore, ensureChampion, followChampion, ModelRegistry, RunStore, scoreModel, startTrainer, type LabelledText } from "../src/index.ts";
+import { DiskModelStore, ensureChampion, followChampion, ModelRegistry, RunStore, scoreModel, startTrainer } from "../src/index.ts";
+import { GOLDEN, HELD_OUT_SLANG, REPLAY, SLANG_LABELS, wrongLabels } from "./fixtures.ts";
 
 const log = createLogger("test", "silent");
-
-// A style of text the bundled model never saw: trader slang. Generated here, never taken from ../shared.
-const TICKERS = ["ZORB", "KWIX", "PLEX", "VRND", "MOXA", "TANQ", "HELO", "JUNO", "RAKE", "SOLV", "BRIX", "CAVO"];
-const BEAR = ["is getting absolutely rekt", "bagholders are cooked", "rugged again, ngmi", "down bad after the call", "capitulation szn, it's cooked", "chart is a crime scene, rekt"];
-const BULL = ["straight to the moon", "tendies incoming, wagmi", "is mooning, send it", "printing money, lfg", "diamond hands paid off, moon", "absolute rocket, lfg"];
-
-function slang(n: number, seed: number): LabelledText[] {
-  const r = mulberry32(seed);
-  return Array.from({ length: n }, (_, i) => {
-    const bear = i % 2 === 0;
-    const pool = bear ? BEAR : BULL;
-    const t = TICKERS[Math.floor(r() * TICKERS.length)]!;
-    return { text: `$${t} ${pool[Math.floor(r() * pool.length)]} fr ${Math.floor(r() * 1000)}`, sentiment: bear ? "bearish" : "bullish" };
-  });
-}
-
-/** Plain headlines of the kind the model was trained on: the golden set and the replay sample. */
-function plain(n: number, seed: number): LabelledText[] {
-  const r = mulberry32(seed);
-  const rows: [string, string][] = [
-    ["shares plunge after profit warning", "bearish"], ["misses estimates and cuts its outlook", "bearish"], ["stock tumbles as CEO resigns", "bearish"],
-    ["beats estimates, shares rally", "bullish"], ["raises full-year guidance; stock jumps", "bullish"], ["wins record order, shares surge", "bullish"],
-    ["to present at industry conference", "neutral"], ["schedules quarterly results call", "neutral"], ["files annual report", "neutral"],
-  ];
-  const names = ["Acme Corp", "Globex", "Initech", "Umbrella Group", "Stark Industries", "Wayne Enterprises"];
-  return Array.from({ length: n }, () => {
-    const [tail, sentiment] = rows[Math.floor(r() * rows.length)]!;
-    return { text: `${names[Math.floor(r() * names.length)]} ${tail}`, sentiment };
-  });
-}
 
 describe("online learning: labels → fine-tune → gate → hot swap (in-memory bus + PGlite, bundled model)", () => {
   let db: DbHandle;
@@ -67,21 +38,21 @@ describe("online learning: labels → fine-tune → gate → hot swap (in-memory
     const supervisor = new StreamSupervisor({ bus, log, writer: new IngestWriter(bus), registry: new StreamRegistry(db.db) });
     await supervisor.start();
     const scorer = await startScorer({ bus, db, log, model: await loadScorer(BUNDLED_MODEL_DIR), batchSize: 8 });
-    const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(next));
+    const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(next), () => scorer.modelVersion);
     let published = 0;
     const feed = setInterval(() => {
       const i = published++;
       void bus.send(TOPICS.news, [{ value: JSON.stringify({ source: "t", published_at: new Date().toISOString(), text: `Feed item ${i}: Acme shares move` }) }]);
     }, 50);
 
-    const heldOut = slang(120, 99);
+    const heldOut = HELD_OUT_SLANG();
     const before = await scoreModel(await loadScorer(BUNDLED_MODEL_DIR), heldOut);
 
     const trainer = await startTrainer(
       { db: db.db, bus, log, store, registry, runs },
-      { golden: plain(150, 1), replay: plain(600, 2), labelThreshold: 300, pollMs: 300, epochs: 4 },
+      { golden: GOLDEN(), replay: REPLAY(), labelThreshold: 300, pollMs: 300, epochs: 4 },
     );
-    for (const l of slang(300, 7)) {
+    for (const l of SLANG_LABELS()) {
       await saveLabel(db.db, { v: 1, text: l.text, sentiment: l.sentiment as "bearish", author: "ana", role: "analyst", created_at: new Date().toISOString() }, "api");
     }
     const deadline = Date.now() + 540_000;
@@ -132,11 +103,9 @@ describe("online learning: labels → fine-tune → gate → hot swap (in-memory
     // A challenger made worse on purpose — every label swapped to a wrong class, trained without replay — is
     // rejected by the gate; the champion keeps serving.
     await trainer.stop();
-    const careless = await startTrainer({ db: db.db, bus, log, store, registry, runs }, { golden: plain(150, 1), replay: [], pollMs: 300, epochs: 4 });
-    const wrong = { bearish: "bullish", bullish: "bearish", neutral: "bearish" } as const;
-    for (const [i, l] of plain(300, 5).entries()) {
-      const sentiment = wrong[l.sentiment as keyof typeof wrong];
-      await saveLabel(db.db, { v: 1, text: `${l.text} (${i})`, sentiment, author: "mallory", role: "analyst", created_at: new Date().toISOString() }, "api");
+    const careless = await startTrainer({ db: db.db, bus, log, store, registry, runs }, { golden: GOLDEN(), replay: [], pollMs: 300, epochs: 4 });
+    for (const l of wrongLabels(300, 5)) {
+      await saveLabel(db.db, { v: 1, text: l.text, sentiment: l.sentiment as "bearish", author: "mallory", role: "analyst", created_at: new Date().toISOString() }, "api");
     }
     const bad = await runs.request("manual", "test");
     let badRun = await runs.get(bad.id);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "@finsentry/core";
+import { MemoryBus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
-import { decideGate, ModelRegistry, RunStore } from "../src/index.ts";
+import { decideGate, DiskModelStore, ModelRegistry, RunStore, startTrainer } from "../src/index.ts";
 
 describe("gate", () => {
   const base = { champion: { sentiment: 0.8, topic: 0.7 }, challenger: { sentiment: 0.795, topic: 0.71 } };
@@ -47,7 +49,7 @@ describe("runs and registry (PGlite)", () => {
     expect(await runs.failStale(60_000)).toBe(1);
     const r = await runs.get(running.id);
     expect(r?.status).toBe("failed");
-    expect(r?.reason).toMatch(/no heartbeat since/);
+    expect(r?.reason).toMatch(/trainer stopped during the run: no heartbeat for more than 60 s/);
   });
 
   it("promotes, keeps one champion, and rolls back to the previous one", async () => {
@@ -60,5 +62,50 @@ describe("runs and registry (PGlite)", () => {
     await reg.promote("m1", "t", "rollback");
     expect((await reg.champion())?.id).toBe("m1");
     expect((await db.exec("select count(*)::int as n from model_versions where status = 'champion'")).rows[0]!.n).toBe(1);
+  });
+});
+
+describe("abandoned runs (PGlite)", () => {
+  let db: DbHandle;
+  beforeAll(async () => {
+    db = await openDb("memory://");
+  });
+  afterAll(async () => db.close());
+  const age = (id: string, secs: number) => db.exec(`update training_runs set heartbeat_at = now() - make_interval(secs => ${secs}) where id = $1`, [id]);
+
+  it("a trainer starting beside a live run leaves it running; only a run without heartbeats for staleMs is failed", async () => {
+    const runs = new RunStore(db.db, { staleMs: 30_000 });
+    await runs.request("manual", "t");
+    const live = await runs.claim(null);
+    await age(live!.id, 5); // heartbeat 5 s ago: its trainer is alive
+    const trainer = await startTrainer(
+      { db: db.db, bus: new MemoryBus(1), log: createLogger("test", "silent"), store: new DiskModelStore("/nonexistent"), registry: new ModelRegistry(db.db), runs },
+      { golden: [], pollMs: 60_000 },
+    );
+    await trainer.stop();
+    expect((await runs.get(live!.id))?.status).toBe("running");
+    await age(live!.id, 31);
+    const [r] = await runs.list(); // a read settles it: no trainer needs to (re)start
+    expect(r).toMatchObject({ id: live!.id, status: "failed" });
+    expect(r!.reason).toMatch(/no heartbeat for more than 30 s/);
+  });
+
+  it("the trainer of a settled run loses it: heartbeat says so, finish changes nothing", async () => {
+    const runs = new RunStore(db.db, { staleMs: 30_000 });
+    await runs.request("manual", "t");
+    const run = (await runs.claim(null))!;
+    expect(await runs.heartbeat(run.id, { step: 1 })).toBe(true);
+    await age(run.id, 60);
+    expect((await runs.get(run.id))?.status).toBe("failed");
+    expect(await runs.heartbeat(run.id)).toBe(false);
+    expect(await runs.finish(run.id, "promoted", { challengerId: "x" })).toBe(false);
+    expect(await runs.get(run.id)).toMatchObject({ status: "failed", challengerId: null });
+  });
+
+  it("takes TRAIN_STALE_MS as the default window", async () => {
+    const { defaultStaleMs } = await import("../src/index.ts");
+    expect(defaultStaleMs({})).toBe(60_000);
+    expect(defaultStaleMs({ TRAIN_STALE_MS: "15000" })).toBe(15_000);
+    expect(defaultStaleMs({ TRAIN_STALE_MS: "nonsense" })).toBe(60_000);
   });
 });

@@ -20,6 +20,7 @@ export { initRawWeights, paramCount, type RawWeights } from "./nn/weights.ts";
 export { loadWeights, saveWeights } from "./nn/io.ts";
 export { buildOnnxModel, ONNX_OUTPUTS, ONNX_INPUT } from "./onnx/index.ts";
 export type { FineTuneOptions } from "./train/finetune.ts";
+export type { TrainProgress } from "./train/trainer.ts";
 
 /**
  * Continues training the model in `fromModelDir` on new labelled examples and writes a new model directory

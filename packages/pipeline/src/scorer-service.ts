@@ -4,7 +4,7 @@ import type { DbHandle } from "@finsentry/db";
 import type { TextScorer } from "@finsentry/model";
 import { RawItemV1, TOPICS, type RawItem, type ScoredItem } from "@finsentry/schemas";
 import { mentionsOf } from "./entity-keys.ts";
-import { m } from "./metrics.ts";
+import { m, recordPredictions } from "./metrics.ts";
 import { markPublished, persistScored } from "./persist.ts";
 
 export interface ScorerDeps {
@@ -84,6 +84,7 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
     endPub();
     m.scored.inc({ outcome: "new" }, toPublish.length);
     m.scored.inc({ outcome: "duplicate" }, scored.length - toPublish.length);
+    recordPredictions(toPublish);
   };
 
   const sub: Subscription = await bus.subscribe({

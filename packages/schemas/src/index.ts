@@ -2,5 +2,6 @@ export * from "./common.ts";
 export * from "./item.ts";
 export * from "./score.ts";
 export * from "./events.ts";
+export * from "./training.ts";
 export * from "./topics.ts";
 export { entityKey } from "./constants.ts";

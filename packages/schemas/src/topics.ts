@@ -8,5 +8,7 @@ export const TOPICS = {
   alerts: "alerts",
   labels: "labels",
   modelEvents: "model.events",
+  /** Training run progress and lifecycle (TrainingProgressV1), relayed to dashboards by every API process. */
+  trainingProgress: "training.progress",
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

@@ -8,3 +8,4 @@ export * from "./routes-auth.ts";
 export * from "./bootstrap.ts";
 export * from "./routes-entities.ts";
 export * from "./dashboard.ts";
+export * from "./openapi.ts";

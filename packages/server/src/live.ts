@@ -2,13 +2,15 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Server as SocketServer } from "socket.io";
 import { z } from "zod";
-import type { Logger } from "@finsentry/core";
+import { counter, type Logger } from "@finsentry/core";
 import type { Bus, Subscription } from "@finsentry/bus";
 import type { DbHandle } from "@finsentry/db";
-import { AlertEventV1, ScoredItemV1, TOPICS, type AlertEvent } from "@finsentry/schemas";
+import { AlertEventV1, describeIssues, ScoredItemV1, TOPICS, TrainingProgressV1, type AlertEvent } from "@finsentry/schemas";
+
+const invalidMessages = counter("finsentry_live_invalid_messages_total", "Bus messages the live gateway dropped as invalid, by topic", ["topic"]);
 
 const Subscribe = z.object({
-  rooms: z.array(z.union([z.enum(["alerts", "items"]), z.string().regex(/^(entity|severity):.{1,200}$/)])).min(1).max(50),
+  rooms: z.array(z.union([z.enum(["alerts", "items", "training"]), z.string().regex(/^(entity|severity):.{1,200}$/)])).min(1).max(50),
   /** Last alert event id the client saw: everything after it is replayed first, so a network blip loses nothing. */
   since: z.string().min(1).max(300).optional(),
 });
@@ -37,8 +39,10 @@ async function eventsSince(db: DbHandle, since: string): Promise<AlertEvent[]> {
 }
 
 /**
- * Pushes alert events and a throttled feed of scored items to socket.io rooms. Every API process consumes the topics
- * with its own consumer group, so each process sees every event whichever process a client is connected to.
+ * Pushes alert events, a throttled feed of scored items and training progress to socket.io rooms. Every API process
+ * consumes the topics with its own consumer groups, so each process sees every event whichever process a client is
+ * connected to. (One group per topic: kafkajs assigns a group's partitions without regard to what each member
+ * subscribed, so consumers of different topics sharing a group would leave partitions unread.)
  */
 export async function startLiveGateway(opts: LiveGatewayOptions): Promise<{ stop(): Promise<void> }> {
   const { io, bus, db, log } = opts;
@@ -46,6 +50,25 @@ export async function startLiveGateway(opts: LiveGatewayOptions): Promise<{ stop
   const perSecond = opts.itemsPerSecond ?? 20;
   let windowStart = Date.now();
   let sentThisWindow = 0;
+  /** Last `seq` relayed per training run: redelivered or out-of-order progress is dropped. */
+  const trainingSeq = new Map<string, number>();
+
+  /** Parses and validates one bus message; an invalid one is logged and counted, never thrown. */
+  const parse = <T>(schema: z.ZodType<T>, topic: string, value: Buffer): T | null => {
+    let json: unknown;
+    try {
+      json = JSON.parse(value.toString());
+    } catch {
+      invalidMessages.inc({ topic });
+      log.warn({ topic, reason: "malformed_json" }, "live gateway dropped an invalid message");
+      return null;
+    }
+    const p = schema.safeParse(json);
+    if (p.success) return p.data;
+    invalidMessages.inc({ topic });
+    log.warn({ topic, reason: "invalid_fields", problems: describeIssues(p.error).slice(0, 5) }, "live gateway dropped an invalid message");
+    return null;
+  };
 
   io.on("connection", (socket) => {
     socket.on("subscribe", async (msg: unknown, ack?: (r: unknown) => void) => {
@@ -73,22 +96,22 @@ export async function startLiveGateway(opts: LiveGatewayOptions): Promise<{ stop
   const subs: Subscription[] = [];
   subs.push(
     await bus.subscribe({
-      groupId: group,
+      groupId: `${group}-alerts`,
       topics: [TOPICS.alerts],
       fromBeginning: false,
       eachBatch: async ({ messages }) => {
         for (const msg of messages) {
-          const p = AlertEventV1.safeParse(JSON.parse(msg.value.toString()));
-          if (!p.success) continue;
-          const a = p.data.alert;
-          io.to("alerts").to(`entity:${a.entity_key}`).to(`severity:${a.severity}`).emit("alert", p.data);
+          const ev = parse(AlertEventV1, TOPICS.alerts, msg.value);
+          if (!ev) continue;
+          const a = ev.alert;
+          io.to("alerts").to(`entity:${a.entity_key}`).to(`severity:${a.severity}`).emit("alert", ev);
         }
       },
     }),
   );
   subs.push(
     await bus.subscribe({
-      groupId: group,
+      groupId: `${group}-items`,
       topics: [TOPICS.scored],
       fromBeginning: false,
       eachBatch: async ({ messages }) => {
@@ -111,6 +134,25 @@ export async function startLiveGateway(opts: LiveGatewayOptions): Promise<{ stop
           const summary = { id: s.item.id, published_at: s.item.published_at, text: s.item.text, source: s.item.source, stream: s.item.stream, output: s.output, model_version: s.model_version };
           const rooms = ["items", ...s.mentions.map((mn) => `entity:${mn.key}`)];
           io.to(rooms).emit("item", summary);
+        }
+      },
+    }),
+  );
+  subs.push(
+    await bus.subscribe({
+      groupId: `${group}-training`,
+      topics: [TOPICS.trainingProgress],
+      fromBeginning: false,
+      eachBatch: async ({ messages }) => {
+        for (const msg of messages) {
+          const ev = parse(TrainingProgressV1, TOPICS.trainingProgress, msg.value);
+          if (!ev) continue;
+          const last = trainingSeq.get(ev.run_id);
+          if (last !== undefined && ev.seq <= last) continue;
+          trainingSeq.delete(ev.run_id);
+          trainingSeq.set(ev.run_id, ev.seq);
+          if (trainingSeq.size > 1000) trainingSeq.delete(trainingSeq.keys().next().value!);
+          io.to("training").emit("training", ev);
         }
       },
     }),

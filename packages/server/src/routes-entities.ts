@@ -21,7 +21,7 @@ const WINDOWS = { "15m": "15 minutes", "1h": "1 hour", "6h": "6 hours", "1d": "1
 /** Entity time series (volume, mean sentiment, bearish count per bucket) and the entities moving most vs baseline. */
 export async function entityRoutes(app: FastifyInstance, deps: { db: DbHandle }) {
   const { db } = deps;
-  app.get("/api/v1/entities/:key/series", { config: { minRole: "viewer" } }, async (req, reply) => {
+  app.get("/api/v1/entities/:key/series", { config: { minRole: "viewer", summary: "An entity's mention volume and sentiment per time bucket, and its topic mix", query: SeriesQuery } }, async (req, reply) => {
     const key = z.string().min(3).max(300).safeParse((req.params as { key: string }).key);
     const q = SeriesQuery.safeParse(req.query);
     if (!key.success) return validationFailed(reply, key.error);
@@ -51,7 +51,7 @@ export async function entityRoutes(app: FastifyInstance, deps: { db: DbHandle })
     };
   });
 
-  app.get("/api/v1/entities/top-movers", { config: { minRole: "viewer" } }, async (req, reply) => {
+  app.get("/api/v1/entities/top-movers", { config: { minRole: "viewer", summary: "Entities whose sentiment moved most against their 7-day baseline", query: MoversQuery } }, async (req, reply) => {
     const q = MoversQuery.safeParse(req.query);
     if (!q.success) return validationFailed(reply, q.error);
     const { rows } = await db.exec(

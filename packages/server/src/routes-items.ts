@@ -18,6 +18,8 @@ const ItemQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
+const ItemIdParams = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) });
+
 function decodeCursor(c: string): { at: string; id: string } | null {
   const [at, id] = Buffer.from(c, "base64url").toString().split("|");
   return at && id ? { at, id } : null;
@@ -25,7 +27,7 @@ function decodeCursor(c: string): { at: string; id: string } | null {
 
 export async function itemRoutes(app: FastifyInstance, deps: { db: Db }) {
   const { db } = deps;
-  app.get("/api/v1/items", { config: { minRole: "viewer" } }, async (req, reply) => {
+  app.get("/api/v1/items", { config: { minRole: "viewer", summary: "Scored items, newest first, filtered and paged by cursor", query: ItemQuery } }, async (req, reply) => {
     const parsed = ItemQuery.safeParse(req.query);
     if (!parsed.success) return validationFailed(reply, parsed.error);
     const q = parsed.data;
@@ -59,13 +61,13 @@ export async function itemRoutes(app: FastifyInstance, deps: { db: Db }) {
     };
   });
 
-  app.get("/api/v1/items/count", { config: { minRole: "viewer" } }, async () => {
+  app.get("/api/v1/items/count", { config: { minRole: "viewer", summary: "How many items are stored" } }, async () => {
     const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(items);
     return { count: r?.n ?? 0 };
   });
 
-  app.get("/api/v1/items/:id", { config: { minRole: "viewer" } }, async (req, reply) => {
-    const p = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) }).safeParse(req.params);
+  app.get("/api/v1/items/:id", { config: { minRole: "viewer", summary: "One item with its score and entity mentions", params: ItemIdParams } }, async (req, reply) => {
+    const p = ItemIdParams.safeParse(req.params);
     if (!p.success) return validationFailed(reply, p.error);
     const [row] = await db.select({ item: items, score: scores }).from(items).leftJoin(scores, eq(scores.itemId, items.id)).where(eq(items.id, p.data.id));
     if (!row) return reply.code(404).send({ error: "not_found" });

@@ -12,11 +12,13 @@ export interface StreamRouteDeps {
 }
 
 const IdParam = z.object({ id: z.string().min(1).max(63) });
+/** For the docs only: documents are validated one by one through the stream's mapping (news/social: the item schema). */
+const StreamDocument = z.record(z.string(), z.unknown()).describe("one document in the stream's own shape, read through its mapping; news and social take the item schema");
 
 export async function streamRoutes(app: FastifyInstance, deps: StreamRouteDeps) {
-  app.get("/api/v1/streams", { config: { minRole: "viewer" } }, async () => ({ streams: await deps.registry.list() }));
+  app.get("/api/v1/streams", { config: { minRole: "viewer", summary: "List registered streams" } }, async () => ({ streams: await deps.registry.list() }));
 
-  app.post("/api/v1/streams", { config: { minRole: "analyst" } }, async (req, reply) => {
+  app.post("/api/v1/streams", { config: { minRole: "analyst", summary: "Register a Kafka or HTTP stream with its field mapping", body: StreamSpec } }, async (req, reply) => {
     const parsed = StreamSpec.safeParse(req.body);
     if (!parsed.success) return validationFailed(reply, parsed.error);
     if (!(await deps.registry.create(parsed.data))) return reply.code(409).send({ error: "conflict", message: `stream '${parsed.data.id}' already exists` });
@@ -25,7 +27,7 @@ export async function streamRoutes(app: FastifyInstance, deps: StreamRouteDeps) 
     return reply.code(201).send({ stream: parsed.data });
   });
 
-  app.delete("/api/v1/streams/:id", { config: { minRole: "analyst" } }, async (req, reply) => {
+  app.delete("/api/v1/streams/:id", { config: { minRole: "analyst", summary: "Remove a stream", params: IdParam } }, async (req, reply) => {
     const p = IdParam.safeParse(req.params);
     if (!p.success) return validationFailed(reply, p.error);
     if (!(await deps.registry.remove(p.data.id))) return reply.code(404).send({ error: "not_found" });
@@ -34,7 +36,7 @@ export async function streamRoutes(app: FastifyInstance, deps: StreamRouteDeps) 
   });
 
   // JSON object, JSON array or NDJSON; each document is validated on its own and answered per line.
-  app.post("/api/v1/streams/:id/items", { config: { minRole: "analyst" }, bodyLimit: 16 * 1024 * 1024 }, async (req, reply) => {
+  app.post("/api/v1/streams/:id/items", { config: { minRole: "analyst", summary: "Push items into a stream (JSON, JSON array or NDJSON; answered per line)", params: IdParam, body: StreamDocument, bulk: true }, bodyLimit: 16 * 1024 * 1024 }, async (req, reply) => {
     const p = IdParam.safeParse(req.params);
     if (!p.success) return validationFailed(reply, p.error);
     const stream = p.data.id === "news" || p.data.id === "social" ? { id: p.data.id, mapping: undefined } : await deps.registry.get(p.data.id);

@@ -1,12 +1,13 @@
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import Fastify, { type FastifyContextConfig, type FastifyInstance, type FastifyPluginAsync } from "fastify";
 import { Server as SocketServer } from "socket.io";
 import { registry, type Logger } from "@finsentry/core";
 import type { DbHandle } from "@finsentry/db";
 import { authenticate } from "./auth.ts";
-import { authRoutes, installAuth } from "./routes-auth.ts";
+import { openApiDocument, undocumentedRoutes, type DocumentedRoute, type RouteDoc } from "./openapi.ts";
+import { authRoutes, installAuth, isPublicPath } from "./routes-auth.ts";
 
 declare module "fastify" {
-  interface FastifyContextConfig {
+  interface FastifyContextConfig extends RouteDoc {
     /** Least role a caller needs for this route; enforced by the auth hook. */
     minRole?: "viewer" | "analyst" | "admin";
   }
@@ -19,15 +20,12 @@ export interface ServerDeps {
   plugins: FastifyPluginAsync[];
 }
 
-export interface RouteInfo {
-  method: string;
-  url: string;
-  minRole: "viewer" | "analyst" | "admin" | undefined;
-}
+/** A route as registered: its role, whether it is public, and what it documents about itself. */
+export type RouteInfo = DocumentedRoute;
 
 export interface BuiltServer {
   app: FastifyInstance;
-  /** Every route with the role it demands: the auth test walks this table. */
+  /** Every route with the role it demands and its docs: the auth and OpenAPI tests walk this table. */
   routes: RouteInfo[];
   io: SocketServer;
   listen(port: number, host: string): Promise<string>;
@@ -41,7 +39,15 @@ export async function buildServer(deps: ServerDeps): Promise<BuiltServer> {
   app.addContentTypeParser(["application/x-ndjson", "application/ndjson", "application/jsonl", "text/plain"], { parseAs: "string" }, (_req, body, done) => done(null, body));
   const routes: RouteInfo[] = [];
   app.addHook("onRoute", (r) => {
-    for (const method of [r.method].flat()) routes.push({ method, url: r.url, minRole: (r.config as { minRole?: RouteInfo["minRole"] } | undefined)?.minRole });
+    const { minRole, summary, description, body, query, params, bulk } = (r.config ?? {}) as FastifyContextConfig;
+    const doc: RouteDoc = { summary, description, body, query, params, bulk };
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, minRole, public: isPublicPath(r.url), doc });
+  });
+  // The document is built from the route table, so it is complete only once every plugin has registered.
+  let openapi: string | null = null;
+  app.addHook("onReady", async () => {
+    const missing = undocumentedRoutes(routes);
+    if (missing.length) app.log.warn({ routes: missing }, "API routes without OpenAPI docs");
   });
   await installAuth(app, { db: deps.db.db });
   await app.register(async (a) => authRoutes(a, { db: deps.db.db, secureCookies: process.env.SECURE_COOKIES === "true" }));
@@ -50,6 +56,10 @@ export async function buildServer(deps: ServerDeps): Promise<BuiltServer> {
     return { ok: true };
   });
   app.get("/metrics", async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get("/api/v1/openapi.json", { config: { summary: "This API's OpenAPI 3.1 document" } }, async (_req, reply) => {
+    openapi ??= JSON.stringify(openApiDocument(routes, { title: "finsentry API", version: "1" }));
+    return reply.type("application/json; charset=utf-8").send(openapi);
+  });
   for (const p of deps.plugins) await app.register(p);
   const io = new SocketServer(app.server, { path: "/socket.io", serveClient: false });
   // Sockets need the same credentials as the API: a session cookie or an API key in the handshake.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "@finsentry/core";
 import { labelRoutes } from "@finsentry/labels";
 import { alertRoutes } from "@finsentry/alerts";
-import { learningRoutes, ModelRegistry, RunStore } from "@finsentry/learning";
+import { driftRoutes, learningRoutes, ModelRegistry, RunStore } from "@finsentry/learning";
 import { webhookRoutes } from "@finsentry/webhooks";
 import { MemoryBus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
@@ -29,6 +29,7 @@ describe("auth on every route", () => {
         async (app) => webhookRoutes(app, { db: db.db, log }),
         async (app) => void (await app.register(alertRoutes, { db: db.db, bus })),
         async (app) => learningRoutes(app, { registry: new ModelRegistry(db.db), runs: new RunStore(db.db), bus }),
+        async (app) => driftRoutes(app, { db }),
       ],
     });
     await server.app.ready();
@@ -44,7 +45,7 @@ describe("auth on every route", () => {
     server.app.inject({ method: method as "GET", url: url.replace(/:(\w+)/g, "x$1"), headers: key ? { authorization: `Bearer ${key}` } : {}, payload: method === "GET" ? undefined : {} });
 
   it("refuses unauthenticated and under-privileged callers on every /api route", async () => {
-    const apiRoutes = server.routes.filter((r) => r.url.startsWith("/api/") && r.url !== "/api/v1/auth/login" && r.method !== "HEAD");
+    const apiRoutes = server.routes.filter((r) => r.url.startsWith("/api/") && !r.public && r.method !== "HEAD");
     expect(apiRoutes.length).toBeGreaterThan(8);
     for (const r of apiRoutes) {
       expect((await call(r.method, r.url)).statusCode, `${r.method} ${r.url} without credentials`).toBe(401);
@@ -61,6 +62,8 @@ describe("auth on every route", () => {
   it("keeps health and metrics open", async () => {
     expect((await call("GET", "/healthz")).statusCode).toBe(200);
     expect((await call("GET", "/metrics")).statusCode).toBe(200);
+    expect((await call("GET", "/api/v1/openapi.json")).statusCode).toBe(200);
+    expect(server.routes.filter((r) => r.public).map((r) => r.url)).toEqual(expect.arrayContaining(["/healthz", "/metrics", "/api/v1/auth/login", "/api/v1/openapi.json"]));
   });
 
   it("signs in with a password into an httpOnly session cookie and signs out", async () => {
@@ -83,7 +86,8 @@ describe("auth on every route", () => {
     expect(created.statusCode).toBe(201);
     const { id, key } = created.json();
     const stored = JSON.stringify((await db.exec("select * from api_keys")).rows);
-    expect(stored).not.toContain(key.split("_")[2]);
+    // The secret is everything after the prefix (base64url, so it may itself contain "_").
+    expect(stored).not.toContain(key.split("_").slice(2).join("_"));
     expect((await call("GET", "/api/v1/items", key)).statusCode).toBe(200);
     expect((await server.app.inject({ method: "DELETE", url: `/api/v1/keys/${id}`, headers: { authorization: `Bearer ${keys.admin}` } })).statusCode).toBe(204);
     expect((await call("GET", "/api/v1/items", key)).statusCode).toBe(401);

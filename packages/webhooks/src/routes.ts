@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyContextConfig, FastifyInstance, FastifyReply } from "fastify";
 import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Logger } from "@finsentry/core";
@@ -29,7 +29,8 @@ export interface WebhookRouteDeps {
 
 const s = webhookSubscriptions;
 const d = webhookDeliveries;
-const admin = { config: { minRole: "admin" } } as const;
+/** Every webhook route needs admin; the rest of the config documents the route (OpenAPI). */
+const admin = (doc: Omit<FastifyContextConfig, "minRole">) => ({ config: { ...doc, minRole: "admin" as const } });
 
 const uniq = <T>(a: T[]) => [...new Set(a)];
 const Filters = {
@@ -109,7 +110,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
     return rows.map((r) => deliveryJson(r, attempts.filter((a) => a.deliveryId === r.id)));
   }
 
-  app.post("/api/v1/webhooks", admin, async (req, reply) => {
+  app.post("/api/v1/webhooks", admin({ summary: "Subscribe a URL to events (the signing secret is shown once)", body: CreateBody }), async (req, reply) => {
     const p = CreateBody.safeParse(req.body);
     if (!p.success) return invalid(reply, p.error);
     const bad = await urlProblem(p.data.url);
@@ -136,11 +137,11 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
     return reply.code(201).send({ webhook: subscriptionJson(row!), secret });
   });
 
-  app.get("/api/v1/webhooks", admin, async () => ({
+  app.get("/api/v1/webhooks", admin({ summary: "List webhooks" }), async () => ({
     webhooks: (await db.select().from(s).orderBy(asc(s.createdAt), asc(s.id))).map(subscriptionJson),
   }));
 
-  app.get("/api/v1/webhooks/notices", admin, async (req, reply) => {
+  app.get("/api/v1/webhooks/notices", admin({ summary: "Notices about webhooks (e.g. disabled after failing for days)", query: NoticesQuery }), async (req, reply) => {
     const q = NoticesQuery.safeParse(req.query);
     if (!q.success) return invalid(reply, q.error);
     const rows = await db
@@ -152,7 +153,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
     return { notices: rows.map(noticeJson) };
   });
 
-  app.post("/api/v1/webhooks/notices/:id/ack", admin, async (req, reply) => {
+  app.post("/api/v1/webhooks/notices/:id/ack", admin({ summary: "Acknowledge a notice", params: NoticeIdParam, body: null }), async (req, reply) => {
     const p = NoticeIdParam.safeParse(req.params);
     if (!p.success) return invalid(reply, p.error);
     const [row] = await db
@@ -163,7 +164,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
     return row ? { notice: noticeJson(row) } : notFound(reply);
   });
 
-  app.get("/api/v1/webhooks/deliveries/:id", admin, async (req, reply) => {
+  app.get("/api/v1/webhooks/deliveries/:id", admin({ summary: "One delivery with its attempts", params: IdParam }), async (req, reply) => {
     const p = IdParam.safeParse(req.params);
     if (!p.success) return invalid(reply, p.error);
     const rows = await db.select().from(d).where(eq(d.id, p.data.id));
@@ -173,7 +174,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
 
   // Sends the same message again (same webhook-id, so receivers that already have it can dedupe), with a fresh
   // retry budget. Dead-lettered and delivered messages can be replayed; ones still in the outbox cannot.
-  app.post("/api/v1/webhooks/deliveries/:id/replay", admin, async (req, reply) => {
+  app.post("/api/v1/webhooks/deliveries/:id/replay", admin({ summary: "Send a delivered or dead-lettered message again", params: IdParam, body: null }), async (req, reply) => {
     const p = IdParam.safeParse(req.params);
     if (!p.success) return invalid(reply, p.error);
     const [existing] = await db.select().from(d).where(eq(d.id, p.data.id));
@@ -190,14 +191,14 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
     return reply.code(202).send({ delivery: (await withAttempts([row]))[0] });
   });
 
-  app.get("/api/v1/webhooks/:id", admin, async (req, reply) => {
+  app.get("/api/v1/webhooks/:id", admin({ summary: "One webhook", params: IdParam }), async (req, reply) => {
     const p = IdParam.safeParse(req.params);
     if (!p.success) return invalid(reply, p.error);
     const [row] = await db.select().from(s).where(eq(s.id, p.data.id));
     return row ? { webhook: subscriptionJson(row) } : notFound(reply);
   });
 
-  app.patch("/api/v1/webhooks/:id", admin, async (req, reply) => {
+  app.patch("/api/v1/webhooks/:id", admin({ summary: "Change a webhook's URL, filters or enabled state", params: IdParam, body: UpdateBody }), async (req, reply) => {
     const p = IdParam.safeParse(req.params);
     if (!p.success) return invalid(reply, p.error);
     const b = UpdateBody.safeParse(req.body ?? {});
@@ -227,7 +228,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
     return row ? { webhook: subscriptionJson(row) } : notFound(reply);
   });
 
-  app.delete("/api/v1/webhooks/:id", admin, async (req, reply) => {
+  app.delete("/api/v1/webhooks/:id", admin({ summary: "Delete a webhook", params: IdParam }), async (req, reply) => {
     const p = IdParam.safeParse(req.params);
     if (!p.success) return invalid(reply, p.error);
     const gone = await db.delete(s).where(eq(s.id, p.data.id)).returning({ id: s.id });
@@ -235,7 +236,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
   });
 
   // The old secret keeps signing (alongside the new one) for the overlap, so receivers can switch without a gap.
-  app.post("/api/v1/webhooks/:id/rotate-secret", admin, async (req, reply) => {
+  app.post("/api/v1/webhooks/:id/rotate-secret", admin({ summary: "New signing secret; the old one keeps signing for the overlap", params: IdParam, body: RotateBody }), async (req, reply) => {
     const p = IdParam.safeParse(req.params);
     if (!p.success) return invalid(reply, p.error);
     const b = RotateBody.safeParse(req.body ?? undefined);
@@ -260,7 +261,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
   });
 
   // Sends a webhook.test event right away and answers with the attempt; if it fails it is retried like any delivery.
-  app.post("/api/v1/webhooks/:id/test", admin, async (req, reply) => {
+  app.post("/api/v1/webhooks/:id/test", admin({ summary: "Send a webhook.test event now and return the attempt", params: IdParam, body: null }), async (req, reply) => {
     const p = IdParam.safeParse(req.params);
     if (!p.success) return invalid(reply, p.error);
     const [sub] = await db.select({ id: s.id }).from(s).where(eq(s.id, p.data.id));
@@ -288,7 +289,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
     return { delivered: result.outcome === "success", delivery: (await withAttempts(after))[0] };
   });
 
-  app.get("/api/v1/webhooks/:id/deliveries", admin, async (req, reply) => {
+  app.get("/api/v1/webhooks/:id/deliveries", admin({ summary: "A webhook's deliveries, newest first", params: IdParam, query: DeliveriesQuery }), async (req, reply) => {
     const p = IdParam.safeParse(req.params);
     if (!p.success) return invalid(reply, p.error);
     const q = DeliveriesQuery.safeParse(req.query);

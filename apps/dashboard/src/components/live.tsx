@@ -5,11 +5,16 @@ import { io, type Socket } from "socket.io-client";
 import type { AlertEvent, Item } from "../lib/types";
 
 export type LiveStatus = "connecting" | "live" | "offline";
+/** A `training` socket event: TrainingProgressV1 (packages/schemas/src/training.ts), relayed by the API. */
 export interface TrainingEvent {
   run_id: string;
+  type?: "run.started" | "run.progress" | "run.finished";
+  status?: string;
+  phase?: string;
   epoch: number;
   step: number;
-  losses: Record<string, number> | number[];
+  total_steps?: number;
+  losses: Record<string, number | null> | number[];
   eta_s?: number | null;
   [k: string]: unknown;
 }
@@ -121,4 +126,6 @@ export function useTrainingEvents(fn: Listener<TrainingEvent>) {
   const ref = useRef(fn);
   ref.current = fn;
   useEffect(() => live.onTraining((e) => ref.current(e)), [live]);
+  // Training progress goes to the `training` room only: joined while a listener is mounted.
+  useEffect(() => live.join(["training"]), [live]);
 }

@@ -1,7 +1,8 @@
 /** Canonical entity key, exactly as the pipeline builds it. */
 export { entityKey } from "@finsentry/schemas/constants";
 
-export const entityHref = (key: string) => `/entities/${encodeURIComponent(key)}`;
+// The model's output stream (drift alerts) is not an entity: it links to the drift chart.
+export const entityHref = (key: string) => (key.startsWith("MODEL:") ? "/models#drift" : `/entities/${encodeURIComponent(key)}`);
 
 /** `TICKER:TSLA` → `TSLA`, `ORG:tesla` → `tesla`. */
 export function entityName(key: string): string {

@@ -6,7 +6,7 @@ import type { Bus } from "@finsentry/bus";
 import { AlertState, Severity, TOPICS, describeIssues } from "@finsentry/schemas";
 import { acknowledgeAlert, flushOutbox, resolveAlert, type AlertRow, type ManualResult } from "../engine/alert-store.ts";
 import { BacktestRequest, backtestRule } from "../backtest.ts";
-import { RuleValidationError } from "../rules/schema.ts";
+import { Rule, RuleValidationError } from "../rules/schema.ts";
 import { RuleConflictError, RuleNotFoundError, createRule, deleteRule, getRule, listRules, patchRule, replaceRule, type StoredRule } from "../rules/store.ts";
 import type { EngineStatus } from "../engine/live.ts";
 
@@ -39,6 +39,10 @@ const AlertsQuery = z.strictObject({
 });
 const Cursor = z.tuple([z.number(), z.string()]);
 const InlineBacktest = z.strictObject({ rule: z.unknown(), from: z.string(), to: z.string(), warmup: z.string().optional() });
+/** For the docs: PATCH takes any subset of one rule type's fields (merged into the stored rule, then validated whole). */
+const RulePatch = z.union(Rule.options.map((o) => z.strictObject(o.shape).partial()));
+/** For the docs: the inline body as it is validated in two steps (the rule, then the range). */
+const InlineBacktestDoc = z.strictObject({ ...BacktestRequest.shape, rule: Rule });
 
 class HttpError extends Error {
   constructor(readonly status: number, readonly body: Record<string, unknown>) {
@@ -52,7 +56,8 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   return r.data;
 }
 
-const who = (req: FastifyRequest) => (req as FastifyRequest & { user?: { name?: string } }).user?.name ?? "api";
+// The server's auth hook sets `principal` (session user or API key owner); "api" only if a route ran without it.
+const who = (req: FastifyRequest) => (req as FastifyRequest & { principal?: { name?: string } }).principal?.name ?? "api";
 
 /** A rule as GET returns it can be sent back as is: the read-only fields are dropped before validation. */
 function stripMeta(body: unknown): unknown {
@@ -119,46 +124,46 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
     await engine?.reloadRules().catch((err) => app.log.error({ err }, "engine rule reload failed"));
   };
 
-  app.get("/api/v1/rules", { config: viewer }, async () => {
+  app.get("/api/v1/rules", { config: { ...viewer, summary: "List rules (and stored ones that no longer validate)" } }, async () => {
     const { stored, invalid } = await listRules(db);
     return { rules: stored.map(ruleJson), invalid };
   });
 
-  app.get("/api/v1/rules/:id", { config: viewer }, async (req) => {
+  app.get("/api/v1/rules/:id", { config: { ...viewer, summary: "One rule", params: IdParams } }, async (req) => {
     const { id } = parse(IdParams, req.params);
     const r = await getRule(db, id);
     if (!r) throw new HttpError(404, { error: "not_found" });
     return ruleJson(r);
   });
 
-  app.post("/api/v1/rules", { config: analyst }, async (req, reply) => {
+  app.post("/api/v1/rules", { config: { ...analyst, summary: "Create a rule", body: Rule } }, async (req, reply) => {
     const r = await createRule(db, stripMeta(req.body), who(req));
     await rulesChanged();
     return reply.code(201).send(ruleJson(r));
   });
 
-  app.put("/api/v1/rules/:id", { config: analyst }, async (req) => {
+  app.put("/api/v1/rules/:id", { config: { ...analyst, summary: "Replace a rule (the id comes from the path)", params: IdParams, body: Rule } }, async (req) => {
     const { id } = parse(IdParams, req.params);
     const r = await replaceRule(db, id, stripMeta(req.body), who(req));
     await rulesChanged();
     return ruleJson(r);
   });
 
-  app.patch("/api/v1/rules/:id", { config: analyst }, async (req) => {
+  app.patch("/api/v1/rules/:id", { config: { ...analyst, summary: "Change some fields of a rule", params: IdParams, body: RulePatch } }, async (req) => {
     const { id } = parse(IdParams, req.params);
     const r = await patchRule(db, id, stripMeta(req.body), who(req));
     await rulesChanged();
     return ruleJson(r);
   });
 
-  app.delete("/api/v1/rules/:id", { config: analyst }, async (req, reply) => {
+  app.delete("/api/v1/rules/:id", { config: { ...analyst, summary: "Delete a rule", params: IdParams } }, async (req, reply) => {
     const { id } = parse(IdParams, req.params);
     if (!(await deleteRule(db, id))) throw new HttpError(404, { error: "not_found" });
     await rulesChanged();
     return reply.code(204).send();
   });
 
-  app.post("/api/v1/rules/:id/backtest", { config: analyst }, async (req) => {
+  app.post("/api/v1/rules/:id/backtest", { config: { ...analyst, summary: "Backtest a stored rule on stored history", params: IdParams, body: BacktestRequest } }, async (req) => {
     const { id } = parse(IdParams, req.params);
     const body = parse(BacktestRequest, req.body ?? {});
     const r = await getRule(db, id);
@@ -167,12 +172,12 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
   });
 
   /** Backtest a rule that is not saved yet: `{ rule, from, to, warmup? }`. */
-  app.post("/api/v1/rules/backtest", { config: analyst }, async (req) => {
+  app.post("/api/v1/rules/backtest", { config: { ...analyst, summary: "Backtest an unsaved rule on stored history", body: InlineBacktestDoc } }, async (req) => {
     const { rule, ...range } = parse(InlineBacktest, req.body ?? {});
     return backtestRule(db, rule, parse(BacktestRequest, range));
   });
 
-  app.get("/api/v1/alerts", { config: viewer }, async (req) => {
+  app.get("/api/v1/alerts", { config: { ...viewer, summary: "Alerts, newest first, filtered and paged by cursor", query: AlertsQuery } }, async (req) => {
     const q = parse(AlertsQuery, req.query);
     const conds = [
       q.state === "open" ? ne(alerts.state, "resolved") : q.state ? eq(alerts.state, q.state) : undefined,
@@ -195,7 +200,7 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
     return { alerts: page.map(alertJson), next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
   });
 
-  app.get("/api/v1/alerts/:id", { config: viewer }, async (req) => {
+  app.get("/api/v1/alerts/:id", { config: { ...viewer, summary: "One alert with its history and evidence items", params: IdParams } }, async (req) => {
     const { id } = parse(IdParams, req.params);
     const [a] = await db.select().from(alerts).where(eq(alerts.id, id));
     if (!a) throw new HttpError(404, { error: "not_found" });
@@ -218,12 +223,12 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
     }
     return { alert: alertJson(r.alert), changed: r.outcome === "changed" };
   };
-  app.post("/api/v1/alerts/:id/ack", { config: analyst }, manual(acknowledgeAlert));
-  app.post("/api/v1/alerts/:id/resolve", { config: analyst }, manual(resolveAlert));
+  app.post("/api/v1/alerts/:id/ack", { config: { ...analyst, summary: "Acknowledge an alert", params: IdParams, body: NoteBody } }, manual(acknowledgeAlert));
+  app.post("/api/v1/alerts/:id/resolve", { config: { ...analyst, summary: "Resolve an alert", params: IdParams, body: NoteBody } }, manual(resolveAlert));
 
   if (engine?.status) {
     const status = engine.status.bind(engine);
-    app.get("/api/v1/alerter/status", { config: viewer }, async () => status());
+    app.get("/api/v1/alerter/status", { config: { ...viewer, summary: "The in-process alert engine's state" } }, async () => status());
   }
 }
 

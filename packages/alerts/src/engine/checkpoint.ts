@@ -1,6 +1,7 @@
 import { eq, gte, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { alertBaselines, alertEngineState, alertItems, alertRuleStates, type Db } from "@finsentry/db";
+import { SentimentLabel } from "@finsentry/schemas";
 import type { Contribution } from "../window/contribution.ts";
 import type { Baseline } from "../window/ewma.ts";
 import type { DirtyState } from "./core.ts";
@@ -10,7 +11,15 @@ const ENGINE_ID = "alerter";
 const CHUNK = 1000;
 
 const Ewma = z.object({ n: z.number(), mean: z.number(), var: z.number() });
-const BaselineState = z.object({ lastEnd: z.number().nullable(), count: Ewma, bearish: Ewma, mean: Ewma, weighted_mean: Ewma });
+const TaskBaseline = z.object({ shares: z.array(Ewma), confidence: Ewma });
+const BaselineState = z.object({
+  lastEnd: z.number().nullable(),
+  count: Ewma,
+  bearish: Ewma,
+  mean: Ewma,
+  weighted_mean: Ewma,
+  drift: z.object({ sentiment: TaskBaseline, topic: TaskBaseline, items: z.number() }).optional(),
+});
 const RuleState = z.object({
   pendingSince: z.number().nullable(),
   falseSince: z.number().nullable(),
@@ -30,7 +39,7 @@ export async function insertContributions(tx: Db, cs: Contribution[]): Promise<S
   for (const part of chunks(cs)) {
     const rows = await tx
       .insert(alertItems)
-      .values(part.map((c) => ({ itemId: c.itemId, entityKey: c.entityKey, eventTime: c.t, score: c.score, confidence: c.confidence, bearish: c.bearish, topic: c.topic, topicConfidence: c.topicConfidence })))
+      .values(part.map((c) => ({ itemId: c.itemId, entityKey: c.entityKey, eventTime: c.t, score: c.score, confidence: c.confidence, bearish: c.bearish, sentiment: c.label ?? null, topic: c.topic, topicConfidence: c.topicConfidence })))
       .onConflictDoNothing()
       .returning({ itemId: alertItems.itemId, entityKey: alertItems.entityKey });
     for (const r of rows) fresh.add(`${r.itemId}\n${r.entityKey}`);
@@ -79,7 +88,10 @@ export async function loadCheckpoint(db: Db, itemsFrom: (meta: Checkpoint["meta"
     .select()
     .from(alertItems)
     .where(from === null ? undefined : gte(alertItems.eventTime, from));
-  const items = rows.map((r) => ({ itemId: r.itemId, entityKey: r.entityKey, t: r.eventTime, score: r.score, confidence: r.confidence, bearish: r.bearish, topic: r.topic, topicConfidence: r.topicConfidence }));
+  const items = rows.map((r): Contribution => {
+    const label = SentimentLabel.safeParse(r.sentiment);
+    return { itemId: r.itemId, entityKey: r.entityKey, t: r.eventTime, score: r.score, confidence: r.confidence, bearish: r.bearish, ...(label.success ? { label: label.data } : {}), topic: r.topic, topicConfidence: r.topicConfidence };
+  });
   return { meta, baselines, ruleStates, items };
 }
 

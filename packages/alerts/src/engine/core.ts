@@ -1,9 +1,10 @@
 import type { CompiledRule } from "../rules/compile.ts";
 import { evaluateRule } from "../rules/evaluate.ts";
 import { EntityBuffer } from "../window/buffer.ts";
-import type { Contribution } from "../window/contribution.ts";
+import { MODEL_STREAM_KEY, type Contribution } from "../window/contribution.ts";
+import { emptyDriftBaseline, updateDriftBaseline } from "../window/drift.ts";
 import { emptyBaseline, ewmaUpdateRobust, ewmaZeros, type Baseline } from "../window/ewma.ts";
-import { computeFigures } from "../window/figures.ts";
+import { computeFigures, driftOf } from "../window/figures.ts";
 import { alignDown, type WindowSpec } from "../window/spec.ts";
 import { advanceState, initialState, isIdle, type RuleEntityState, type Transition } from "./transitions.ts";
 import { Watermark } from "./watermark.ts";
@@ -53,6 +54,7 @@ export class AlertCore {
   private dirtyBaselines = new Set<string>();
   private dirtyStates = new Set<string>();
   private minSeen: number | null = null;
+  private driftRules = false;
   private readonly maxFutureMs: number;
   private readonly wallNow: () => number;
   /** Rule × entity evaluations performed (for metrics and the bench). */
@@ -74,6 +76,11 @@ export class AlertCore {
 
   ruleList(): CompiledRule[] {
     return [...this.rules.values()];
+  }
+
+  /** Whether an enabled drift rule needs the model-stream contributions (feeders skip them otherwise). */
+  get wantsModelStream(): boolean {
+    return this.driftRules;
   }
 
   /**
@@ -107,6 +114,7 @@ export class AlertCore {
       }
     }
     this.rules = enabled;
+    this.driftRules = [...enabled.values()].some((r) => r.rule.type === "drift");
     this.specs.clear();
     for (const r of enabled.values()) {
       const g = this.specs.get(r.spec.key);
@@ -207,6 +215,7 @@ export class AlertCore {
       if (f.count > 0) {
         ewmaUpdateRobust(b.mean, f.mean, spec.alpha, SENTIMENT_STD_FLOOR);
         ewmaUpdateRobust(b.weighted_mean, f.weightedMean, spec.alpha, SENTIMENT_STD_FLOOR);
+        if (entityKey === MODEL_STREAM_KEY) updateDriftBaseline((b.drift ??= emptyDriftBaseline()), driftOf(f), spec.alpha);
       }
       b.lastEnd = end;
       this.dirtyBaselines.add(`${spec.key}\n${entityKey}`);

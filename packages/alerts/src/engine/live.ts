@@ -4,7 +4,7 @@ import type { Logger } from "@finsentry/core";
 import { ScoredItemV1, TOPICS, describeIssues, type ScoredItem } from "@finsentry/schemas";
 import { m } from "../metrics.ts";
 import { loadCompiledRules, ruleSignature } from "../rules/store.ts";
-import { contributionsOf, type Contribution } from "../window/contribution.ts";
+import { contributionsOf, modelStreamContribution, type Contribution } from "../window/contribution.ts";
 import { applyTransitions, flushOutbox, openAlerts, resolvedAmong } from "./alert-store.ts";
 import { insertContributions, loadCheckpoint, pruneContributions, saveCheckpoint } from "./checkpoint.ts";
 import { AlertCore } from "./core.ts";
@@ -181,18 +181,23 @@ export class AlertEngine {
       let lateCount = 0;
       try {
         await this.syncExternal();
-        const byItem = scored.map((s) => ({ s, t: Date.parse(s.item.published_at), cs: contributionsOf(s) }));
+        // Every item also feeds the model-stream windows, but only while a drift rule needs them.
+        const stream = this.core.wantsModelStream;
+        const byItem = scored.map((s) => {
+          const cs = contributionsOf(s);
+          return { s, t: Date.parse(s.item.published_at), cs, all: stream ? [...cs, modelStreamContribution(s)] : cs };
+        });
         await this.db.transaction(async (tx) => {
-          const fresh = await insertContributions(tx, byItem.flatMap((x) => x.cs));
+          const fresh = await insertContributions(tx, byItem.flatMap((x) => x.all));
           const late: (typeof lateItems.$inferInsert)[] = [];
-          for (const { s, t, cs } of byItem) {
-            const mine: Contribution[] = cs.filter((c) => fresh.has(`${c.itemId}\n${c.entityKey}`));
+          for (const { s, t, cs, all } of byItem) {
+            const mine: Contribution[] = all.filter((c) => fresh.has(`${c.itemId}\n${c.entityKey}`));
             const arrival = this.core.classify(t);
             this.core.observe(partition, t);
             if (cs.length === 0) m.items.inc({ outcome: "no_entities" });
             else if (mine.length === 0) m.items.inc({ outcome: "duplicate" });
-            else {
-              m.items.inc({ outcome: "counted" });
+            else m.items.inc({ outcome: "counted" });
+            if (mine.length > 0) {
               this.core.ingest(mine);
               if (arrival !== "on_time") {
                 const w = this.core.currentWatermark ?? t;

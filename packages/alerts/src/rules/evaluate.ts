@@ -1,7 +1,8 @@
 import type { Contribution } from "../window/contribution.ts";
 import { formatDuration } from "../window/duration.ts";
 import { ewmaStd, type Baseline } from "../window/ewma.ts";
-import { computeFigures, figuresRecord, round, type WindowFigures } from "../window/figures.ts";
+import { computeFigures, driftOf, figuresRecord, round, type WindowFigures } from "../window/figures.ts";
+import { TASK_LABELS, baselineShares, classOf, confidenceOf, jsDistance, normalize, psi, type DriftTask } from "../window/drift.ts";
 import type { CompiledRule } from "./compile.ts";
 
 /** The outcome of one rule on one entity's window. Not met when samples or baseline are insufficient. */
@@ -106,7 +107,77 @@ export function evaluateRule(cr: CompiledRule, f: WindowFigures, b: Baseline): V
           (cond ? `, ${metricName(cond.metric)} ${fmt(value)} (${cond.op} ${fmt(cond.threshold)}: ${met ? "yes" : "no"})` : ""),
       );
     }
+    case "drift": {
+      if (f.count < r.min_samples) return no("samples", `${f.count} items < min_samples ${r.min_samples}`);
+      const ref = cr.reference ?? { distribution: null, confidence: null };
+      const bd = b.drift?.[r.task];
+      const windows = bd?.confidence.n ?? 0;
+      // The EWMA baseline must be warm only for the comparisons that use it (a fixed reference needs no warm-up).
+      const needsBaseline = (r.threshold !== undefined && !ref.distribution) || (r.confidence_drop !== undefined && ref.confidence === null);
+      if (needsBaseline && windows < r.baseline_min_windows) return no("baseline", `baseline has ${windows} of ${r.baseline_min_windows} windows`);
+      const stats = driftOf(f)[r.task];
+      const labels = TASK_LABELS[r.task];
+      const cur = normalize(stats.counts);
+      const base = ref.distribution ?? (bd && windows > 0 ? baselineShares(b.drift!, r.task) : null);
+      const baseConf = ref.confidence ?? (bd && windows > 0 ? bd.confidence.mean : null);
+      const divergence = base ? (r.measure === "js" ? jsDistance(cur, base) : psi(cur, base)) : null;
+      const drop = baseConf === null ? null : baseConf - stats.meanConfidence;
+      const divMet = r.threshold !== undefined && divergence !== null && divergence >= r.threshold;
+      const confMet = r.confidence_drop !== undefined && drop !== null && drop >= r.confidence_drop;
+      const measure = r.measure === "js" ? "JS distance" : "PSI";
+      return verdict(
+        divMet || confMet,
+        () => driftEvidence(f, r.task, divMet && base ? cur.map((x, i) => x - base[i]!) : null, r.evidence_limit),
+        () => {
+          const out: Record<string, number> = { mean_confidence: round(stats.meanConfidence), baseline_windows: windows };
+          if (divergence !== null) out.divergence = round(divergence);
+          if (r.threshold !== undefined) out.divergence_threshold = r.threshold;
+          if (baseConf !== null) out.baseline_mean_confidence = round(baseConf);
+          if (drop !== null) out.confidence_drop = round(drop);
+          if (r.confidence_drop !== undefined) out.confidence_drop_threshold = r.confidence_drop;
+          labels.forEach((l, i) => {
+            if (cur[i]! > 0 || (base?.[i] ?? 0) > 0) {
+              out[`share:${l}`] = round(cur[i]!);
+              if (base) out[`baseline_share:${l}`] = round(base[i]!);
+            }
+          });
+          return out;
+        },
+        () => {
+          const parts: string[] = [];
+          if (divergence !== null && base) {
+            // The class that grew most (the one the evidence comes from), as the reader's first clue.
+            let top = 0;
+            cur.forEach((x, i) => x - base[i]! > cur[top]! - base[top]! && (top = i));
+            parts.push(`${measure} ${divergence.toFixed(2)} from ${ref.distribution ? "reference" : "baseline"}${r.threshold !== undefined ? ` (threshold ${r.threshold})` : ""}, ${labels[top]} ${pctText(cur[top]!)} vs ${pctText(base[top]!)}`);
+          }
+          if (drop !== null && baseConf !== null) parts.push(`mean confidence ${stats.meanConfidence.toFixed(2)} vs ${baseConf.toFixed(2)}${r.confidence_drop !== undefined ? ` (drop limit ${r.confidence_drop})` : ""}`);
+          return `${r.task} predictions over ${span} (${f.count} items): ${parts.join("; ") || "no baseline yet"}`;
+        },
+      );
+    }
   }
+}
+
+const pctText = (x: number) => `${(x * 100).toFixed(0)}%`;
+
+/**
+ * Items to look at first: the least confident predictions of the class whose share grew most (a distribution
+ * shift), or the least confident predictions overall (a confidence drop).
+ */
+function driftEvidence(f: WindowFigures, task: DriftTask, shift: number[] | null, limit: number): string[] {
+  let pool = f.items;
+  if (shift) {
+    let up = 0;
+    shift.forEach((d, i) => d > shift[up]! && (up = i));
+    const label = TASK_LABELS[task][up];
+    const grown = f.items.filter((c) => classOf(task, c) === label);
+    if (grown.length) pool = grown;
+  }
+  return [...pool]
+    .sort((a, b) => confidenceOf(task, a) - confidenceOf(task, b) || (a.itemId < b.itemId ? -1 : 1))
+    .slice(0, limit)
+    .map((c) => c.itemId);
 }
 
 const metricName = (m: "mean" | "weighted_mean") => (m === "mean" ? "mean sentiment" : "confidence-weighted sentiment");

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ENTITY_TYPES, Severity, TopicLabel, describeIssues } from "@finsentry/schemas";
+import { DRIFT_TASKS, TASK_LABELS } from "../window/drift.ts";
 import { parseDuration } from "../window/duration.ts";
 
 /** A duration as text ("5m", "1h30m"); kept as text so stored rules read like the file they came from. */
@@ -114,10 +115,55 @@ export const WatchedTopicsRule = z.strictObject({
   sentiment: SentimentCondition.optional(),
 });
 
-export const RULE_TYPES = ["sentiment_level", "sentiment_shift", "negative_volume_spike", "watched_topics"] as const;
+/**
+ * Model drift: the window's predicted class distribution for one task (sentiment or topic) against a baseline — the
+ * model stream's own EWMA, or a fixed `reference` — and/or its mean confidence against the baseline's.
+ * Watches the model's whole output stream (every scored item), never an entity, so it takes no `scope`.
+ */
+export const DriftRule = z
+  .strictObject({
+    ...common,
+    ...baselineParams,
+    scope: z.undefined({ error: "a drift rule watches the model's whole output stream; remove scope" }).optional(),
+    /** Small windows make a distribution noisy (more so with 20 topics): judge only windows with this many items. */
+    min_samples: z.int().min(1).max(100_000).default(100),
+    type: z.literal("drift"),
+    task: z.enum(DRIFT_TASKS),
+    /** js: Jensen–Shannon distance (0…1); psi: population stability index (0…∞, shares floored at 0.001). */
+    measure: z.enum(["js", "psi"]).default("js"),
+    /** Divergence from the baseline distribution at or above which the window counts as drifted. */
+    threshold: z.number().positive().max(100).optional(),
+    /** Mean confidence this far (absolute) below the baseline's at or above which the window counts as drifted. */
+    confidence_drop: z.number().positive().max(1).optional(),
+    /** A fixed baseline instead of the stream's EWMA: class shares (normalised; missing classes are 0) and/or a mean confidence. */
+    reference: z
+      .strictObject({
+        distribution: z.record(z.string(), z.number().min(0).max(1_000_000)).optional(),
+        mean_confidence: z.number().min(0).max(1).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.threshold === undefined && r.confidence_drop === undefined) {
+      ctx.addIssue({ code: "custom", path: ["threshold"], message: "set threshold (divergence) and/or confidence_drop" });
+    }
+    if (r.measure === "js" && r.threshold !== undefined && r.threshold > 1) {
+      ctx.addIssue({ code: "custom", path: ["threshold"], message: "a Jensen–Shannon distance is at most 1" });
+    }
+    const dist = r.reference?.distribution;
+    if (dist) {
+      const known = new Set(TASK_LABELS[r.task]);
+      for (const k of Object.keys(dist)) {
+        if (!known.has(k)) ctx.addIssue({ code: "custom", path: ["reference", "distribution", k], message: `not a ${r.task} class; expected one of ${TASK_LABELS[r.task].join(", ")}` });
+      }
+      if (!Object.values(dist).some((v) => v > 0)) ctx.addIssue({ code: "custom", path: ["reference", "distribution"], message: "needs at least one positive share" });
+    }
+  });
+
+export const RULE_TYPES = ["sentiment_level", "sentiment_shift", "negative_volume_spike", "watched_topics", "drift"] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
 
-export const Rule = z.discriminatedUnion("type", [SentimentLevelRule, SentimentShiftRule, NegativeVolumeSpikeRule, WatchedTopicsRule]);
+export const Rule = z.discriminatedUnion("type", [SentimentLevelRule, SentimentShiftRule, NegativeVolumeSpikeRule, WatchedTopicsRule, DriftRule]);
 /** A validated rule with defaults filled in, as stored in `alert_rules.definition`. */
 export type Rule = z.infer<typeof Rule>;
 export type RuleInput = z.input<typeof Rule>;

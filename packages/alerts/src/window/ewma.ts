@@ -1,3 +1,5 @@
+import type { DriftBaseline } from "./drift.ts";
+
 /** Exponentially weighted mean and variance of one metric (West's incremental form). */
 export interface Ewma {
   /** Observations folded in so far (for warm-up checks). */
@@ -64,6 +66,8 @@ export interface Baseline {
   /** Sentiment baselines only see non-empty windows (an empty window has no sentiment). */
   mean: Ewma;
   weighted_mean: Ewma;
+  /** Model stream only: class shares and mean confidence per task (drift rules). */
+  drift?: DriftBaseline;
 }
 
 export const emptyBaseline = (): Baseline => ({ lastEnd: null, count: emptyEwma(), bearish: emptyEwma(), mean: emptyEwma(), weighted_mean: emptyEwma() });

@@ -1,4 +1,5 @@
 import type { Contribution } from "./contribution.ts";
+import { driftStats, type DriftStats } from "./drift.ts";
 
 /** Aggregates of one entity's window [start, end). */
 export interface WindowFigures {
@@ -14,7 +15,11 @@ export interface WindowFigures {
   /** Item count per topic label. */
   topics: Map<string, number>;
   items: Contribution[];
+  /** Per-task class counts and mean confidence; computed on first use (model stream only). */
+  drift?: DriftStats;
 }
+
+export const driftOf = (f: WindowFigures): DriftStats => (f.drift ??= driftStats(f.items));
 
 export function computeFigures(items: Contribution[], start: number, end: number): WindowFigures {
   let sum = 0;

@@ -88,6 +88,8 @@ export const alertItems = pgTable(
     bearish: boolean("bearish").notNull(),
     topic: text("topic").notNull(),
     topicConfidence: real("topic_confidence").notNull(),
+    /** Sentiment label (bearish/neutral/bullish), for the drift rule's class shares; null on rows counted before it was kept. */
+    sentiment: text("sentiment"),
     receivedAt: tz("received_at").notNull().default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.itemId, t.entityKey] }), index("alert_items_event_time_idx").on(t.eventTime)],

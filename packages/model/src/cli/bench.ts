@@ -4,6 +4,10 @@
  * bundled model vs a random-weight BERT-base-sized encoder at the same sequence length, end-to-end scorer
  * throughput, and the resident memory of a process holding the scorer.
  *   tsx packages/model/src/cli/bench.ts [--model models/default] [--seq-len 32] [--skip-bert]
+ * Two models (e.g. float32 vs its int8 copy from `npm run quantize`), timed in alternating rounds so that load from
+ * other processes hits both alike; median and best items/s and median process CPU µs per item per batch size, the
+ * same end to end, and RSS for each:
+ *   tsx packages/model/src/cli/bench.ts --model models/default --compare /tmp/finsentry-int8 [--rounds 5 --seconds 1]
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -13,13 +17,16 @@ import { BERT_BASE_SIZES, ModelConfig } from "../nn/config.ts";
 import { initRawWeights } from "../nn/weights.ts";
 import { buildOnnxModel, ONNX_INPUT } from "../onnx/graph.ts";
 import { readModelDir } from "../runtime/files.ts";
-import { loadScorer } from "../runtime/scorer.ts";
+import { loadScorer, type OnnxScorer } from "../runtime/scorer.ts";
 import { createSession } from "../runtime/session.ts";
 
 const BATCHES = [1, 16, 64];
 
-/** Items/s of session.run on random ids [batch, seqLen], timed over at least `minSeconds` after one warm-up run. */
-async function throughput(s: ort.InferenceSession, vocab: number, batch: number, seqLen: number, minSeconds: number): Promise<number> {
+/**
+ * Items/s of session.run on random ids [batch, seqLen], timed over at least `minSeconds` after one warm-up run, and
+ * the process CPU time per item (µs; far less sensitive than items/s to other processes sharing the cores).
+ */
+async function measure(s: ort.InferenceSession, vocab: number, batch: number, seqLen: number, minSeconds: number): Promise<{ ips: number; cpuUs: number }> {
   const ids = new BigInt64Array(batch * seqLen);
   for (let i = 0; i < ids.length; i++) ids[i] = BigInt(8 + ((i * 7919) % (vocab - 8)));
   for (let b = 0; b < batch; b++) ids[b * seqLen] = 2n; // [CLS]
@@ -27,12 +34,16 @@ async function throughput(s: ort.InferenceSession, vocab: number, batch: number,
   await s.run(feed);
   let n = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   while (performance.now() - t0 < minSeconds * 1000 || n < 2) {
     await s.run(feed);
     n++;
   }
-  return (n * batch) / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(c0);
+  return { ips: (n * batch) / ((performance.now() - t0) / 1000), cpuUs: (cpu.user + cpu.system) / (n * batch) };
 }
+
+const throughput = async (...a: Parameters<typeof measure>): Promise<number> => (await measure(...a)).ips;
 
 /** Child mode: hold a scorer, score a little, print RSS in MB. */
 async function rssChild(dir: string): Promise<void> {
@@ -42,6 +53,71 @@ async function rssChild(dir: string): Promise<void> {
   globalThis.gc?.();
   console.log(JSON.stringify({ rssMB: process.memoryUsage().rss / 2 ** 20 }));
   await scorer.close();
+}
+
+/** RSS of a child process holding a scorer on `dir`. */
+function childRss(dir: string): number {
+  const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), "--rss-child", "--model", dir], { encoding: "utf8" });
+  return (JSON.parse(out.trim().split("\n").pop()!) as { rssMB: number }).rssMB;
+}
+
+/** End-to-end scorer items/s (and process CPU µs/item): 64 concurrent single-text calls coalesced by the batcher. */
+async function scorerThroughput(scorer: OnnxScorer, seconds: number): Promise<{ ips: number; cpuUs: number }> {
+  const texts = Array.from({ length: 64 }, (_, i) => `Shares of Example Corp ($EXM) rose ${i % 17}% to $${40 + i} after earnings beat estimates`);
+  await scorer.score(texts);
+  let n = 0;
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  while (performance.now() - t0 < seconds * 1000) {
+    await Promise.all(texts.map((t) => scorer.score([t])));
+    n += texts.length;
+  }
+  const cpu = process.cpuUsage(c0);
+  return { ips: n / ((performance.now() - t0) / 1000), cpuUs: (cpu.user + cpu.system) / n };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** `--compare`: two model directories timed in alternating rounds (session items/s per batch, scorer end to end, RSS). */
+async function compareModels(dirs: [string, string], o: { seqLen: number; seconds: number; rounds: number; threads?: number; json?: boolean }): Promise<void> {
+  const say = (l: string) => (o.json ? undefined : console.log(l));
+  const sess = { executionProvider: "cpu" as const, intraOpThreads: o.threads, log: () => {} };
+  const mds = await Promise.all(dirs.map((d) => readModelDir(d)));
+  const sessions = await Promise.all(mds.map(async (md) => (await createSession(md.onnx, sess)).session));
+  const ids = mds.map((m) => m.manifest.id);
+  say(`${ids[0]} (model.onnx ${(mds[0]!.onnx.byteLength / 1e6).toFixed(2)} MB) vs ${ids[1]} (${(mds[1]!.onnx.byteLength / 1e6).toFixed(2)} MB); seq len ${o.seqLen}, ${o.rounds} alternating rounds of ${o.seconds} s`);
+  const perBatch: Record<number, { median: number[]; best: number[]; cpuUsPerItem: number[] }> = {};
+  for (const b of BATCHES) {
+    const runs: { ips: number; cpuUs: number }[][] = [[], []];
+    for (let r = 0; r < o.rounds; r++) for (let k = 0; k < 2; k++) runs[k]!.push(await measure(sessions[k]!, mds[k]!.manifest.sizes.vocabSize, b, o.seqLen, o.seconds));
+    perBatch[b] = {
+      median: runs.map((x) => median(x.map((y) => y.ips))),
+      best: runs.map((x) => Math.max(...x.map((y) => y.ips))),
+      cpuUsPerItem: runs.map((x) => median(x.map((y) => y.cpuUs))),
+    };
+    const { median: m, best, cpuUsPerItem: cpu } = perBatch[b]!;
+    say(
+      `  batch ${String(b).padStart(2)}: median ${m[0]!.toFixed(0)} vs ${m[1]!.toFixed(0)} items/s (ratio ${(m[1]! / m[0]!).toFixed(2)}); best ${best.map((x) => x.toFixed(0)).join(" vs ")}; ` +
+        `CPU ${cpu.map((x) => x.toFixed(0)).join(" vs ")} µs/item (ratio ${(cpu[1]! / cpu[0]!).toFixed(2)})`,
+    );
+  }
+  await Promise.all(sessions.map((s) => s.release()));
+  const scorers = await Promise.all(dirs.map((d) => loadScorer(d, { ...sess, maxBatch: 64, maxWaitMs: 2 })));
+  const e2eRuns: { ips: number; cpuUs: number }[][] = [[], []];
+  for (let r = 0; r < o.rounds; r++) for (let k = 0; k < 2; k++) e2eRuns[k]!.push(await scorerThroughput(scorers[k]!, o.seconds));
+  await Promise.all(scorers.map((s) => s.close()));
+  const e2e = e2eRuns.map((x) => median(x.map((y) => y.ips)));
+  const e2eCpuUs = e2eRuns.map((x) => median(x.map((y) => y.cpuUs)));
+  say(
+    `  scorer end-to-end (64 concurrent calls): median ${e2e[0]!.toFixed(0)} vs ${e2e[1]!.toFixed(0)} items/s (ratio ${(e2e[1]! / e2e[0]!).toFixed(2)}); ` +
+      `CPU ${e2eCpuUs.map((x) => x.toFixed(0)).join(" vs ")} µs/item (ratio ${(e2eCpuUs[1]! / e2eCpuUs[0]!).toFixed(2)})`,
+  );
+  const rssMB = dirs.map(childRss);
+  say(`  RSS of a process holding the scorer: ${rssMB.map((x) => x.toFixed(0)).join(" vs ")} MB`);
+  if (o.json) console.log(JSON.stringify({ models: ids, onnxBytes: mds.map((m) => m.onnx.byteLength), seqLen: o.seqLen, rounds: o.rounds, perBatch, e2e, e2eCpuUs, rssMB }));
 }
 
 /** Candidate sizes for docs/model.md: inference cost of each at batch 64 (vocab 8000). */
@@ -70,6 +146,8 @@ async function main(): Promise<void> {
     .option("--seconds <s>", "minimum timing window per measurement", (v) => Number(v), 3)
     .option("--threads <n>", "intra-op threads (default: onnxruntime's choice)", (v) => Number(v))
     .option("--skip-bert", "skip the BERT-base comparison")
+    .option("--compare <dir>", "time this second model directory against --model in alternating rounds (no BERT)")
+    .option("--rounds <n>", "alternating rounds per measurement with --compare", (v) => Number(v), 5)
     .option("--size-sweep", "only measure ONNX items/s at batch 64 for candidate encoder sizes (random weights)")
     .option("--rss-child", "internal: report RSS of a process holding the scorer")
     .option("--json", "print machine-readable results only");
@@ -77,6 +155,7 @@ async function main(): Promise<void> {
   const a = cmd.opts();
   if (a.rssChild) return rssChild(a.model);
   if (a.sizeSweep) return sizeSweep(a.seqLen, a.seconds, a.threads);
+  if (a.compare) return compareModels([a.model, a.compare], { seqLen: a.seqLen, seconds: a.seconds, rounds: a.rounds, threads: a.threads, json: a.json });
   const say = (l: string) => (a.json ? undefined : console.log(l));
 
   const md = await readModelDir(a.model);
@@ -103,20 +182,11 @@ async function main(): Promise<void> {
 
   // End to end through the scorer (tokenise + run + decode), 64 concurrent single-text calls coalesced by the batcher.
   const scorer = await loadScorer(a.model, { ...sess, maxBatch: 64, maxWaitMs: 2 });
-  const texts = Array.from({ length: 64 }, (_, i) => `Shares of Example Corp ($EXM) rose ${i % 17}% to $${40 + i} after earnings beat estimates`);
-  await scorer.score(texts);
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < a.seconds * 1000) {
-    await Promise.all(texts.map((t) => scorer.score([t])));
-    n += texts.length;
-  }
-  const e2e = n / ((performance.now() - t0) / 1000);
+  const e2e = (await scorerThroughput(scorer, a.seconds)).ips;
   await scorer.close();
   say(`  scorer end-to-end (64 concurrent calls, dynamic batching): ${e2e.toFixed(0)} items/s`);
 
-  const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), "--rss-child", "--model", a.model], { encoding: "utf8" });
-  const rssMB = (JSON.parse(out.trim().split("\n").pop()!) as { rssMB: number }).rssMB;
+  const rssMB = childRss(a.model);
   say(`  RSS of a process holding the scorer: ${rssMB.toFixed(0)} MB`);
   const res = { model: md.manifest.id, seqLen: a.seqLen, ours, bert, ratio: Object.fromEntries(BATCHES.map((b) => [b, bert[b] ? ours[b]! / bert[b]! : null])), e2e, rssMB };
   if (a.json) console.log(JSON.stringify(res));

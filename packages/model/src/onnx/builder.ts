@@ -10,7 +10,7 @@ interface Tensor {
   rawData: Uint8Array;
 }
 
-function bytes(a: Float32Array | BigInt64Array | Int32Array): Uint8Array {
+function bytes(a: Float32Array | BigInt64Array | Int32Array | Int8Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength); // ONNX raw_data is little-endian, as are x86/ARM
 }
 
@@ -38,6 +38,14 @@ export class GraphBuilder {
     const n = dims.reduce((a, b) => a * b, 1);
     if (n !== data.length) throw new Error(`initializer ${name}: dims [${dims}] need ${n} values, got ${data.length}`);
     this.inits.push({ name, dims, dataType: DataType.FLOAT, rawData: bytes(data) });
+    return name;
+  }
+
+  /** An int8 initializer (quantized weights). */
+  int8(name: string, dims: number[], data: Int8Array): string {
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (n !== data.length) throw new Error(`initializer ${name}: dims [${dims}] need ${n} values, got ${data.length}`);
+    this.inits.push({ name, dims, dataType: DataType.INT8, rawData: bytes(data) });
     return name;
   }
 

@@ -2,17 +2,27 @@ import { MASK_BIAS, N_SENTIMENT, N_TAGS, N_TOPIC, type ModelConfig } from "../nn
 import { weightSpecs, type RawWeights } from "../nn/weights.ts";
 import { GraphBuilder } from "./builder.ts";
 import { DataType } from "./proto.ts";
+import { int8WeightAxes, quantizeInt8 } from "./quantize.ts";
 
 export const ONNX_OPSET = 17; // LayerNormalization needs 17
 export const ONNX_INPUT = "input_ids";
 export const ONNX_OUTPUTS = { sentiment: "sentiment", topic: "topic", tags: "entity_tags", attention: "cls_attention" } as const;
+
+export interface ExportOptions {
+  /**
+   * "int8": weight-only symmetric int8 for the weights in `int8WeightAxes` (the token embedding table with one
+   * scale per row, gathered as int8 and rescaled after the lookup; the encoder's projection matrices with one scale
+   * per output column, restored by DequantizeLinear in front of each MatMul). Activations stay float32.
+   */
+  quantize?: "int8";
+}
 
 /**
  * Writes the encoder of nn/forward.ts as an ONNX graph, op for op (the parity test holds the two together).
  * Input: input_ids int64 [batch, seq] with [PAD] = config.padId; the attention mask is derived from it.
  * Outputs: sentiment [B,3], topic [B,20], entity_tags [B,T,13] (softmax probs), cls_attention [B,T].
  */
-export function buildOnnxModel(c: ModelConfig, raw: RawWeights, metadata: Record<string, string> = {}): Uint8Array {
+export function buildOnnxModel(c: ModelConfig, raw: RawWeights, metadata: Record<string, string> = {}, opts: ExportOptions = {}): Uint8Array {
   const g = new GraphBuilder();
   const W = (name: string): string => {
     const t = raw[name];
@@ -23,8 +33,21 @@ export function buildOnnxModel(c: ModelConfig, raw: RawWeights, metadata: Record
   for (const sp of weightSpecs(c)) {
     if (raw[sp.name]?.shape.join(",") !== sp.shape.join(",")) throw new Error(`ONNX export: ${sp.name} must have shape [${sp.shape}]`);
   }
+  const int8 = new Set(opts.quantize === "int8" ? Object.keys(int8WeightAxes(c)) : []);
   const w: Record<string, string> = {};
-  for (const sp of weightSpecs(c)) w[sp.name] = W(sp.name);
+  for (const sp of weightSpecs(c)) {
+    if (!int8.has(sp.name)) w[sp.name] = W(sp.name);
+    else if (sp.name !== "tok_emb") {
+      // [in, out] matrix, one scale per output column: DequantizeLinear(axis 1) → float [in, out] → MatMul.
+      // (createSession has onnxruntime fold these into float32 matrices at load rather than fuse them into its
+      // MatMulNBits kernel with int8 activations; see runtime/session.ts.)
+      const t = quantizeInt8(raw[sp.name]!.data, sp.shape, 1);
+      const q = g.int8(`${sp.name}.q`, sp.shape, t.q);
+      const scale = g.weight(`${sp.name}.scale`, [t.scale.length], t.scale);
+      const zp = g.int8(`${sp.name}.zp`, [t.scale.length], new Int8Array(t.scale.length));
+      w[sp.name] = g.op("DequantizeLinear", [q, scale, zp], { axis: 1 });
+    }
+  }
   const P = (k: string) => w[k]!;
 
   const D = c.dModel;
@@ -32,11 +55,23 @@ export function buildOnnxModel(c: ModelConfig, raw: RawWeights, metadata: Record
   const Dh = D / H;
   const ids = g.input(ONNX_INPUT, DataType.INT64, ["batch", "seq"]);
 
+  // Token embeddings. int8: gather the int8 rows and their per-row scales, then rescale only the [B,T,D] rows looked
+  // up (a DequantizeLinear of the whole [V,D] table in front of the Gather would redo 1 M multiplications per run;
+  // per-axis DequantizeLinear cannot take the gathered [B,T] scales, hence Cast · Mul).
+  const embedding = (): string => {
+    if (!int8.has("tok_emb")) return g.op("Gather", [P("tok_emb"), ids], { axis: 0 });
+    const e = raw["tok_emb"]!;
+    const t = quantizeInt8(e.data, e.shape, 0);
+    const rows = g.op("Cast", [g.op("Gather", [g.int8("tok_emb.q", e.shape, t.q), ids], { axis: 0 })], { to: DataType.FLOAT }); // [B,T,D]
+    const scale = g.op("Unsqueeze", [g.op("Gather", [g.weight("tok_emb.scale", [t.scale.length], t.scale), ids], { axis: 0 }), g.i64([2])]); // [B,T,1]
+    return g.op("Mul", [rows, scale]);
+  };
+
   const isPad = g.op("Equal", [ids, g.i64([c.padId], true)]);
   const keep = g.op("Cast", [g.op("Not", [isPad])], { to: DataType.FLOAT }); // [B,T]
   const bias = g.op("Unsqueeze", [g.op("Mul", [g.op("Sub", [g.f32(1), keep]), g.f32(MASK_BIAS)]), g.i64([1, 2])]); // [B,1,1,T]
 
-  const tok = g.op("Gather", [P("tok_emb"), ids], { axis: 0 });
+  const tok = embedding();
   const seqLen = g.op("Shape", [ids], { start: 1, end: 2 }); // [T]
   const pos = g.op("Slice", [P("pos_emb"), g.i64([0]), seqLen, g.i64([0])]);
   let x = g.op("Add", [tok, pos]);
@@ -79,7 +114,7 @@ export function buildOnnxModel(c: ModelConfig, raw: RawWeights, metadata: Record
   return g.toBytes({
     opset: ONNX_OPSET,
     producer: "finsentry",
-    docString: `finsentry multitask encoder d=${D} L=${c.nLayers} H=${H} ff=${c.dFF} maxLen=${c.maxLen}`,
-    metadata: { ...metadata, config: JSON.stringify(c) },
+    docString: `finsentry multitask encoder d=${D} L=${c.nLayers} H=${H} ff=${c.dFF} maxLen=${c.maxLen}${opts.quantize ? ` (${opts.quantize} weights)` : ""}`,
+    metadata: { ...metadata, config: JSON.stringify(c), ...(opts.quantize ? { quantization: `${opts.quantize}: ${[...int8].join(",")}` } : {}) },
   });
 }

@@ -81,6 +81,6 @@ const root = protobuf.Root.fromJSON(descriptor);
 export const ModelProto = root.lookupType("onnx.ModelProto");
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9 } as const;
+export const DataType = { FLOAT: 1, INT8: 3, INT32: 6, INT64: 7, BOOL: 9 } as const;
 /** AttributeProto.AttributeType values used here. */
 export const AttrType = { FLOAT: 1, INT: 2, FLOATS: 6, INTS: 7 } as const;

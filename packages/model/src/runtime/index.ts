@@ -1,7 +1,8 @@
 export { loadScorer, type ScorerOptions, type OnnxScorer } from "./scorer.ts";
-export { Manifest, DataSource, MANIFEST_FILE, MODEL_FILES } from "./manifest.ts";
+export { Manifest, DataSource, Quantization, MANIFEST_FILE, MODEL_FILES } from "./manifest.ts";
 export { readModelDir, sha256, type ModelDir } from "./files.ts";
 export { createSession, type ExecutionProvider, type SessionOptions } from "./session.ts";
 export { DynamicBatcher } from "./batcher.ts";
 export { decodeItem, decodeEntities, type RawItemOutput } from "./decode.ts";
 export { writeModelDir, type WriteModelInput } from "./write.ts";
+export { quantizeModelDir, type QuantizeModelOptions, type QuantizeModelResult } from "./quantize.ts";

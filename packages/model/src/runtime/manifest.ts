@@ -22,6 +22,23 @@ export const DataSource = z.object({
   note: z.string().optional(),
 });
 
+/**
+ * How model.onnx stores its weights when it is not plain float32 (written by `npm run quantize`). Optional: a
+ * manifest without it describes a float32 model, as every manifest did before the field existed.
+ */
+export const Quantization = z.object({
+  /** Weight-only, symmetric (zero point 0) int8; activations and all arithmetic stay float32. */
+  dtype: z.literal("int8"),
+  /** Per tensor name: the axis that has its own scale (0 = per row of tok_emb, 1 = per output column of a [in,out] matrix). */
+  tensors: z.record(z.string(), z.object({ axis: z.number().int().nonnegative() })),
+  /** The float32 model this one was quantized from: its id and the sha256 of its model.onnx. */
+  source: z.object({ id: z.string().min(1), onnx: Sha256 }),
+  /** model.onnx sizes in bytes, float32 source and quantized. */
+  bytes: z.object({ source: z.number().int().positive(), quantized: z.number().int().positive() }),
+  note: z.string().optional(),
+});
+export type Quantization = z.infer<typeof Quantization>;
+
 /** manifest.json of a model directory: identity, lineage, sizes, integrity hashes, metrics and data card. */
 export const Manifest = z.object({
   format: z.literal("finsentry-model/1"),
@@ -44,5 +61,6 @@ export const Manifest = z.object({
   metrics: z.record(z.string(), z.record(z.string(), z.number())),
   data: z.object({ sources: z.array(DataSource), note: z.string().optional() }),
   training: z.record(z.string(), z.unknown()).optional(),
+  quantization: Quantization.optional(),
 });
 export type Manifest = z.infer<typeof Manifest>;

@@ -7,7 +7,7 @@ import type { Manifest } from "../runtime/manifest.ts";
 import { MODEL_FILES } from "../runtime/manifest.ts";
 import { sha256 } from "../runtime/files.ts";
 import { saveTrained } from "./save.ts";
-import { trainModel, type TrainInput, type TrainResult } from "./trainer.ts";
+import { trainModel, type TrainInput, type TrainProgress, type TrainResult } from "./trainer.ts";
 import type { TrainOptionsInput } from "./options.ts";
 
 export interface FineTuneOptions {
@@ -19,6 +19,8 @@ export interface FineTuneOptions {
   /** Defaults for online learning: few epochs, low LR, short warm-up. */
   train?: TrainOptionsInput;
   log?: (line: string) => void;
+  /** Structured progress after every step (epoch, step/total, per-task losses, examples/s, ETA). */
+  onProgress?: (p: TrainProgress) => void;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function fineTune(fromModelDir: string, examples: readonly Example[
     init: { config, raw },
     options: { epochs: 2, lr: 2e-4, warmupFrac: 0.1, patience: 0, ...opts.train },
     log: opts.log,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
   const result = await trainModel(input);
   const id = opts.id ?? `${parent.manifest.id}-ft-${new Date().toISOString().replace(/[:.]/g, "").slice(0, 15)}`;

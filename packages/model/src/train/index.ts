@@ -1,4 +1,4 @@
-export { trainModel, type TrainInput, type TrainResult, type EpochRecord } from "./trainer.ts";
+export { trainModel, type TrainInput, type TrainResult, type EpochRecord, type TrainProgress } from "./trainer.ts";
 export { fineTune, type FineTuneOptions } from "./finetune.ts";
 export { saveTrained, dataCard } from "./save.ts";
 export { TrainOptions, TASKS, type Task, type TrainOptionsInput } from "./options.ts";

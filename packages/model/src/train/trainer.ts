@@ -30,8 +30,27 @@ export interface TrainInput {
   metricsLog?: string;
   progress?: boolean;
   log?: (line: string) => void;
+  /** Structured progress after every optimiser step (the progress bar's data), e.g. to stream it to a dashboard. */
+  onProgress?: (p: TrainProgress) => void;
   /** Called after each epoch that improves the dev score (e.g. to write a checkpoint model directory). */
   onBest?: (r: TrainResult) => Promise<void>;
+}
+
+/** One progress report: where the run is, the current epoch's mean losses so far, throughput and time left. */
+export interface TrainProgress {
+  phase: "mlm" | "joint";
+  /** 1-based epoch within the phase, and the phase's planned epochs. */
+  epoch: number;
+  epochs: number;
+  /** Optimiser steps done over the whole run (all phases), and the planned total (early stopping may end sooner). */
+  step: number;
+  totalSteps: number;
+  /** Mean losses of the current epoch so far: per task and `total` (joint), or `mlm`. */
+  losses: Record<string, number>;
+  examplesPerSec: number;
+  /** Seconds left at the run's average pace so far (null before the first step). */
+  etaSec: number | null;
+  lr: number;
 }
 
 export interface EpochRecord {
@@ -127,6 +146,9 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const t0 = performance.now();
   let examplesSeen = 0;
   let trainSeconds = 0;
+  // Planned steps over both phases, for structured progress (batches per epoch never exceed stepsPerEpoch).
+  const plannedSteps = o.mlmEpochs * stepsPerEpoch(train.length + (input.unlabelled?.length ?? 0)) + o.epochs * stepsPerEpoch(train.length);
+  let runStep = 0;
 
   /** One optimiser step on `lossFn`; returns named scalar losses read back to JS. */
   const step = (lossFn: (keep: Record<string, tf.Scalar>) => tf.Scalar | null, lr: number): Record<string, number> | null => {
@@ -168,6 +190,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
       const e0 = performance.now();
       let seen = 0;
       let lr = 0;
+      let lastYield = performance.now();
       bar.start(batches.length, { epoch: `${phase} ${epoch}/${epochs}`, loss: "-", eps: "-" });
       for (const [bi, raw] of batches.entries()) {
         lr = learningRate(globalStep++, total, { peak: o.lr, warmupSteps: warmup, decay: o.decay });
@@ -182,12 +205,27 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
             : step((kept) => jointLoss(w, config, p, o, tasks, logVar, cw, embeddingGrad, kept, Math.floor(rnd() * 1e9)), lr);
         seen += p.B;
         if (res) for (const [k, v] of Object.entries(res)) (sums[k] = (sums[k] ?? 0) + v), (counts[k] = (counts[k] ?? 0) + 1);
+        runStep++;
+        if (input.onProgress) {
+          const elapsed = (performance.now() - t0) / 1000;
+          const losses = Object.fromEntries(Object.keys(sums).map((k) => [k === "total" && phase === "mlm" ? "mlm" : k, sums[k]! / counts[k]!]));
+          input.onProgress({
+            phase, epoch, epochs, step: runStep, totalSteps: Math.max(plannedSteps, runStep), losses, lr,
+            examplesPerSec: seen / Math.max(1e-9, (performance.now() - e0) / 1000),
+            etaSec: (elapsed / runStep) * Math.max(0, plannedSteps - runStep),
+          });
+        }
         if (bi % 5 === 0 || bi === batches.length - 1) {
           const avg = (k: string) => (counts[k] ? (sums[k]! / counts[k]!).toFixed(3) : "-");
           const loss = phase === "mlm" ? `mlm=${avg("total")}` : o.tasks.map((t) => `${t.slice(0, 4)}=${avg(t)}`).join(" ");
           bar.update(bi + 1, { loss, eps: (seen / ((performance.now() - e0) / 1000)).toFixed(0) });
         }
-        if (bi % 20 === 0) await new Promise((r) => setImmediate(r)); // let the event loop breathe (signals, logs)
+        // Let the event loop breathe (signals, logs, a trainer's heartbeat timer) at least every 200 ms: a fixed batch
+        // count blocked it for many seconds on slow backends, long enough to look like a dead trainer.
+        if (performance.now() - lastYield >= 200) {
+          await new Promise((r) => setImmediate(r));
+          lastYield = performance.now();
+        }
       }
       bar.stop();
       const secs = (performance.now() - e0) / 1000;

@@ -8,6 +8,7 @@ import { Chart, type ChartSeries } from "../../../components/chart";
 import { useTrainingEvents, type TrainingEvent } from "../../../components/live";
 import { useCanEdit, useUser } from "../../../components/shell";
 import { Empty, ErrorNote, PageHeader, Panel, Skeleton, Time, Unavailable } from "../../../components/ui";
+import { DriftPanel } from "./drift";
 
 type Metrics = Record<string, Record<string, number | null | undefined> | number | null | undefined>;
 interface ModelVersion {
@@ -85,7 +86,7 @@ function lossSeries(run: TrainingRun | undefined, live: LossPoint[]): LossPoint[
 function progressOf(r: TrainingRun, live?: TrainingEvent): number | null {
   if (typeof r.progress === "number") return r.progress > 1 ? r.progress / 100 : r.progress;
   const step = live?.step ?? r.step;
-  const total = r.total_steps ?? r.steps;
+  const total = live?.total_steps ?? r.total_steps ?? r.steps;
   if (typeof step === "number" && typeof total === "number" && total > 0) return step / total;
   const epoch = live?.epoch ?? r.epoch;
   if (typeof epoch === "number" && typeof r.epochs === "number" && r.epochs > 0) return epoch / r.epochs;
@@ -107,10 +108,14 @@ export function ModelsView() {
   const [live, setLive] = useState<Record<string, { last: TrainingEvent; points: LossPoint[] }>>({});
 
   useTrainingEvents((ev) => {
-    const losses = Array.isArray(ev.losses) ? { loss: ev.losses[ev.losses.length - 1] ?? NaN } : ev.losses;
+    const raw = Array.isArray(ev.losses) ? { loss: ev.losses[ev.losses.length - 1] ?? NaN } : ev.losses;
+    const losses = Object.fromEntries(Object.entries(raw).filter((e): e is [string, number] => typeof e[1] === "number"));
+    // A run started or finished: its row (status, model) changes, so the list is fetched again.
+    if (ev.type === "run.started" || ev.type === "run.finished") void runs.reload();
     setLive((cur) => {
       const prev = cur[ev.run_id]?.points ?? [];
-      return { ...cur, [ev.run_id]: { last: ev, points: [...prev, { step: ev.step, epoch: ev.epoch, ...losses }].slice(-2000) } };
+      const points = Object.keys(losses).length ? [...prev, { step: ev.step, epoch: ev.epoch, ...losses }].slice(-2000) : prev;
+      return { ...cur, [ev.run_id]: { last: ev, points } };
     });
   });
 
@@ -287,6 +292,7 @@ export function ModelsView() {
             {chart ? <Chart x={chart.x} series={chart.series} timeAxis={false} height={200} ariaLabel="Training loss by step" /> : <Empty title="No loss data yet">The curve fills in live while a run trains.</Empty>}
           </Panel>
         </div>
+        <DriftPanel />
       </div>
     </>
   );

@@ -40,10 +40,12 @@ const TEMPLATES: Record<string, object> = {
   negative_volume_spike: { id: "new-spike", name: "Bearish volume spike", type: "negative_volume_spike", severity: "critical", window: { size: "30m" }, z_score: 4, min_bearish: 5 },
   sentiment_level: { id: "new-level", name: "Very negative coverage", type: "sentiment_level", severity: "warning", window: { size: "1h" }, op: "below", threshold: -0.5, min_samples: 5 },
   watched_topics: { id: "new-topics", name: "Legal or regulatory news", type: "watched_topics", severity: "info", window: { size: "1h" }, topics: ["Legal | Regulation"], min_count: 1 },
+  drift: { id: "new-drift", name: "Sentiment prediction drift", type: "drift", severity: "warning", task: "sentiment", window: { size: "1h", step: "5m", baseline_half_life: "3d" }, measure: "js", threshold: 0.25, confidence_drop: 0.15, min_samples: 200, baseline_min_windows: 72, for: "15m" },
 };
 const RANGES = { "24h": 86400_000, "7d": 7 * 86400_000, "30d": 30 * 86400_000 } as const;
 
 function scopeText(r: RuleRow): string {
+  if (r.type === "drift") return "model output (all items)";
   const s = r.scope;
   if (!s) return "all entities";
   const parts = [...(s.tickers ?? []).map((t) => `$${t}`), ...(s.entities ?? [])];

@@ -1,0 +1,1 @@
+ALTER TABLE "alert_items" ADD COLUMN "sentiment" text;
