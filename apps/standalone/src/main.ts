@@ -5,7 +5,7 @@ import { onShutdown } from "@finsentry/core";
 import { alertRoutes, startAlerter } from "@finsentry/alerts";
 import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
 import {
-  defaultModelStore, ensureChampion, followChampion, driftRoutes, learningRoutes, loadLabelledFile, ModelRegistry, RunStore, startTrainer,
+  defaultModelStore, ensureChampion, followChampion, driftRoutes, learningRoutes, ModelRegistry, trainerOptionsFromEnv, RunStore, startTrainer,
 } from "@finsentry/learning";
 import { loadScorer } from "@finsentry/model";
 import {
@@ -60,10 +60,7 @@ const trainer = championRow
   ? await startTrainer(
       // Progress goes out on `training.progress` (the in-memory bus here); the live gateway relays it to socket.io.
       { db: db.db, bus, log, store, registry: models, runs },
-      {
-        golden: process.env.GOLDEN_SET ? await loadLabelledFile(process.env.GOLDEN_SET) : [],
-        labelThreshold: Number(process.env.TRAIN_LABEL_THRESHOLD ?? 200),
-      },
+      await trainerOptionsFromEnv(),
     )
   : null;
 

@@ -1,5 +1,5 @@
 import { onShutdown, serveMetrics } from "@finsentry/core";
-import { defaultModelStore, ensureChampion, loadLabelledFile, ModelRegistry, RunStore, startTrainer } from "@finsentry/learning";
+import { defaultModelStore, ensureChampion, ModelRegistry, RunStore, startTrainer, trainerOptionsFromEnv } from "@finsentry/learning";
 import { BUNDLED_MODEL_DIR, createRuntime } from "@finsentry/pipeline";
 import { startLabelConsumer } from "@finsentry/labels";
 
@@ -8,18 +8,11 @@ const rt = await createRuntime("trainer");
 const store = defaultModelStore(rt.log);
 const registry = new ModelRegistry(rt.db.db);
 await ensureChampion({ registry, store, log: rt.log }, BUNDLED_MODEL_DIR);
-const golden = process.env.GOLDEN_SET ? await loadLabelledFile(process.env.GOLDEN_SET) : [];
-if (golden.length === 0) rt.log.warn("GOLDEN_SET is not set: the gate judges challengers on recent labels only");
+// Validated before anything starts: a mistyped number stops the trainer with the variable's name.
+const options = await trainerOptionsFromEnv();
+if (options.golden.length === 0) rt.log.warn("GOLDEN_SET is not set: the gate judges challengers on recent labels only");
 const labels = await startLabelConsumer({ bus: rt.bus, db: rt.db.db, log: rt.log });
-const trainer = await startTrainer(
-  { db: rt.db.db, bus: rt.bus, log: rt.log, store, registry, runs: new RunStore(rt.db.db) },
-  {
-    golden,
-    replay: process.env.REPLAY_SET ? await loadLabelledFile(process.env.REPLAY_SET) : [],
-    labelThreshold: Number(process.env.TRAIN_LABEL_THRESHOLD ?? 200),
-    scheduleMs: Number(process.env.TRAIN_SCHEDULE_MS ?? 0),
-  },
-);
+const trainer = await startTrainer({ db: rt.db.db, bus: rt.bus, log: rt.log, store, registry, runs: new RunStore(rt.db.db) }, options);
 const metrics = rt.config.METRICS_PORT ? await serveMetrics(rt.config.METRICS_PORT) : null;
 onShutdown(rt.log, async () => {
   metrics?.close();

@@ -12,3 +12,4 @@ export * from "./labelled-file.ts";
 export * from "./serving.ts";
 export * from "./progress.ts";
 export * from "./drift-routes.ts";
+export * from "./trainer-config.ts";

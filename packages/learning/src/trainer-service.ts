@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { count, gt } from "drizzle-orm";
+import { count, desc, gt } from "drizzle-orm";
 import type { Logger } from "@finsentry/core";
 import type { Bus } from "@finsentry/bus";
-import { labels, type Db } from "@finsentry/db";
+import { items, labels, type Db } from "@finsentry/db";
 import { labelledExamples } from "@finsentry/labels";
 import { fineTune, loadScorer, type Example } from "@finsentry/model";
 import { TOPIC_LABELS, TOPICS, type ModelEvent } from "@finsentry/schemas";
@@ -31,6 +31,13 @@ export interface TrainerOptions {
   scheduleMs?: number;
   pollMs?: number;
   epochs?: number;
+  /**
+   * Epochs of continued masked-token training on recent unlabelled stream text before fine-tuning (default 0 = off):
+   * adapts the encoder to new vocabulary and style the labels do not cover yet.
+   */
+  mlmEpochs?: number;
+  /** Most recent stored item texts used for that (default 2000). */
+  unlabelledSample?: number;
   /** A run without a heartbeat for this long counts as abandoned (default: the RunStore's, TRAIN_STALE_MS or 60 s). */
   staleMs?: number;
   /** Least time between two progress messages of a run on `training.progress` (default 500 ms: ≤ 2/s). */
@@ -72,7 +79,7 @@ const toExample = (l: LabelledText): Example => ({
  */
 export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Promise<{ stop(): Promise<void>; tick(): Promise<void> }> {
   const { db, bus, log, runs, registry, store } = deps;
-  const o = { replayRatio: 2, holdBack: 0.2, maxGoldenDrop: 0.01, labelThreshold: 0, scheduleMs: 0, pollMs: 2000, epochs: 3, staleMs: runs.staleMs, replay: [], ...opts };
+  const o = { replayRatio: 2, holdBack: 0.2, maxGoldenDrop: 0.01, labelThreshold: 0, scheduleMs: 0, pollMs: 2000, epochs: 3, mlmEpochs: 0, unlabelledSample: 2000, staleMs: runs.staleMs, replay: [], ...opts };
   // Only runs whose trainer stopped heartbeating: a run that another live trainer holds is not ours to fail. (Each
   // tick's claim settles abandoned runs too, so a run of a trainer that died just before this start fails soon.)
   const stale = await runs.failStale(o.staleMs);
@@ -111,7 +118,8 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
         outDir: work,
         // One version per run: ids must never collide (versions are immutable).
         id: `${champion.id.replace(/-ft-.*$/, "")}-ft-${run.id.slice(0, 8)}`,
-        train: { epochs: o.epochs },
+        train: { epochs: o.epochs, mlmEpochs: o.mlmEpochs },
+        ...(o.mlmEpochs > 0 ? { unlabelled: await recentTexts(db, o.unlabelledSample) } : {}),
         onProgress: (p) => progress.progress(run.id, p),
         log: (line) => {
           const p = { step: ++step, message: line, at: new Date().toISOString() };
@@ -207,6 +215,13 @@ class LeaseLost extends Error {
   constructor(runId: string) {
     super(`training run ${runId} was settled as abandoned (no heartbeat within staleMs) while it trained; its challenger is dropped`);
   }
+}
+
+/** The newest stored item texts: what the stream talks about now, for continued masked-token training. */
+async function recentTexts(db: Db, n: number): Promise<string[]> {
+  if (n <= 0) return [];
+  const rows = await db.select({ text: items.text }).from(items).orderBy(desc(items.publishedAt)).limit(n);
+  return rows.map((r) => r.text);
 }
 
 export async function announce(bus: Bus, type: ModelEvent["type"], version: string, previous: string | null): Promise<void> {

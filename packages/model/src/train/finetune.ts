@@ -19,6 +19,8 @@ export interface FineTuneOptions {
   /** Defaults for online learning: few epochs, low LR, short warm-up. */
   train?: TrainOptionsInput;
   log?: (line: string) => void;
+  /** Unlabelled texts (e.g. recent stream items) for continued masked-token training; used when `train.mlmEpochs` > 0. */
+  unlabelled?: readonly string[];
   /** Structured progress after every step (epoch, step/total, per-task losses, examples/s, ETA). */
   onProgress?: (p: TrainProgress) => void;
 }
@@ -39,6 +41,7 @@ export async function fineTune(fromModelDir: string, examples: readonly Example[
     init: { config, raw },
     options: { epochs: 2, lr: 2e-4, warmupFrac: 0.1, patience: 0, ...opts.train },
     log: opts.log,
+    ...(opts.unlabelled?.length ? { unlabelled: opts.unlabelled } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
   const result = await trainModel(input);
