@@ -5,13 +5,13 @@ import { createLogger } from "@finsentry/core";
 import { KafkaBus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
 import { TrainingProgressPublisher } from "@finsentry/learning";
-import { TOPICS, type TrainingProgress } from "@finsentry/schemas";
+import { TOPICS, type AlertEvent, type TrainingProgress } from "@finsentry/schemas";
 import { buildServer, createApiKey, startLiveGateway, type BuiltServer } from "../src/index.ts";
 
 const log = createLogger("test", "silent");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const BROKERS = process.env.KAFKA_BROKERS?.split(",").filter(Boolean) ?? [];
-if (BROKERS.length === 0) console.warn("skipped: training progress on real Kafka needs KAFKA_BROKERS (.ci/run starts a broker)");
+if (BROKERS.length === 0) console.warn("skipped: live events on real Kafka need KAFKA_BROKERS (.ci/run starts a broker)");
 
 /** One API process: its own bus connection, database handle, HTTP + socket.io server and live gateway. */
 interface Api {
@@ -23,7 +23,7 @@ interface Api {
   key: string;
 }
 
-describe.skipIf(BROKERS.length === 0)("training progress on real Kafka reaches every API process", () => {
+describe.skipIf(BROKERS.length === 0)("live events (training progress, alerts) on real Kafka reach every API process", () => {
   const namespace = `t-progress-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}.`;
   const apis: Api[] = [];
   let trainerBus: KafkaBus;
@@ -90,5 +90,45 @@ describe.skipIf(BROKERS.length === 0)("training progress on real Kafka reaches e
     }
     // The same messages reached both: the last steps relayed coincide.
     expect(clients[0]!.got.at(-2)!.step).toBe(clients[1]!.got.at(-2)!.step);
+  }, 180_000);
+
+  it("two API servers both push every alert event to their alert rooms, each exactly once", async () => {
+    const clients = await Promise.all(
+      apis.map(async (a) => {
+        const s: Socket = connect(a.url, { path: "/socket.io", transports: ["websocket"], auth: { token: a.key }, reconnection: false, forceNew: true });
+        const got: AlertEvent[] = [];
+        s.on("alert", (e: AlertEvent) => got.push(e));
+        await new Promise<void>((r) => s.once("connect", () => r()));
+        expect(await s.emitWithAck("subscribe", { rooms: ["alerts"] })).toMatchObject({ ok: true });
+        return { s, got };
+      }),
+    );
+    const event = (n: number, tag: string): AlertEvent => {
+      const at = new Date().toISOString();
+      return {
+        v: 1, event_id: `${tag}-${n}:1`, type: "alert.fired", at,
+        alert: {
+          id: `${tag}-${n}`, rule_id: "r", rule_name: "Rule", rule_type: "sentiment_level", entity_key: `TICKER:K${n}`, severity: "warning", state: "firing",
+          title: `K${n} turned bearish`, summary: "test", fired_at: at, updated_at: at, resolved_at: null, figures: { mean: -0.5 }, evidence_item_ids: [],
+        },
+      };
+    };
+    const send = (e: AlertEvent) => trainerBus.send(TOPICS.alerts, [{ key: e.alert.entity_key, value: JSON.stringify(e) }]);
+    // The gateways' groups start at the log end: warm up until both relay, then count a known batch.
+    const deadline = Date.now() + 90_000;
+    for (let n = 0; Date.now() < deadline && !clients.every((c) => c.got.some((e) => e.event_id.startsWith("warm-"))); n++) {
+      await send(event(n, "warm"));
+      await sleep(300);
+    }
+    const batch = Array.from({ length: 6 }, (_, n) => event(n, `burst-${randomBytes(2).toString("hex")}`));
+    for (const e of batch) await send(e);
+    const ids = batch.map((e) => e.event_id).sort();
+    const burstOf = (c: { got: AlertEvent[] }) => c.got.filter((e) => ids.includes(e.event_id)).map((e) => e.event_id).sort();
+    for (let i = 0; i < 300 && !clients.every((c) => burstOf(c).length >= ids.length); i++) await sleep(100);
+    for (const [i, c] of clients.entries()) {
+      console.log(`API ${i + 1}: relayed ${burstOf(c).length}/${ids.length} alert events of the batch (keys over 3 partitions)`);
+      expect(burstOf(c), `API ${i + 1}`).toEqual(ids);
+      c.s.close();
+    }
   }, 180_000);
 });
