@@ -18,6 +18,29 @@ const MoversQuery = z.object({
 });
 const WINDOWS = { "15m": "15 minutes", "1h": "1 hour", "6h": "6 hours", "1d": "1 day" } as const;
 
+/**
+ * An entity's series and topic mix in one pass over its mentions in [$2, $3): one range scan of the covering
+ * mentions_entity_time_score_idx (index-only where autovacuum has marked pages all-visible; the score fields are the
+ * copies on entity_mentions, so no mention is joined to `scores`), summed per (bucket, topic) — a few hundred groups,
+ * hashed — then rolled up per bucket and per topic.
+ * Pre-aggregating matters: grouping sets straight over the rows made the planner sort every mention by bucket
+ * (spilling to disk at 30 days). Points come first (by time), then topics (most mentioned first); `is_point` tells
+ * them apart.
+ */
+export const ENTITY_SERIES_SQL = `
+  with b as (
+    select date_bin($4::interval, published_at, timestamptz '2000-01-01') as t, topic, count(*) as n,
+           sum(sentiment_score::float8) as s, sum(sentiment_score::float8 * confidence) as sw, sum(confidence::float8) as w,
+           count(*) filter (where sentiment = 'bearish') as bear
+      from entity_mentions
+     where entity_key = $1 and published_at >= $2 and published_at < $3 and sentiment is not null
+     group by 1, 2)
+  select grouping(topic) = 1 as is_point, t, topic, sum(n)::int as count, (sum(s) / sum(n))::float8 as mean_sentiment,
+         (sum(sw) / nullif(sum(w), 0))::float8 as weighted_sentiment, sum(bear)::int as bearish
+    from b
+   group by grouping sets ((t), (topic))
+   order by 1 desc, t, count desc, topic`;
+
 /** Entity time series (volume, mean sentiment, bearish count per bucket) and the entities moving most vs baseline. */
 export async function entityRoutes(app: FastifyInstance, deps: { db: DbHandle }) {
   const { db } = deps;
@@ -28,37 +51,26 @@ export async function entityRoutes(app: FastifyInstance, deps: { db: DbHandle })
     if (!q.success) return validationFailed(reply, q.error);
     const to = q.data.to ?? new Date().toISOString();
     const from = q.data.from ?? new Date(new Date(to).getTime() - 24 * 3600_000).toISOString();
-    const { rows } = await db.exec(
-      `select date_bin($4::interval, em.published_at, timestamptz '2000-01-01') as t,
-              count(*)::int as count,
-              avg(s.sentiment_score)::float8 as mean_sentiment,
-              (sum(s.sentiment_score * s.confidence) / nullif(sum(s.confidence), 0))::float8 as weighted_sentiment,
-              count(*) filter (where s.sentiment = 'bearish')::int as bearish
-         from entity_mentions em join scores s on s.item_id = em.item_id
-        where em.entity_key = $1 and em.published_at >= $2 and em.published_at < $3
-        group by 1 order by 1`,
-      [key.data, from, to, RESOLUTIONS[q.data.resolution]],
-    );
-    const topics = await db.exec(
-      `select s.topic, count(*)::int as n from entity_mentions em join scores s on s.item_id = em.item_id
-        where em.entity_key = $1 and em.published_at >= $2 and em.published_at < $3 group by 1 order by 2 desc`,
-      [key.data, from, to],
-    );
-    return {
-      key: key.data, from, to, resolution: q.data.resolution,
-      points: rows.map((r) => ({ ...r, t: new Date(r.t as string).toISOString() })),
-      topic_mix: topics.rows,
-    };
+    const { rows } = await db.exec(ENTITY_SERIES_SQL, [key.data, from, to, RESOLUTIONS[q.data.resolution]]);
+    const points = [];
+    const topicMix = [];
+    for (const r of rows) {
+      if (r.is_point) {
+        points.push({ t: new Date(r.t as string).toISOString(), count: r.count, mean_sentiment: r.mean_sentiment, weighted_sentiment: r.weighted_sentiment, bearish: r.bearish });
+      } else topicMix.push({ topic: r.topic, n: r.count });
+    }
+    return { key: key.data, from, to, resolution: q.data.resolution, points, topic_mix: topicMix };
   });
 
   app.get("/api/v1/entities/top-movers", { config: { minRole: "viewer", summary: "Entities whose sentiment moved most against their 7-day baseline", query: MoversQuery } }, async (req, reply) => {
     const q = MoversQuery.safeParse(req.query);
     if (!q.success) return validationFailed(reply, q.error);
     const { rows } = await db.exec(
+      // The score copies on entity_mentions, no join to scores (docs/benchmarks.md, API: ~1.5x faster).
       `with m as (
-         select em.entity_key, em.published_at, s.sentiment_score
-           from entity_mentions em join scores s on s.item_id = em.item_id
-          where em.published_at >= now() - interval '7 days'),
+         select entity_key, published_at, sentiment_score
+           from entity_mentions
+          where published_at >= now() - interval '7 days' and sentiment_score is not null),
        recent as (select entity_key, avg(sentiment_score)::float8 as mean, count(*)::int as n
                     from m where published_at >= now() - $1::interval group by 1),
        base as (select entity_key, avg(sentiment_score)::float8 as mean, count(*)::int as n

@@ -71,7 +71,13 @@ export async function itemRoutes(app: FastifyInstance, deps: { db: Db }) {
     if (!p.success) return validationFailed(reply, p.error);
     const [row] = await db.select({ item: items, score: scores }).from(items).leftJoin(scores, eq(scores.itemId, items.id)).where(eq(items.id, p.data.id));
     if (!row) return reply.code(404).send({ error: "not_found" });
-    const mentions = await db.select().from(entityMentions).where(eq(entityMentions.itemId, p.data.id));
+    // The span columns only: the score copies on entity_mentions are a read path for the entity series, and this
+    // response already carries the score.
+    const m = entityMentions;
+    const mentions = await db
+      .select({ itemId: m.itemId, start: m.start, end: m.end, entityKey: m.entityKey, type: m.type, text: m.text, publishedAt: m.publishedAt })
+      .from(m)
+      .where(eq(m.itemId, p.data.id));
     return { item: row.item, score: row.score, mentions };
   });
 }

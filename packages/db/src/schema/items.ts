@@ -41,7 +41,12 @@ export const scores = pgTable(
   (t) => [primaryKey({ columns: [t.itemId, t.modelVersion] }), index("scores_item_idx").on(t.itemId)],
 );
 
-/** Entity mentions of an item, keyed by canonical entity (e.g. TICKER:TSLA). */
+/**
+ * Entity mentions of an item, keyed by canonical entity (e.g. TICKER:TSLA).
+ * The score columns are a copy of the item's most recent score (latest scored_at), written by the scorer in the
+ * same transaction as the score, so the entity series reads mentions alone instead of probing `scores` once per
+ * mention (docs/benchmarks.md, API). Null only for a mention whose item has no score.
+ */
 export const entityMentions = pgTable(
   "entity_mentions",
   {
@@ -52,8 +57,20 @@ export const entityMentions = pgTable(
     type: text("type").notNull(),
     text: text("text").notNull(),
     publishedAt: timestamp("published_at", { withTimezone: true, mode: "string" }).notNull(),
+    sentiment: text("sentiment"),
+    sentimentScore: real("sentiment_score"),
+    confidence: real("confidence"),
+    topic: text("topic"),
+    /** Which score row the copy is: (item_id, model_version) in `scores`. */
+    modelVersion: text("model_version"),
+    scoredAt: timestamp("scored_at", { withTimezone: true, mode: "string" }),
   },
-  (t) => [primaryKey({ columns: [t.itemId, t.start, t.end] }), index("mentions_entity_time_idx").on(t.entityKey, t.publishedAt)],
+  (t) => [
+    primaryKey({ columns: [t.itemId, t.start, t.end] }),
+    // Covering (drizzle has no INCLUDE, so the fields are trailing key columns): the series and topic mix are one
+    // index-only range scan. Replaces mentions_entity_time_idx (entity_key, published_at), its prefix.
+    index("mentions_entity_time_score_idx").on(t.entityKey, t.publishedAt, t.sentiment, t.sentimentScore, t.confidence, t.topic),
+  ],
 );
 
 /** Custom streams registered by users (Kafka topic + field mapping, or HTTP). */
