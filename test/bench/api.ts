@@ -17,16 +17,11 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { alertRoutes } from "@finsentry/alerts";
 import { MemoryBus } from "@finsentry/bus";
 import { createLogger } from "@finsentry/core";
 import { openDb } from "@finsentry/db";
-import { labelRoutes } from "@finsentry/labels";
-import { driftRoutes, learningRoutes, ModelRegistry, RunStore } from "@finsentry/learning";
-import { IngestWriter, StreamRegistry } from "@finsentry/pipeline";
 import { TOPIC_LABELS } from "@finsentry/schemas";
-import { buildServer, createApiKey, ENTITY_SERIES_SQL, entityRoutes, itemRoutes, streamRoutes } from "@finsentry/server";
-import { webhookRoutes } from "@finsentry/webhooks";
+import { apiRoutePlugins, buildServer, createApiKey, ENTITY_SERIES_SQL } from "@finsentry/server";
 
 const { values: args } = parseArgs({
   options: {
@@ -279,16 +274,7 @@ async function main() {
     const bus = new MemoryBus();
     server = await buildServer({
       db, log,
-      plugins: [
-        async (app) => streamRoutes(app, { registry: new StreamRegistry(db.db), writer: new IngestWriter(bus) }),
-        async (app) => itemRoutes(app, { db: db.db }),
-        async (app) => entityRoutes(app, { db }),
-        async (app) => labelRoutes(app, { db: db.db, bus }),
-        async (app) => webhookRoutes(app, { db: db.db, log }),
-        async (app) => learningRoutes(app, { registry: new ModelRegistry(db.db), runs: new RunStore(db.db), bus }),
-        async (app) => driftRoutes(app, { db }),
-        async (app) => void (await app.register(alertRoutes, { db: db.db, bus })),
-      ],
+      plugins: apiRoutePlugins({ db, bus, log }),
     });
     const base = await server.listen(0, "127.0.0.1");
     const key = (await createApiKey(db.db, { name: "bench", role: "admin", createdBy: "bench" })).key;

@@ -65,8 +65,6 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
   const { createRuntime, loadTextScorer, startScorer, startDemoSource, demoItems, StreamRegistry, IngestWriter, StreamSupervisor } = await import("@finsentry/pipeline");
   const server = await import("@finsentry/server");
   const alertsPkg = await import("@finsentry/alerts");
-  const { labelRoutes } = await import("@finsentry/labels");
-  const { webhookRoutes } = await import("@finsentry/webhooks");
   const { alerts, alertEvents } = await import("@finsentry/db");
   const learning = await import("@finsentry/learning");
 
@@ -88,16 +86,10 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
   const built = await server.buildServer({
     db: rt.db,
     log: rt.log,
-    plugins: [
-      async (app) => server.streamRoutes(app, { registry, writer, supervisor }),
-      async (app) => server.itemRoutes(app, { db: rt.db.db }),
-      async (app) => server.entityRoutes(app, { db: rt.db }),
-      async (app) => alertsPkg.alertRoutes(app, { db: rt.db.db, bus: rt.bus, engine: alerter.engine }),
-      async (app) => labelRoutes(app, { db: rt.db.db, bus: rt.bus }),
-      async (app) => webhookRoutes(app, { db: rt.db.db, log: rt.log, allowPrivate: "loopback" }),
-      async (app) => learning.learningRoutes(app, { registry: models, runs: new learning.RunStore(rt.db.db), bus: rt.bus }),
-      async (app) => learning.driftRoutes(app, { db: rt.db }),
-    ],
+    plugins: server.apiRoutePlugins({
+      db: rt.db, bus: rt.bus, log: rt.log,
+      streams: { registry, writer, supervisor }, alertEngine: alerter.engine, models, webhooks: { allowPrivate: "loopback" },
+    }),
   });
 
   // The same mount the API and all-in-one processes use.

@@ -2,18 +2,18 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { onShutdown } from "@finsentry/core";
-import { alertRoutes, startAlerter } from "@finsentry/alerts";
-import { labelRoutes, startLabelConsumer } from "@finsentry/labels";
+import { startAlerter } from "@finsentry/alerts";
+import { startLabelConsumer } from "@finsentry/labels";
 import {
-  defaultModelStore, ensureChampion, followChampion, driftRoutes, learningRoutes, ModelRegistry, trainerOptionsFromEnv, RunStore, startTrainer,
+  defaultModelStore, ensureChampion, followChampion, ModelRegistry, trainerOptionsFromEnv, RunStore, startTrainer,
 } from "@finsentry/learning";
 import { loadScorer } from "@finsentry/model";
 import {
   BUNDLED_MODEL_DIR, createRuntime, IngestWriter, loadTextScorer, startDemoSource, startLagReporter, startScorer, StreamRegistry, StreamSupervisor,
 } from "@finsentry/pipeline";
 import { TOPICS } from "@finsentry/schemas";
-import { buildServer, ensureAdmin, entityRoutes, itemRoutes, mountDashboard, startLiveGateway, streamRoutes } from "@finsentry/server";
-import { startNotifier, webhookRoutes } from "@finsentry/webhooks";
+import { apiRoutePlugins, buildServer, ensureAdmin, mountDashboard, startLiveGateway } from "@finsentry/server";
+import { startNotifier } from "@finsentry/webhooks";
 
 // Every service in one process on embedded defaults (in-memory bus, PGlite, bundled model, demo stream).
 // Set KAFKA_BROKERS / DATABASE_URL to run the same wiring on real Kafka and Postgres.
@@ -44,17 +44,8 @@ const runs = new RunStore(db.db);
 const server = await buildServer({
   db,
   log,
-  plugins: [
-    async (app) => streamRoutes(app, { registry: streams, writer, supervisor }),
-    async (app) => itemRoutes(app, { db: db.db }),
-    async (app) => entityRoutes(app, { db }),
-    async (app) => labelRoutes(app, { db: db.db, bus }),
-    async (app) => webhookRoutes(app, { db: db.db, log }),
-    async (app) => learningRoutes(app, { registry: models, runs, bus }),
-    async (app) => driftRoutes(app, { db }),
-    // Registered as a plugin (it sets its own error handler); the engine is local here, so rule edits apply at once.
-    async (app) => void (await app.register(alertRoutes, { db: db.db, bus, engine: alerter.engine })),
-  ],
+  // The alert engine is local here, so rule edits apply at once; a new stream starts at once too.
+  plugins: apiRoutePlugins({ db, bus, log, streams: { registry: streams, writer, supervisor }, alertEngine: alerter.engine, models, runs }),
 });
 const trainer = championRow
   ? await startTrainer(

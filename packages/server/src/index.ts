@@ -9,3 +9,4 @@ export * from "./bootstrap.ts";
 export * from "./routes-entities.ts";
 export * from "./dashboard.ts";
 export * from "./openapi.ts";
+export * from "./api-routes.ts";

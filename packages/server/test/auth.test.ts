@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "@finsentry/core";
-import { labelRoutes } from "@finsentry/labels";
-import { alertRoutes } from "@finsentry/alerts";
-import { driftRoutes, learningRoutes, ModelRegistry, RunStore } from "@finsentry/learning";
-import { webhookRoutes } from "@finsentry/webhooks";
 import { MemoryBus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
-import { IngestWriter, StreamRegistry } from "@finsentry/pipeline";
-import { buildServer, createApiKey, createUser, entityRoutes, itemRoutes, streamRoutes, type BuiltServer, type Role } from "../src/index.ts";
+import { apiRoutePlugins, buildServer, createApiKey, createUser, type BuiltServer, type Role } from "../src/index.ts";
 
 const log = createLogger("test", "silent");
 
@@ -21,16 +16,7 @@ describe("auth on every route", () => {
     const bus = new MemoryBus();
     server = await buildServer({
       db, log,
-      plugins: [
-        async (app) => streamRoutes(app, { registry: new StreamRegistry(db.db), writer: new IngestWriter(bus) }),
-        async (app) => itemRoutes(app, { db: db.db }),
-        async (app) => entityRoutes(app, { db }),
-        async (app) => labelRoutes(app, { db: db.db, bus }),
-        async (app) => webhookRoutes(app, { db: db.db, log }),
-        async (app) => void (await app.register(alertRoutes, { db: db.db, bus })),
-        async (app) => learningRoutes(app, { registry: new ModelRegistry(db.db), runs: new RunStore(db.db), bus }),
-        async (app) => driftRoutes(app, { db }),
-      ],
+      plugins: apiRoutePlugins({ db, bus, log }),
     });
     await server.app.ready();
     for (const role of ["viewer", "analyst", "admin"] as const) keys[role] = (await createApiKey(db.db, { name: role, role, createdBy: "test" })).key;

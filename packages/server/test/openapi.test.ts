@@ -3,14 +3,10 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsPlugin from "ajv-formats";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { createLogger } from "@finsentry/core";
-import { labelRoutes } from "@finsentry/labels";
-import { alertRoutes, type EngineStatus } from "@finsentry/alerts";
-import { driftRoutes, learningRoutes, ModelRegistry, RunStore } from "@finsentry/learning";
-import { webhookRoutes } from "@finsentry/webhooks";
+import type { EngineStatus } from "@finsentry/alerts";
 import { MemoryBus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
-import { IngestWriter, StreamRegistry } from "@finsentry/pipeline";
-import { buildServer, createApiKey, entityRoutes, itemRoutes, openApiPath, streamRoutes, undocumentedRoutes, type BuiltServer } from "../src/index.ts";
+import { apiRoutePlugins, buildServer, createApiKey, openApiPath, undocumentedRoutes, type BuiltServer } from "../src/index.ts";
 
 type Json = Record<string, any>;
 const log = createLogger("test", "silent");
@@ -30,16 +26,8 @@ describe("OpenAPI document", () => {
     server = await buildServer({
       db, log,
       // What apps/api wires, plus an engine with status() so the conditional alerter route is covered too.
-      plugins: [
-        async (app) => streamRoutes(app, { registry: new StreamRegistry(db.db), writer: new IngestWriter(bus) }),
-        async (app) => itemRoutes(app, { db: db.db }),
-        async (app) => entityRoutes(app, { db }),
-        async (app) => labelRoutes(app, { db: db.db, bus }),
-        async (app) => webhookRoutes(app, { db: db.db, log }),
-        async (app) => learningRoutes(app, { registry: new ModelRegistry(db.db), runs: new RunStore(db.db), bus }),
-        async (app) => driftRoutes(app, { db }),
-        async (app) => void (await app.register(alertRoutes, { db: db.db, bus, engine: { reloadRules: async () => true, status: () => ({}) as EngineStatus } })),
-      ],
+      // What apps/api serves, plus an engine with status() so the conditional alerter route is covered too.
+      plugins: apiRoutePlugins({ db, bus, log, alertEngine: { reloadRules: async () => true, status: () => ({}) as EngineStatus } }),
     });
     base = await server.listen(0, "127.0.0.1");
     admin = (await createApiKey(db.db, { name: "admin", role: "admin", createdBy: "test" })).key;
