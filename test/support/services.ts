@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { openDb, type DbHandle } from "@finsentry/db";
 
 /** Real services for integration tests; absent on a fresh developer machine, present in CI (.ci/run starts them). */
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS?.split(",").filter(Boolean);
@@ -48,4 +49,24 @@ export async function waitFor<T>(fn: () => Promise<T>, timeoutMs: number, everyM
     last = await fn();
   }
   return last;
+}
+
+/** Where a test can run its database: PGlite always, plus Postgres when DATABASE_URL points at one. */
+export const dbKinds: ("pglite" | "pg")[] = havePostgres ? ["pglite", "pg"] : ["pglite"];
+
+/** An open, migrated database of that kind — in-memory PGlite, or a throw-away Postgres database — and its cleanup. */
+export async function openTestDb(kind: "pglite" | "pg"): Promise<{ db: DbHandle; drop(): Promise<void> }> {
+  if (kind === "pglite") {
+    const db = await openDb("memory://");
+    return { db, drop: () => db.close() };
+  }
+  const t = await createTestDatabase();
+  const db = await openDb(t.url);
+  return {
+    db,
+    async drop() {
+      await db.close();
+      await t.drop();
+    },
+  };
 }

@@ -5,7 +5,7 @@ import { IsoDate, SentimentLabel } from "@finsentry/schemas";
 import { AlertCore } from "./engine/core.ts";
 import { compileRule } from "./rules/compile.ts";
 import { parseRule, type Rule } from "./rules/schema.ts";
-import { MODEL_STREAM_KEY, type Contribution } from "./window/contribution.ts";
+import { compareContribution, MODEL_STREAM_KEY, type Contribution } from "./window/contribution.ts";
 import { parseDuration } from "./window/duration.ts";
 
 export interface BacktestAlert {
@@ -141,13 +141,7 @@ async function loadContributions(db: Db, a: number, b: number, keys: Set<string>
         keys ? inArray(entityMentions.entityKey, [...keys]) : undefined,
       ),
     );
-  const best = new Map<string, (typeof rows)[number]>();
-  for (const r of rows) {
-    const k = `${r.itemId}\n${r.entityKey}`;
-    const prev = best.get(k);
-    if (!prev || Number(r.scoredAt) > Number(prev.scoredAt)) best.set(k, r);
-  }
-  return [...best.values()].map(toContribution).sort((x, y) => x.t - y.t || (x.itemId < y.itemId ? -1 : 1));
+  return newestScores(rows, (r) => `${r.itemId}\n${r.entityKey}`).map(toContribution).sort(compareContribution);
 }
 
 /** The model stream (drift rules): every item with event time in [a, b), from its most recent score. */
@@ -166,12 +160,19 @@ async function loadModelStream(db: Db, a: number, b: number): Promise<Contributi
     .from(scores)
     .innerJoin(itemsTable, eq(itemsTable.id, scores.itemId))
     .where(and(gte(itemsTable.publishedAt, new Date(a).toISOString()), lt(itemsTable.publishedAt, new Date(b).toISOString())));
-  const best = new Map<string, (typeof rows)[number]>();
+  return newestScores(rows, (r) => r.itemId)
+    .map((r) => toContribution({ ...r, entityKey: MODEL_STREAM_KEY }))
+    .sort(compareContribution);
+}
+
+/** One row per key: the one from the most recent score (an item rescored by a later model version counts once). */
+function newestScores<R extends { scoredAt: number }>(rows: R[], key: (r: R) => string): R[] {
+  const best = new Map<string, R>();
   for (const r of rows) {
-    const prev = best.get(r.itemId);
-    if (!prev || Number(r.scoredAt) > Number(prev.scoredAt)) best.set(r.itemId, r);
+    const prev = best.get(key(r));
+    if (!prev || Number(r.scoredAt) > Number(prev.scoredAt)) best.set(key(r), r);
   }
-  return [...best.values()].map((r) => toContribution({ ...r, entityKey: MODEL_STREAM_KEY })).sort((x, y) => x.t - y.t || (x.itemId < y.itemId ? -1 : 1));
+  return [...best.values()];
 }
 
 function toContribution(r: { itemId: string; entityKey: string; t: number; score: number; confidence: number; label: string; topic: string; topicConfidence: number }): Contribution {

@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Fastify, { type FastifyInstance } from "fastify";
-import { items, openDb, scores, type DbHandle } from "@finsentry/db";
+import { items, scores, type DbHandle } from "@finsentry/db";
 import type { ModelOutput, SentimentLabel, TopicLabel } from "@finsentry/schemas";
 import { driftRoutes } from "../src/drift-routes.ts";
+import { dbKinds, openTestDb } from "../../../test/support/services.ts";
 
 const H = 3_600_000;
 const T = Date.parse("2025-03-03T10:00:00Z");
@@ -35,39 +35,16 @@ const SCRIPT: Spec[] = [
   { id: "late", t: T + 2 * H, sentiment: "bearish", confidence: 0.1, topic: "IPO", topicConfidence: 0.1 },
 ];
 
-/** In-memory PGlite, or a throw-away database on the DATABASE_URL server. */
-async function freshDb(kind: "pglite" | "pg"): Promise<{ db: DbHandle; drop(): Promise<void> }> {
-  if (kind === "pglite") {
-    const db = await openDb("memory://");
-    return { db, drop: () => db.close() };
-  }
-  const name = `finsentry_drift_${randomBytes(6).toString("hex")}`;
-  const admin = await openDb(process.env.DATABASE_URL!, { migrate: false, poolSize: 1 });
-  await admin.exec(`CREATE DATABASE ${name}`);
-  await admin.close();
-  const u = new URL(process.env.DATABASE_URL!);
-  u.pathname = `/${name}`;
-  const db = await openDb(u.toString());
-  return {
-    db,
-    async drop() {
-      await db.close();
-      const a = await openDb(process.env.DATABASE_URL!, { migrate: false, poolSize: 1 });
-      await a.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.close();
-    },
-  };
-}
 
 const suite = (kind: "pglite" | "pg") => describe(`GET /api/v1/models/drift on ${kind}`, () => {
-  let handle: Awaited<ReturnType<typeof freshDb>>;
+  let handle: Awaited<ReturnType<typeof openTestDb>>;
   let db: DbHandle;
   let app: FastifyInstance;
   const get = (query: Record<string, string>) => app.inject({ method: "GET", url: "/api/v1/models/drift", query });
   const range = { from: iso(T), to: iso(T + 2 * H) };
 
   beforeAll(async () => {
-    handle = await freshDb(kind);
+    handle = await openTestDb(kind);
     db = handle.db;
     const seen = new Set<string>();
     for (const s of SCRIPT) {

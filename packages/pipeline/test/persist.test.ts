@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDb, type DbHandle } from "@finsentry/db";
 import type { ModelOutput, ScoredItem, SentimentLabel, TopicLabel } from "@finsentry/schemas";
 import { mentionsOf } from "../src/entity-keys.ts";
 import { persistScored } from "../src/persist.ts";
+import { dbKinds, openTestDb } from "../../../test/support/services.ts";
 
 const TEXT = "ACME falls as Globex rises";
 
@@ -20,36 +19,11 @@ function scoredItem(id: string, o: { version: string; at: string; label: Sentime
   };
 }
 
-/** In-memory PGlite, or a throw-away database on the DATABASE_URL server. */
-async function freshDb(kind: "pglite" | "pg"): Promise<{ db: DbHandle; drop(): Promise<void> }> {
-  if (kind === "pglite") {
-    const db = await openDb("memory://");
-    return { db, drop: () => db.close() };
-  }
-  const name = `finsentry_persist_${randomBytes(6).toString("hex")}`;
-  const admin = await openDb(process.env.DATABASE_URL!, { migrate: false, poolSize: 1 });
-  await admin.exec(`CREATE DATABASE ${name}`);
-  await admin.close();
-  const u = new URL(process.env.DATABASE_URL!);
-  u.pathname = `/${name}`;
-  const db = await openDb(u.toString());
-  return {
-    db,
-    async drop() {
-      await db.close();
-      const a = await openDb(process.env.DATABASE_URL!, { migrate: false, poolSize: 1 });
-      await a.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.close();
-    },
-  };
-}
 
-const kinds: ("pglite" | "pg")[] = process.env.DATABASE_URL?.startsWith("postgres") ? ["pglite", "pg"] : ["pglite"];
-
-describe.each(kinds)("persistScored: mention rows carry their item's newest score (%s)", (kind) => {
-  let h: Awaited<ReturnType<typeof freshDb>>;
+describe.each(dbKinds)("persistScored: mention rows carry their item's newest score (%s)", (kind) => {
+  let h: Awaited<ReturnType<typeof openTestDb>>;
   beforeAll(async () => {
-    h = await freshDb(kind);
+    h = await openTestDb(kind);
   });
   afterAll(() => h.drop());
 

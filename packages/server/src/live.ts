@@ -93,70 +93,56 @@ export async function startLiveGateway(opts: LiveGatewayOptions): Promise<{ stop
     });
   });
 
+  // One consumer group per topic: a group shared by several topics may leave some of their partitions unassigned.
   const subs: Subscription[] = [];
-  subs.push(
-    await bus.subscribe({
-      groupId: `${group}-alerts`,
-      topics: [TOPICS.alerts],
-      fromBeginning: false,
-      eachBatch: async ({ messages }) => {
-        for (const msg of messages) {
-          const ev = parse(AlertEventV1, TOPICS.alerts, msg.value);
-          if (!ev) continue;
-          const a = ev.alert;
-          io.to("alerts").to(`entity:${a.entity_key}`).to(`severity:${a.severity}`).emit("alert", ev);
-        }
-      },
-    }),
-  );
-  subs.push(
-    await bus.subscribe({
-      groupId: `${group}-items`,
-      topics: [TOPICS.scored],
-      fromBeginning: false,
-      eachBatch: async ({ messages }) => {
-        for (const msg of messages) {
-          const now = Date.now();
-          if (now - windowStart >= 1000) {
-            windowStart = now;
-            sentThisWindow = 0;
+  const relay = async <T>(topic: string, schema: z.ZodType<T>, emit: (ev: T) => void, admit: () => boolean = () => true) => {
+    subs.push(
+      await bus.subscribe({
+        groupId: `${group}-${topic}`,
+        topics: [topic],
+        fromBeginning: false,
+        eachBatch: async ({ messages }) => {
+          for (const msg of messages) {
+            if (!admit()) continue;
+            const ev = parse(schema, topic, msg.value);
+            if (ev) emit(ev);
           }
-          if (sentThisWindow >= perSecond) continue;
-          let parsed;
-          try {
-            parsed = ScoredItemV1.safeParse(JSON.parse(msg.value.toString()));
-          } catch {
-            continue;
-          }
-          if (!parsed.success) continue;
-          sentThisWindow++;
-          const s = parsed.data;
-          const summary = { id: s.item.id, published_at: s.item.published_at, text: s.item.text, source: s.item.source, stream: s.item.stream, output: s.output, model_version: s.model_version };
-          const rooms = ["items", ...s.mentions.map((mn) => `entity:${mn.key}`)];
-          io.to(rooms).emit("item", summary);
-        }
-      },
-    }),
+        },
+      }),
+    );
+  };
+
+  await relay(TOPICS.alerts, AlertEventV1, (ev) => {
+    const a = ev.alert;
+    io.to("alerts").to(`entity:${a.entity_key}`).to(`severity:${a.severity}`).emit("alert", ev);
+  });
+  // The item feed is a sample: past `perSecond` an item is skipped before it is even parsed.
+  const underItemRate = () => {
+    const now = Date.now();
+    if (now - windowStart >= 1000) {
+      windowStart = now;
+      sentThisWindow = 0;
+    }
+    return sentThisWindow < perSecond;
+  };
+  await relay(
+    TOPICS.scored,
+    ScoredItemV1,
+    (s) => {
+      sentThisWindow++;
+      const summary = { id: s.item.id, published_at: s.item.published_at, text: s.item.text, source: s.item.source, stream: s.item.stream, output: s.output, model_version: s.model_version };
+      io.to(["items", ...s.mentions.map((mn) => `entity:${mn.key}`)]).emit("item", summary);
+    },
+    underItemRate,
   );
-  subs.push(
-    await bus.subscribe({
-      groupId: `${group}-training`,
-      topics: [TOPICS.trainingProgress],
-      fromBeginning: false,
-      eachBatch: async ({ messages }) => {
-        for (const msg of messages) {
-          const ev = parse(TrainingProgressV1, TOPICS.trainingProgress, msg.value);
-          if (!ev) continue;
-          const last = trainingSeq.get(ev.run_id);
-          if (last !== undefined && ev.seq <= last) continue;
-          trainingSeq.delete(ev.run_id);
-          trainingSeq.set(ev.run_id, ev.seq);
-          if (trainingSeq.size > 1000) trainingSeq.delete(trainingSeq.keys().next().value!);
-          io.to("training").emit("training", ev);
-        }
-      },
-    }),
-  );
+  await relay(TOPICS.trainingProgress, TrainingProgressV1, (ev) => {
+    const last = trainingSeq.get(ev.run_id);
+    if (last !== undefined && ev.seq <= last) return;
+    trainingSeq.delete(ev.run_id);
+    trainingSeq.set(ev.run_id, ev.seq);
+    if (trainingSeq.size > 1000) trainingSeq.delete(trainingSeq.keys().next().value!);
+    io.to("training").emit("training", ev);
+  });
   return {
     async stop() {
       await Promise.all(subs.map((s) => s.stop()));

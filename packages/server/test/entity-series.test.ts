@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Fastify, { type FastifyInstance } from "fastify";
-import { openDb, type DbHandle } from "@finsentry/db";
 import { persistScored } from "@finsentry/pipeline";
 import type { ScoredItem, SentimentLabel, TopicLabel } from "@finsentry/schemas";
 import { entityRoutes } from "../src/routes-entities.ts";
+import { dbKinds, openTestDb } from "../../../test/support/services.ts";
 
 const M = 60_000;
 const T = Date.parse("2025-03-03T10:00:00Z");
@@ -36,39 +35,15 @@ const FIRST = [
 ];
 const RESCORED = scored("d", T + 80 * M, "ACME", "v2", "bullish", 0.2, 1, "Markets");
 
-async function freshDb(kind: "pglite" | "pg"): Promise<{ db: DbHandle; drop(): Promise<void> }> {
-  if (kind === "pglite") {
-    const db = await openDb("memory://");
-    return { db, drop: () => db.close() };
-  }
-  const name = `finsentry_series_${randomBytes(6).toString("hex")}`;
-  const admin = await openDb(process.env.DATABASE_URL!, { migrate: false, poolSize: 1 });
-  await admin.exec(`CREATE DATABASE ${name}`);
-  await admin.close();
-  const u = new URL(process.env.DATABASE_URL!);
-  u.pathname = `/${name}`;
-  const db = await openDb(u.toString());
-  return {
-    db,
-    async drop() {
-      await db.close();
-      const a = await openDb(process.env.DATABASE_URL!, { migrate: false, poolSize: 1 });
-      await a.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.close();
-    },
-  };
-}
 
-const kinds: ("pglite" | "pg")[] = process.env.DATABASE_URL?.startsWith("postgres") ? ["pglite", "pg"] : ["pglite"];
-
-describe.each(kinds)("GET /api/v1/entities/:key/series on %s", (kind) => {
-  let h: Awaited<ReturnType<typeof freshDb>>;
+describe.each(dbKinds)("GET /api/v1/entities/:key/series on %s", (kind) => {
+  let h: Awaited<ReturnType<typeof openTestDb>>;
   let app: FastifyInstance;
   const get = (key: string, query: Record<string, string>) => app.inject({ method: "GET", url: `/api/v1/entities/${encodeURIComponent(key)}/series`, query });
   const range = { from: iso(T), to: iso(T + 2 * 60 * M) };
 
   beforeAll(async () => {
-    h = await freshDb(kind);
+    h = await openTestDb(kind);
     await persistScored(h.db.db, FIRST, new Map());
     await persistScored(h.db.db, [RESCORED], new Map());
     app = Fastify();

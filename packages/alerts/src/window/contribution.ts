@@ -21,27 +21,11 @@ export interface Contribution {
   topicConfidence: number;
 }
 
-export function contributionsOf(s: ScoredItem): Contribution[] {
-  const t = Date.parse(s.item.published_at);
-  const keys = [...new Set(s.mentions.map((m) => m.key))];
-  return keys.map((entityKey) => ({
-    itemId: s.item.id,
-    entityKey,
-    t,
-    score: s.output.sentiment.score,
-    confidence: s.output.sentiment.confidence,
-    bearish: s.output.sentiment.label === "bearish",
-    label: s.output.sentiment.label,
-    topic: s.output.topic.label,
-    topicConfidence: s.output.topic.confidence,
-  }));
-}
-
-/** What one item adds to the model-stream windows (drift rules). */
-export function modelStreamContribution(s: ScoredItem): Contribution {
+/** What one scored item adds to the windows of `entityKey` (its fields, read once for every key). */
+function contributionOf(s: ScoredItem, entityKey: string): Contribution {
   return {
     itemId: s.item.id,
-    entityKey: MODEL_STREAM_KEY,
+    entityKey,
     t: Date.parse(s.item.published_at),
     score: s.output.sentiment.score,
     confidence: s.output.sentiment.confidence,
@@ -50,6 +34,15 @@ export function modelStreamContribution(s: ScoredItem): Contribution {
     topic: s.output.topic.label,
     topicConfidence: s.output.topic.confidence,
   };
+}
+
+export function contributionsOf(s: ScoredItem): Contribution[] {
+  return [...new Set(s.mentions.map((m) => m.key))].map((entityKey) => contributionOf(s, entityKey));
+}
+
+/** What one item adds to the model-stream windows (drift rules). */
+export function modelStreamContribution(s: ScoredItem): Contribution {
+  return contributionOf(s, MODEL_STREAM_KEY);
 }
 
 /** Total order for contributions: event time, then item id, so equal inputs give equal windows in any arrival order. */
