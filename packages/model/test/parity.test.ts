@@ -19,10 +19,18 @@ describe("tfjs forward pass and ONNX graph agree", () => {
     await selectBackend("wasm", () => {});
   });
 
-  it("200 invented inputs: every output within 1e-4", async () => {
+  it.each([
+    ["encoder only", false],
+    ["encoder + wide bag-of-tokens path", true],
+  ])("200 invented inputs, %s: every output within 1e-4", async (_name, wide) => {
     const tok = tinyTokenizer();
-    const config = tinyConfig(tok.vocabSize);
+    const config = { ...tinyConfig(tok.vocabSize), ...(wide ? { wide: true as const } : {}) };
     const raw = initRawWeights(config, 5, { std: 0.5 });
+    if (wide) {
+      // The wide table starts at zero in training; random rows here so the path really contributes.
+      const t = raw["wide.w"]!;
+      for (let i = 0; i < t.data.length; i++) t.data[i] = Math.sin(i * 12.9898) * 0.8;
+    }
     const session = await ort.InferenceSession.create(buildOnnxModel(config, raw));
     const w = toWeightMap(raw);
     const texts = inventedTexts(200);

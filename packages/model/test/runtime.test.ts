@@ -102,4 +102,25 @@ describe("decodeEntities", () => {
     const spans = decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: 5, offsets });
     expect(spans.map((s) => [s.type, s.start, s.end, s.text])).toEqual([["ORG", 0, 15, "Proseware Cloud"]]);
   });
+
+  const decodeTags = (text: string, offsets: number[], tagIdx: number[]) => {
+    const tags = new Float32Array(tagIdx.length * 13);
+    tagIdx.forEach((t, i) => (tags[i * 13 + t] = 0.9));
+    return decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: tagIdx.length, offsets }).map((s) => `${s.type}:${s.text}`);
+  };
+
+  it("joins a B tag glued to an open span of its type (one word), and splits tickers at spaces", () => {
+    // [CLS], $, EBR, $, CS, CO, $, DG — tagged B B | B I I | I: two pieces of "$EBR" both marked B, and the I on "$DG"
+    // (after a space) that would otherwise run "$CSCO $DG" together.
+    const text = "$EBR $CSCO $DG";
+    const offsets = [-1, -1, 0, 1, 1, 4, 5, 6, 6, 8, 8, 10, 11, 12, 12, 14];
+    expect(decodeTags(text, offsets, [0, 3, 3, 3, 4, 4, 4, 4])).toEqual(["TICKER:$EBR", "TICKER:$CSCO", "TICKER:$DG"]);
+  });
+
+  it("joins same-type names separated only by whitespace, but not across punctuation or for amounts", () => {
+    // [CLS], Videocon, D2H, to, list, ,, Tesla, ,, Apple, 5%, 6%
+    const text = "Videocon D2H to list, Tesla, Apple 5% 6%";
+    const offsets = [-1, -1, 0, 8, 9, 12, 13, 15, 16, 20, 20, 21, 22, 27, 27, 28, 29, 34, 35, 37, 38, 40];
+    expect(decodeTags(text, offsets, [0, 1, 1, 0, 0, 0, 1, 0, 1, 11, 11])).toEqual(["ORG:Videocon D2H", "ORG:Tesla", "ORG:Apple", "PERCENT:5%", "PERCENT:6%"]);
+  });
 });

@@ -115,6 +115,25 @@ describe("trainModel on a synthetic corpus", () => {
     expect(r.history.filter((h) => h.phase === "joint").length).toBeGreaterThan(0);
   });
 
+  it("trains the wide bag-of-tokens path beside the encoder when asked", async () => {
+    const train = synthetic(192, 6);
+    const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });
+    const r = await trainModel({
+      train,
+      dev: synthetic(64, 7),
+      tokenizer: tok,
+      options: { epochs: 3, batchSize: 16, lr: 3e-3, dropout: 0, patience: 0, wide: true, sizes: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxLen: 16 } },
+      log: () => {},
+    });
+    expect(r.config.wide).toBe(true);
+    const table = r.raw["wide.w"]!;
+    expect(table.shape).toEqual([tok.vocabSize, 23]);
+    expect(table.data.some((v) => Math.abs(v) > 1e-3)).toBe(true); // started at zero, learned
+    const joint = r.history.filter((h) => h.phase === "joint");
+    expect(joint.at(-1)!.loss.sentiment!).toBeLessThan(joint[0]!.loss.sentiment!);
+    expect(joint.at(-1)!.loss.topic!).toBeLessThan(joint[0]!.loss.topic!);
+  });
+
   it("runs masked-LM pre-training, uncertainty weighting and augmentation together", async () => {
     const train = synthetic(96, 3);
     const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });

@@ -106,4 +106,19 @@ describe("createGazetteer", () => {
     const gz = createGazetteer([{ symbol: "XMPL", name: "Example Dynamics Inc." }]);
     expect(weakLabel("Example Dynamics Inc. (XMPL) jumps", gz).map((s) => s.type)).toEqual(["ORG", "TICKER"]);
   });
+
+  it("matches names before a possessive, and never uses reporting periods or common words as aliases", () => {
+    const gz = createGazetteer(
+      [
+        { symbol: "XMPL", name: "Example Dynamics Inc." },
+        { symbol: "QTWO", name: "Q2 Holdings, Inc." },
+        { symbol: "HERE", name: "Here Inc." },
+      ],
+      { commonWords: commonWords(["here we go", "here and there", "out of here"], 3) },
+    );
+    const spans = (text: string) => weakLabel(text, gz).map((s) => `${s.type}:${text.slice(s.start, s.end)}`);
+    expect(spans("Example Dynamics’s Q2 profit beats; Example Dynamics's shares jump")).toEqual(["ORG:Example Dynamics", "ORG:Example Dynamics"]);
+    expect(spans("Here are the Q2 results")).toEqual([]);
+    expect(spans("Q2 Holdings, Inc. results")).toEqual(["ORG:Q2 Holdings, Inc."]);
+  });
 });

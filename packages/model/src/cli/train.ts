@@ -13,7 +13,7 @@ import { Tokenizer } from "../tokenizer/index.ts";
 import { saveTrained } from "../train/save.ts";
 import { TASKS, TrainOptions, type Task } from "../train/options.ts";
 import { trainModel, type TrainResult } from "../train/trainer.ts";
-import { loadGazetteer, withWeakEntities } from "../weak/index.ts";
+import { commonWords, loadGazetteer, withWeakEntities } from "../weak/index.ts";
 
 const int = (v: string) => {
   const n = Number(v);
@@ -65,6 +65,7 @@ const cmd = new Command("train")
   .option("--token-dropout <p>", "token-dropout augmentation probability (0 = off)", num, 0)
   .option("--mlm-epochs <n>", "masked-token pre-training epochs (0 = off)", int, 0)
   .option("--seed <n>", "random seed", int, 1)
+  .option("--wide", "add the wide bag-of-tokens path to the sentiment and topic heads", false)
   .option("--d-model <n>", "hidden size", int)
   .option("--layers <n>", "encoder layers", int)
   .option("--heads <n>", "attention heads", int)
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
     tokenDropout: a.tokenDropout,
     mlmEpochs: a.mlmEpochs,
     seed: a.seed,
+    wide: a.wide,
     sizes: Object.fromEntries(
       Object.entries({ dModel: a.dModel, nLayers: a.layers, nHeads: a.heads, dFF: a.ffn, maxLen: a.maxLen }).filter(([, v]) => v !== undefined),
     ),
@@ -109,7 +111,8 @@ async function main(): Promise<void> {
   let dev: Example[] = corpus.dev;
   let dataNote = "Entity labels: gold spans where a source has them";
   if (a.weak) {
-    const { gazetteer } = await loadGazetteer(join(a.dataDir, "tickers"));
+    // Single-word aliases that the training texts mostly use as ordinary words ("Here", "Target") are dropped.
+    const { gazetteer } = await loadGazetteer(join(a.dataDir, "tickers"), { commonWords: commonWords(train.map((e) => e.text)) });
     train = train.map((e) => withWeakEntities(e, gazetteer));
     dev = dev.map((e) => withWeakEntities(e, gazetteer));
     dataNote += ", completed by weak supervision on every text (cashtags, money/percent patterns, a location list, and a ticker/company gazetteer built from tickers/: S&P 500 constituents and NASDAQ/NYSE listings, ODC-PDDL, used only to label, not shipped); dev entity metrics are measured against the same gold+weak labels.";

@@ -19,6 +19,12 @@ export const ModelConfig = z
     padId: z.number().int().nonnegative(),
     /** LayerNorm epsilon, identical in tfjs and in the ONNX LayerNormalization nodes. */
     lnEps: z.number().positive().default(1e-5),
+    /**
+     * "Wide" bag-of-tokens path: a [V, 3+20] table whose rows, summed over the text's tokens and divided by √n, are
+     * added to the sentiment and topic logits — a linear model over word pieces beside the encoder (wide & deep).
+     * Absent (not false) on models without it, so their config, and the ONNX bytes that embed it, stay unchanged.
+     */
+    wide: z.literal(true).optional(),
   })
   .refine((c) => c.dModel % c.nHeads === 0, { message: "dModel must be divisible by nHeads", path: ["nHeads"] })
   .refine((c) => c.padId < c.vocabSize, { message: "padId must be < vocabSize", path: ["padId"] });

@@ -3,7 +3,7 @@ import type { ModelConfig } from "./config.ts";
 import { embeddingLookup, type EmbeddingGrad } from "./embedding.ts";
 import type { WeightMap } from "./weights.ts";
 
-import { MASK_BIAS } from "./config.ts";
+import { MASK_BIAS, N_SENTIMENT, N_TOPIC } from "./config.ts";
 export { MASK_BIAS };
 
 export interface ForwardOptions {
@@ -121,9 +121,18 @@ export function forward(w: WeightMap, ids: tf.Tensor2D, c: ModelConfig, opts: Fo
   const pooled = drop(tf.concat([cls, mean], 1));
 
   const clsAttention = lastAttn as tf.Tensor2D;
+  let sentimentLogits = dense(pooled, w2(w, "sent.w"), w2(w, "sent.b")) as tf.Tensor2D;
+  let topicLogits = dense(pooled, w2(w, "topic.w"), w2(w, "topic.b")) as tf.Tensor2D;
+  if (c.wide) {
+    // Σ_t table[id_t] / √n over real tokens ([CLS] included: its row acts as a length-scaled bias).
+    const rows = drop(embeddingLookup(w2(w, "wide.w") as tf.Tensor2D, ids, opts.embeddingGrad ?? "native")); // [B,T,23]
+    const bag = tf.div(tf.sum(tf.mul(rows, keep3), 1), tf.sqrt(tf.sum(keep3, 1))); // [B,23]
+    sentimentLogits = tf.add(sentimentLogits, tf.slice(bag, [0, 0], [B, N_SENTIMENT]));
+    topicLogits = tf.add(topicLogits, tf.slice(bag, [0, N_SENTIMENT], [B, N_TOPIC]));
+  }
   return {
-    sentimentLogits: dense(pooled, w2(w, "sent.w"), w2(w, "sent.b")) as tf.Tensor2D,
-    topicLogits: dense(pooled, w2(w, "topic.w"), w2(w, "topic.b")) as tf.Tensor2D,
+    sentimentLogits,
+    topicLogits,
     tagLogits: dense(drop(hidden), w2(w, "tag.w"), w2(w, "tag.b")) as tf.Tensor3D,
     clsAttention,
     hidden,

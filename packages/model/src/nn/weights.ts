@@ -42,6 +42,8 @@ export function weightSpecs(c: ModelConfig, opts: { mlm?: boolean } = {}): Weigh
   dense("sent", 2 * D, N_SENTIMENT); // pooled = [CLS ; masked mean]
   dense("topic", 2 * D, N_TOPIC);
   dense("tag", D, N_TAGS);
+  // Zero start: the wide path begins as a no-op and learns only what the token counts add to the encoder.
+  if (c.wide) s.push({ name: "wide.w", shape: [c.vocabSize, N_SENTIMENT + N_TOPIC], init: "zeros", noDecay: false });
   if (opts.mlm) s.push({ name: "mlm.b", shape: [c.vocabSize], init: "zeros", noDecay: true, trainOnly: true });
   return s;
 }

@@ -105,8 +105,18 @@ export function buildOnnxModel(c: ModelConfig, raw: RawWeights, metadata: Record
   const count = g.op("ReduceSum", [keep3, g.i64([1])], { keepdims: 0 }); // [B,1]
   const pooled = g.op("Concat", [cls, g.op("Div", [sum, count])], { axis: 1 });
 
-  g.output(ONNX_OUTPUTS.sentiment, g.op("Softmax", [dense(pooled, "sent")], { axis: -1 }), DataType.FLOAT, ["batch", N_SENTIMENT]);
-  g.output(ONNX_OUTPUTS.topic, g.op("Softmax", [dense(pooled, "topic")], { axis: -1 }), DataType.FLOAT, ["batch", N_TOPIC]);
+  let sentLogits = dense(pooled, "sent");
+  let topicLogits = dense(pooled, "topic");
+  if (c.wide) {
+    // Wide bag-of-tokens path (nn/forward.ts): Σ_t table[id_t] / √n, split into sentiment and topic columns.
+    const rows = g.op("Gather", [P("wide.w"), ids], { axis: 0 }); // [B,T,23]
+    const bag = g.op("Div", [g.op("ReduceSum", [g.op("Mul", [rows, keep3]), g.i64([1])], { keepdims: 0 }), g.op("Sqrt", [count])]);
+    const cols = (from: number, to: number) => g.op("Slice", [bag, g.i64([from]), g.i64([to]), g.i64([1])]);
+    sentLogits = g.op("Add", [sentLogits, cols(0, N_SENTIMENT)]);
+    topicLogits = g.op("Add", [topicLogits, cols(N_SENTIMENT, N_SENTIMENT + N_TOPIC)]);
+  }
+  g.output(ONNX_OUTPUTS.sentiment, g.op("Softmax", [sentLogits], { axis: -1 }), DataType.FLOAT, ["batch", N_SENTIMENT]);
+  g.output(ONNX_OUTPUTS.topic, g.op("Softmax", [topicLogits], { axis: -1 }), DataType.FLOAT, ["batch", N_TOPIC]);
   g.output(ONNX_OUTPUTS.tags, g.op("Softmax", [dense(hidden, "tag")], { axis: -1 }), DataType.FLOAT, ["batch", "seq", N_TAGS]);
   const fromCls = g.op("Gather", [lastAttn, g.i64([0], true)], { axis: 2 }); // [B,H,T]
   g.output(ONNX_OUTPUTS.attention, g.op("ReduceMean", [fromCls], { axes: [1], keepdims: 0 }), DataType.FLOAT, ["batch", "seq"]);
@@ -114,7 +124,7 @@ export function buildOnnxModel(c: ModelConfig, raw: RawWeights, metadata: Record
   return g.toBytes({
     opset: ONNX_OPSET,
     producer: "finsentry",
-    docString: `finsentry multitask encoder d=${D} L=${c.nLayers} H=${H} ff=${c.dFF} maxLen=${c.maxLen}${opts.quantize ? ` (${opts.quantize} weights)` : ""}`,
+    docString: `finsentry multitask encoder d=${D} L=${c.nLayers} H=${H} ff=${c.dFF} maxLen=${c.maxLen}${c.wide ? " +wide" : ""}${opts.quantize ? ` (${opts.quantize} weights)` : ""}`,
     metadata: { ...metadata, config: JSON.stringify(c), ...(opts.quantize ? { quantization: `${opts.quantize}: ${[...int8].join(",")}` } : {}) },
   });
 }

@@ -15,6 +15,8 @@ export interface RawItemOutput {
 }
 
 const N_TAGS = 1 + 2 * ENTITY_TYPES.length;
+/** Multi-word names: adjacent same-type spans with only whitespace between are one entity. */
+const NAME_TYPES: ReadonlySet<EntityType> = new Set<EntityType>(["ORG", "PERSON", "LOCATION"]);
 
 function argmax(a: ArrayLike<number>, from = 0, n = a.length): number {
   let best = 0;
@@ -24,7 +26,8 @@ function argmax(a: ArrayLike<number>, from = 0, n = a.length): number {
 
 /**
  * BIO tags → character spans. B-X opens a span; I-X continues an open X span (an I-X without one opens it, the
- * usual lenient decoding); O or another type closes it. Confidence = mean probability of the chosen tags.
+ * usual lenient decoding); O or another type closes it. Word-level repairs: a B-X on a piece glued to an open X span
+ * continues it, so does a B-ORG/PERSON/LOCATION after only whitespace, and ticker spans never cross whitespace. Confidence = mean probability of the chosen tags.
  */
 export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
   const spans: ModelOutput["entities"] = [];
@@ -47,7 +50,14 @@ export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
     }
     const type = ENTITY_TYPES[(tag - 1) >> 1]!;
     const isBegin = (tag - 1) % 2 === 0;
-    if (isBegin || !cur || cur.type !== type) {
+    const gap = !cur || s > cur.end; // whitespace (or a skipped piece) between this piece and the open span
+    // A B-X glued to an open X span is a piece of the same word ("$" + "EBR"), not a new entity, and a name the
+    // model split word by word ("Videocon" "D2H") is one name: labelled data almost never has two same-type names
+    // side by side with only a space between. Tickers, amounts and percentages do stand side by side ("$GM $TSLA"),
+    // and a ticker is one word, so an I-TICKER after a space starts the next ticker.
+    const joinsName = !!cur && NAME_TYPES.has(type) && /^\s+$/.test(o.text.slice(cur.end, s));
+    const continues = !!cur && cur.type === type && (isBegin ? !gap || joinsName : !(gap && type === "TICKER"));
+    if (!continues || !cur) {
       close();
       cur = { type, start: s, end: e, probSum: p, n: 1 };
     } else {

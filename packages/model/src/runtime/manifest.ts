@@ -55,6 +55,8 @@ export const Manifest = z.object({
     nHeads: z.number().int().positive(),
     dFF: z.number().int().positive(),
     params: z.number().int().positive(),
+    /** Has the wide bag-of-tokens path (nn/config.ts); absent on models without it. */
+    wide: z.literal(true).optional(),
   }),
   files: z.object({ onnx: Sha256, tokenizer: Sha256, weightsBin: Sha256 }),
   /** Dev-split metrics by task, e.g. { sentiment: { accuracy, macroF1 }, ... }. */

@@ -45,6 +45,7 @@ export async function writeModelDir(dir: string, m: WriteModelInput): Promise<Ma
       nHeads: m.config.nHeads,
       dFF: m.config.dFF,
       params: paramCount(m.config),
+      ...(m.config.wide ? { wide: true as const } : {}),
     },
     files: {
       onnx: sha256(onnx),

@@ -27,6 +27,7 @@ export function modelCard(m: Manifest, r: TrainResult, extra: { command: string;
     `WordPiece vocabulary ${m.sizes.vocabSize}; ${m.sizes.params.toLocaleString("en-US")} parameters; model.onnx ${(extra.onnxBytes / 1e6).toFixed(2)} MB (fp32, opset 17).`,
     "Outputs: sentiment probs (score = p(bullish) − p(bearish), confidence = max prob), topic probs (20 classes),",
     "per-token BIO tag probs (ORG, TICKER, PERSON, LOCATION, MONEY, PERCENT), last-layer [CLS] attention for attributions.",
+    ...(m.sizes.wide ? ["Wide path: a bag-of-word-pieces linear model (Σ rows / √n) added to the sentiment and topic logits."] : []),
     "",
     "## Training data",
     "| source | licence | examples used | tasks |",

@@ -34,6 +34,8 @@ export const TrainOptions = z.object({
   mlmEpochs: z.number().int().min(0).default(0),
   mlmMaskProb: z.number().min(0.01).max(0.5).default(0.15),
   seed: z.number().int().default(1),
+  /** Add the wide bag-of-tokens path to the sentiment and topic heads (nn/config.ts `wide`). */
+  wide: z.boolean().default(false),
   sizes: z
     .object({
       dModel: z.number().int().positive().default(DEFAULT_SIZES.dModel),

@@ -98,7 +98,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const log = input.log ?? ((l: string) => console.error(l));
   const rnd = mulberry32(o.seed);
   const tok = input.tokenizer;
-  const config = input.init?.config ?? ModelConfig.parse({ vocabSize: tok.vocabSize, padId: tok.padId, ...o.sizes });
+  const config = input.init?.config ?? ModelConfig.parse({ vocabSize: tok.vocabSize, padId: tok.padId, ...o.sizes, ...(o.wide ? { wide: true } : {}) });
   if (config.vocabSize !== tok.vocabSize) throw new Error(`tokenizer has ${tok.vocabSize} tokens, model ${config.vocabSize}`);
   const tasks = new Set(o.tasks);
   const embeddingGrad: EmbeddingGrad = defaultEmbeddingGrad(tf.getBackend());

@@ -44,6 +44,9 @@ const GENERIC_ALIASES = new Set(
 /** Function words some listings reduce to ("The … Inc."): never aliases. */
 const FUNCTION_WORDS = new Set("The A An And Or Of In On At For To By With It Its This That We Our You Your All One".split(" "));
 
+/** Reporting periods and bare numbers: never company aliases. */
+const PERIOD_LIKE = /^(?:Q[1-4]|H[12]|[1-4]Q|FY\d{2,4}|\d+)$/;
+
 export interface GazetteerOptions {
   /** Extra LOCATION phrases on top of the built-in list. */
   extraLocations?: string[];
@@ -87,5 +90,6 @@ function usableAlias(alias: string, locations: ReadonlySet<string>, common?: Rea
   if (alias.length < 2 || locations.has(alias) || !/^[\p{Lu}\p{N}]/u.test(alias)) return false;
   if (/\s/.test(alias)) return true;
   if (FUNCTION_WORDS.has(alias) || GENERIC_ALIASES.has(alias) || common?.has(alias.toLowerCase())) return false;
+  if (PERIOD_LIKE.test(alias)) return false; // "Q2 Holdings" reduces to "Q2", which in news is a quarter
   return alias.length >= 3 || /\d/.test(alias);
 }

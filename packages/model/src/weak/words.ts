@@ -1,5 +1,7 @@
 /** Word tokens for gazetteer lookups: letters/digits joined by & ' . - inside ("AT&T", "Coca-Cola", "J.P"). */
 const WORD_RE = /[\p{L}\p{N}]+(?:[&'’.\-][\p{L}\p{N}]+)*/gu;
+/** A possessive ending is not part of the name: "Apple's" must match the alias "Apple". */
+const POSSESSIVE = /['’]s$/;
 
 export interface Word {
   text: string;
@@ -9,7 +11,10 @@ export interface Word {
 
 export function words(text: string): Word[] {
   const out: Word[] = [];
-  for (const m of text.matchAll(WORD_RE)) out.push({ text: m[0], start: m.index, end: m.index + m[0].length });
+  for (const m of text.matchAll(WORD_RE)) {
+    const w = m[0].replace(POSSESSIVE, "");
+    out.push({ text: w, start: m.index, end: m.index + w.length });
+  }
   return out;
 }
 
