@@ -7,13 +7,11 @@ import { mkdir, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { selectBackend } from "../backend/index.ts";
-import { loadCorpus } from "../data/index.ts";
-import type { Example } from "../data/example.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
+import { loadLabelledCorpus } from "../train/labelledCorpus.ts";
 import { saveTrained } from "../train/save.ts";
 import { TASKS, TrainOptions, type Task } from "../train/options.ts";
 import { trainModel, type TrainResult } from "../train/trainer.ts";
-import { commonWords, loadGazetteer, withWeakEntities } from "../weak/index.ts";
 
 const int = (v: string) => {
   const n = Number(v);
@@ -66,6 +64,7 @@ const cmd = new Command("train")
   .option("--mlm-epochs <n>", "masked-token pre-training epochs (0 = off)", int, 0)
   .option("--seed <n>", "random seed", int, 1)
   .option("--wide", "add the wide bag-of-tokens path to the sentiment and topic heads", false)
+  .option("--wide-lr-scale <x>", "learning-rate multiplier for the wide table", num, 1)
   .option("--d-model <n>", "hidden size", int)
   .option("--layers <n>", "encoder layers", int)
   .option("--heads <n>", "attention heads", int)
@@ -101,22 +100,14 @@ async function main(): Promise<void> {
     mlmEpochs: a.mlmEpochs,
     seed: a.seed,
     wide: a.wide,
+    wideLrScale: a.wideLrScale,
     sizes: Object.fromEntries(
       Object.entries({ dModel: a.dModel, nLayers: a.layers, nHeads: a.heads, dFF: a.ffn, maxLen: a.maxLen }).filter(([, v]) => v !== undefined),
     ),
   });
 
-  const corpus = await loadCorpus({ dataDir: a.dataDir, ...(a.sources ? { sources: String(a.sources).split(",") } : {}) });
-  let train: Example[] = corpus.train;
-  let dev: Example[] = corpus.dev;
-  let dataNote = "Entity labels: gold spans where a source has them";
-  if (a.weak) {
-    // Single-word aliases that the training texts mostly use as ordinary words ("Here", "Target") are dropped.
-    const { gazetteer } = await loadGazetteer(join(a.dataDir, "tickers"), { commonWords: commonWords(train.map((e) => e.text)) });
-    train = train.map((e) => withWeakEntities(e, gazetteer));
-    dev = dev.map((e) => withWeakEntities(e, gazetteer));
-    dataNote += ", completed by weak supervision on every text (cashtags, money/percent patterns, a location list, and a ticker/company gazetteer built from tickers/: S&P 500 constituents and NASDAQ/NYSE listings, ODC-PDDL, used only to label, not shipped); dev entity metrics are measured against the same gold+weak labels.";
-  } else dataNote += "; no weak labels.";
+  const corpus = await loadLabelledCorpus({ dataDir: a.dataDir, weak: a.weak, ...(a.sources ? { sources: String(a.sources).split(",") } : {}) });
+  const { train, dev, dataNote } = corpus;
 
   const t0 = Date.now();
   const tokenizer = Tokenizer.train(train.map((e) => e.text), { vocabSize: a.vocabSize });

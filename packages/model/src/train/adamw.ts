@@ -7,6 +7,8 @@ export interface AdamWOptions {
   weightDecay: number;
   /** Global gradient-norm clip (0 = off). */
   clipNorm?: number;
+  /** Per-parameter learning-rate multipliers (default 1), e.g. a faster rate for a sparse linear table. */
+  lrScale?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -53,7 +55,7 @@ export class AdamW {
         v.assign(tf.add(tf.mul(v, this.b2), tf.mul(tf.square(g), 1 - this.b2)));
         let upd = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.eps));
         if (this.decay.has(k) && this.o.weightDecay > 0) upd = tf.add(upd, tf.mul(p, this.o.weightDecay));
-        p.assign(tf.sub(p, tf.mul(upd, lr)));
+        p.assign(tf.sub(p, tf.mul(upd, lr * (this.o.lrScale?.[k] ?? 1))));
       }
     });
     return norm;

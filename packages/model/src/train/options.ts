@@ -36,6 +36,11 @@ export const TrainOptions = z.object({
   seed: z.number().int().default(1),
   /** Add the wide bag-of-tokens path to the sentiment and topic heads (nn/config.ts `wide`). */
   wide: z.boolean().default(false),
+  /**
+   * Learning-rate multiplier for the wide table. Each row only moves on steps where its token occurs, by about lr
+   * per step under Adam, so at the encoder's rate it stays far below the weights a linear model needs.
+   */
+  wideLrScale: z.number().positive().default(1),
   sizes: z
     .object({
       dModel: z.number().int().positive().default(DEFAULT_SIZES.dModel),

@@ -118,7 +118,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const allVars: Record<string, tf.Variable> = { ...params };
   for (const [t, v] of Object.entries(logVar)) allVars[`logvar.${t}`] = v!;
   const decay = new Set(specs.filter((s) => !s.noDecay).map((s) => s.name));
-  const opt = new AdamW(allVars, decay, { weightDecay: o.weightDecay, clipNorm: o.clipNorm });
+  const opt = new AdamW(allVars, decay, { weightDecay: o.weightDecay, clipNorm: o.clipNorm, lrScale: config.wide ? { "wide.w": o.wideLrScale } : {} });
   const byVarName = new Map(Object.entries(allVars).map(([k, v]) => [v.name, k]));
   const w = params as unknown as WeightMap;
 
