@@ -122,7 +122,7 @@ describe("trainModel on a synthetic corpus", () => {
       train,
       dev: synthetic(64, 7),
       tokenizer: tok,
-      options: { epochs: 3, batchSize: 16, lr: 3e-3, dropout: 0, patience: 0, wide: true, sizes: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxLen: 16 } },
+      options: { epochs: 3, batchSize: 16, lr: 3e-3, dropout: 0, patience: 0, wide: true, wideLrScale: 10, wideAuxWeight: 0.5, sizes: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxLen: 16 } },
       log: () => {},
     });
     expect(r.config.wide).toBe(true);

@@ -65,6 +65,7 @@ const cmd = new Command("train")
   .option("--seed <n>", "random seed", int, 1)
   .option("--wide", "add the wide bag-of-tokens path to the sentiment and topic heads", false)
   .option("--wide-lr-scale <x>", "learning-rate multiplier for the wide table", num, 1)
+  .option("--wide-aux-weight <x>", "weight of an auxiliary loss on the wide path alone (0 = off)", num, 0)
   .option("--d-model <n>", "hidden size", int)
   .option("--layers <n>", "encoder layers", int)
   .option("--heads <n>", "attention heads", int)
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     seed: a.seed,
     wide: a.wide,
     wideLrScale: a.wideLrScale,
+    wideAuxWeight: a.wideAuxWeight,
     sizes: Object.fromEntries(
       Object.entries({ dModel: a.dModel, nLayers: a.layers, nHeads: a.heads, dFF: a.ffn, maxLen: a.maxLen }).filter(([, v]) => v !== undefined),
     ),

@@ -22,6 +22,8 @@ export interface ForwardOutput {
   clsAttention: tf.Tensor2D;
   /** Final-LayerNorm hidden states [B,T,D] (masked-LM head and diagnostics). */
   hidden: tf.Tensor3D;
+  /** The wide path's own logits [B,3+20] (sentiment columns, then topic), when the model has it. */
+  wideLogits?: tf.Tensor2D;
 }
 
 const w2 = (w: WeightMap, k: string) => {
@@ -123,10 +125,12 @@ export function forward(w: WeightMap, ids: tf.Tensor2D, c: ModelConfig, opts: Fo
   const clsAttention = lastAttn as tf.Tensor2D;
   let sentimentLogits = dense(pooled, w2(w, "sent.w"), w2(w, "sent.b")) as tf.Tensor2D;
   let topicLogits = dense(pooled, w2(w, "topic.w"), w2(w, "topic.b")) as tf.Tensor2D;
+  let wideLogits: tf.Tensor2D | undefined;
   if (c.wide) {
     // Σ_t table[id_t] / √n over real tokens ([CLS] included: its row acts as a length-scaled bias).
     const rows = drop(embeddingLookup(w2(w, "wide.w") as tf.Tensor2D, ids, opts.embeddingGrad ?? "native")); // [B,T,23]
-    const bag = tf.div(tf.sum(tf.mul(rows, keep3), 1), tf.sqrt(tf.sum(keep3, 1))); // [B,23]
+    const bag = tf.div(tf.sum(tf.mul(rows, keep3), 1), tf.sqrt(tf.sum(keep3, 1))) as tf.Tensor2D; // [B,23]
+    wideLogits = bag;
     sentimentLogits = tf.add(sentimentLogits, tf.slice(bag, [0, 0], [B, N_SENTIMENT]));
     topicLogits = tf.add(topicLogits, tf.slice(bag, [0, N_SENTIMENT], [B, N_TOPIC]));
   }
@@ -136,6 +140,7 @@ export function forward(w: WeightMap, ids: tf.Tensor2D, c: ModelConfig, opts: Fo
     tagLogits: dense(drop(hidden), w2(w, "tag.w"), w2(w, "tag.b")) as tf.Tensor3D,
     clsAttention,
     hidden,
+    ...(wideLogits ? { wideLogits } : {}),
   };
 }
 

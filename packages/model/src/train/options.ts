@@ -41,6 +41,12 @@ export const TrainOptions = z.object({
    * per step under Adam, so at the encoder's rate it stays far below the weights a linear model needs.
    */
   wideLrScale: z.number().positive().default(1),
+  /**
+   * Weight of an auxiliary loss on the wide path's logits alone (0 = off). The encoder fits the training set within
+   * a few epochs, after which the summed logits leave the wide path almost no gradient; its own loss keeps it a
+   * complete linear model, so the sum behaves like an ensemble of the two.
+   */
+  wideAuxWeight: z.number().min(0).default(0),
   sizes: z
     .object({
       dModel: z.number().int().positive().default(DEFAULT_SIZES.dModel),

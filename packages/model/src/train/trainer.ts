@@ -312,6 +312,14 @@ function jointLoss(
     const s = logVar[t];
     parts.push(s ? (tf.add(tf.mul(tf.exp(tf.neg(s)), l), s) as tf.Scalar) : (tf.mul(l, o.staticWeights[t]) as tf.Scalar));
   }
+  if (out.wideLogits && o.wideAuxWeight > 0) {
+    const wl = out.wideLogits;
+    const aux = [
+      tasks.has("sentiment") ? maskedCrossEntropy(tf.slice(wl, [0, 0], [p.B, N_SENTIMENT]), p.sentiment, cw.sentiment) : null,
+      tasks.has("topic") ? maskedCrossEntropy(tf.slice(wl, [0, N_SENTIMENT], [p.B, N_TOPIC]), p.topic, cw.topic) : null,
+    ];
+    for (const l of aux) if (l) parts.push(tf.mul(l, o.wideAuxWeight) as tf.Scalar);
+  }
   return parts.length ? (tf.addN(parts) as tf.Scalar) : null;
 }
 
