@@ -117,6 +117,13 @@ describe("decodeEntities", () => {
     expect(decodeTags(text, offsets, [0, 3, 3, 3, 4, 4, 4, 4])).toEqual(["TICKER:$EBR", "TICKER:$CSCO", "TICKER:$DG"]);
   });
 
+  it("does not cut a span at an O inside a word", () => {
+    // [CLS], Ap, ellis, Pharmaceuticals, rises — "ellis" tagged O between B-ORG and I-ORG
+    const text = "Apellis Pharmaceuticals rises";
+    const offsets = [-1, -1, 0, 2, 2, 7, 8, 23, 24, 29];
+    expect(decodeTags(text, offsets, [0, 1, 0, 2, 0])).toEqual(["ORG:Apellis Pharmaceuticals"]);
+  });
+
   it("joins same-type names separated only by whitespace, but not across punctuation or for amounts", () => {
     // [CLS], Videocon, D2H, to, list, ,, Tesla, ,, Apple, 5%, 6%
     const text = "Videocon D2H to list, Tesla, Apple 5% 6%";

@@ -26,8 +26,9 @@ function argmax(a: ArrayLike<number>, from = 0, n = a.length): number {
 
 /**
  * BIO tags → character spans. B-X opens a span; I-X continues an open X span (an I-X without one opens it, the
- * usual lenient decoding); O or another type closes it. Word-level repairs: a B-X on a piece glued to an open X span
- * continues it, so does a B-ORG/PERSON/LOCATION after only whitespace, and ticker spans never cross whitespace. Confidence = mean probability of the chosen tags.
+ * usual lenient decoding); O or another type closes it. Word-level repairs: an O inside a word does not cut a span,
+ * a B-X on a piece glued to an open X span continues it, so does a B-ORG/PERSON/LOCATION after only whitespace, and
+ * ticker spans never cross whitespace. Confidence = mean probability of the chosen tags.
  */
 export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
   const spans: ModelOutput["entities"] = [];
@@ -45,7 +46,10 @@ export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
     const tag = argmax(o.tags, t * N_TAGS, N_TAGS);
     const p = o.tags[t * N_TAGS + tag]!;
     if (tag === 0) {
-      close();
+      // An O on the inside of a word ("Ap|ellis" with "ellis" O) does not cut the open span: tags are per piece,
+      // entities are per word.
+      if (cur && s === cur.end && s > 0 && WORD_CHAR.test(o.text[s - 1]!) && WORD_CHAR.test(o.text[s] ?? "")) cur.end = e;
+      else close();
       continue;
     }
     const type = ENTITY_TYPES[(tag - 1) >> 1]!;
