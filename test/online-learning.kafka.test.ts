@@ -156,7 +156,9 @@ describe.skipIf(!!skip)("online learning on real Kafka + Postgres (api, trainer 
     // A challenger made worse on purpose — 600 headlines labelled with a wrong class, trained without replay by a
     // second trainer process on demand — is rejected by the gate; the champion keeps serving.
     await stopProcess(trainer);
-    const careless = startService("trainer", { ...env, LOG_LEVEL: "info", TRAIN_LABEL_THRESHOLD: "0" });
+    // Eight epochs: a confident champion shrugs off a few low-rate steps of noise; the point is a challenger that
+    // really got worse.
+    const careless = startService("trainer", { ...env, LOG_LEVEL: "info", TRAIN_LABEL_THRESHOLD: "0", TRAIN_EPOCHS: "8" });
     procs.push(careless);
     const wrong = wrongLabels(600, 5);
     const bad = await api.call<{ saved: number }>("POST", "/api/v1/labels", wrong.map((l) => JSON.stringify({ text: l.text, sentiment: l.sentiment })).join("\n"), "application/x-ndjson");

@@ -103,7 +103,9 @@ describe("online learning: labels → fine-tune → gate → hot swap (in-memory
     // A challenger made worse on purpose — every label swapped to a wrong class, trained without replay — is
     // rejected by the gate; the champion keeps serving.
     await trainer.stop();
-    const careless = await startTrainer({ db: db.db, bus, log, store, registry, runs }, { golden: GOLDEN(), replay: [], pollMs: 300, epochs: 4 });
+    // Twelve epochs: a confident champion shrugs off a few low-rate steps of noise, and the point here is a challenger
+    // that really got worse.
+    const careless = await startTrainer({ db: db.db, bus, log, store, registry, runs }, { golden: GOLDEN(), replay: [], pollMs: 300, epochs: 12 });
     for (const l of wrongLabels(300, 5)) {
       await saveLabel(db.db, { v: 1, text: l.text, sentiment: l.sentiment as "bearish", author: "mallory", role: "analyst", created_at: new Date().toISOString() }, "api");
     }
@@ -113,7 +115,7 @@ describe("online learning: labels → fine-tune → gate → hot swap (in-memory
       await new Promise((res) => setTimeout(res, 1000));
       badRun = await runs.get(bad.id);
     }
-    console.log("wrong-label run:", badRun?.status, badRun?.reason);
+    console.log("wrong-label run:", badRun?.status, badRun?.reason, JSON.stringify(badRun?.gate));
     expect(badRun?.status).toBe("rejected");
     expect(badRun?.reason).toMatch(/dropped/);
     expect((await registry.champion())?.id).toBe(championId);
