@@ -134,6 +134,37 @@ describe("trainModel on a synthetic corpus", () => {
     expect(joint.at(-1)!.loss.topic!).toBeLessThan(joint[0]!.loss.topic!);
   });
 
+  it("averages the weights of the last epochs and keeps the average only when its dev score is best", async () => {
+    const train = synthetic(128, 8);
+    const dev = synthetic(48, 9);
+    const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });
+    const r = await trainModel({
+      train,
+      dev,
+      tokenizer: tok,
+      options: { epochs: 4, batchSize: 16, lr: 3e-3, dropout: 0, patience: 0, averageFrom: 2, sizes: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxLen: 16 } },
+      log: () => {},
+    });
+    const joint = r.history.filter((h) => h.phase === "joint");
+    // The average exists from its second epoch (epochs 3 and 4) and is scored on dev like every epoch.
+    expect(joint.map((h) => h.devAveraged !== undefined)).toEqual([false, false, true, true]);
+    const bestSingle = Math.max(...joint.map((h) => h.dev!.score));
+    const bestAvg = Math.max(...joint.map((h) => h.devAveraged?.score ?? -1));
+    if (bestAvg > bestSingle) {
+      expect(r.averaged).toMatchObject({ from: 2 });
+      expect(r.best!.score).toBe(bestAvg);
+    } else {
+      expect(r.averaged).toBeUndefined();
+      expect(r.best!.score).toBe(bestSingle);
+    }
+    // The kept weights reproduce the kept dev score.
+    const { evaluate } = await import("../src/train/index.ts");
+    const { toWeightMap } = await import("../src/nn/index.ts");
+    const wm = toWeightMap(r.raw);
+    const again = evaluate(wm, r.config, dev.map((e) => encodeExample(e, tok, r.config.maxLen)), r.options.tasks, "scatter-js");
+    expect(again.score).toBeCloseTo(r.best!.score, 6);
+  });
+
   it("runs masked-LM pre-training, uncertainty weighting and augmentation together", async () => {
     const train = synthetic(96, 3);
     const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });

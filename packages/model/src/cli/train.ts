@@ -66,6 +66,7 @@ const cmd = new Command("train")
   .option("--wide", "add the wide bag-of-tokens path to the sentiment and topic heads", false)
   .option("--wide-lr-scale <x>", "learning-rate multiplier for the wide table", num, 1)
   .option("--wide-aux-weight <x>", "weight of an auxiliary loss on the wide path alone (0 = off)", num, 0)
+  .option("--average-from <epoch>", "average the weights of the joint epochs from this one on (0 = off)", int, 0)
   .option("--d-model <n>", "hidden size", int)
   .option("--layers <n>", "encoder layers", int)
   .option("--heads <n>", "attention heads", int)
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
     wide: a.wide,
     wideLrScale: a.wideLrScale,
     wideAuxWeight: a.wideAuxWeight,
+    averageFrom: a.averageFrom,
     sizes: Object.fromEntries(
       Object.entries({ dModel: a.dModel, nLayers: a.layers, nHeads: a.heads, dFF: a.ffn, maxLen: a.maxLen }).filter(([, v]) => v !== undefined),
     ),

@@ -47,6 +47,11 @@ export const TrainOptions = z.object({
    * complete linear model, so the sum behaves like an ensemble of the two.
    */
   wideAuxWeight: z.number().min(0).default(0),
+  /**
+   * Average the weights of every joint epoch from this one on (stochastic weight averaging; 0 = off) and keep the
+   * average when its dev score beats every single epoch's.
+   */
+  averageFrom: z.number().int().min(0).default(0),
   sizes: z
     .object({
       dModel: z.number().int().positive().default(DEFAULT_SIZES.dModel),

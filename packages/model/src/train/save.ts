@@ -41,7 +41,7 @@ export async function saveTrained(
     tokenizer: o.tokenizer,
     metrics,
     data: dataCard(o.train, o.dataNote),
-    training: { options: r.options, bestEpoch: r.bestEpoch, examplesPerSec: r.examplesPerSec, backend: o.backend, command: o.command },
+    training: { options: r.options, bestEpoch: r.bestEpoch, ...(r.averaged ? { averaged: r.averaged } : {}), examplesPerSec: r.examplesPerSec, backend: o.backend, command: o.command },
   };
   const m = await writeModelDir(dir, base);
   const onnxBytes = (await stat(join(dir, MODEL_FILES.onnx))).size;

@@ -4,6 +4,7 @@ import { N_SENTIMENT, N_TAGS, N_TOPIC, ModelConfig } from "../nn/config.ts";
 import { defaultEmbeddingGrad, type EmbeddingGrad } from "../nn/embedding.ts";
 import { forward } from "../nn/forward.ts";
 import { initRawWeights, mulberry32, weightSpecs, type RawWeights, type WeightMap } from "../nn/weights.ts";
+import { toWeightMap } from "../nn/tfWeights.ts";
 import type { Example } from "../data/example.ts";
 import { SPECIAL_TOKENS, type Tokenizer } from "../tokenizer/index.ts";
 import { AdamW } from "./adamw.ts";
@@ -61,6 +62,8 @@ export interface EpochRecord {
   loss: Partial<Record<Task | "mlm" | "total", number>>;
   taskWeights?: Partial<Record<Task, number>>;
   dev?: DevMetrics;
+  /** Dev metrics of the running weight average (`averageFrom`), from its second epoch on. */
+  devAveraged?: DevMetrics;
   examplesPerSec: number;
   elapsedSec: number;
 }
@@ -71,6 +74,8 @@ export interface TrainResult {
   raw: RawWeights;
   best: DevMetrics | undefined;
   bestEpoch: number;
+  /** Set when the kept weights are the average of the joint epochs `from`..`to` (`averageFrom`), not one epoch's. */
+  averaged?: { from: number; to: number };
   history: EpochRecord[];
   options: TrainOptions;
   examplesPerSec: number;
@@ -177,7 +182,9 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
     const total = epochs * stepsPerEpoch(n);
     const warmup = Math.round(total * o.warmupFrac);
     let globalStep = 0;
-    let best: { score: number; epoch: number; raw: RawWeights; dev: DevMetrics } | undefined;
+    let best: { score: number; epoch: number; raw: RawWeights; dev: DevMetrics; averaged?: { from: number; to: number } } | undefined;
+    // Running mean of the weights after each joint epoch from `averageFrom` on (stochastic weight averaging).
+    let avg: { raw: RawWeights; n: number } | undefined;
     let stale = 0;
     let bestChanged = false;
     const mlmItems = phase === "mlm" ? [...train, ...(input.unlabelled ?? []).map((text) => encodeExample({ text, source: "unlabelled" }, tok, config.maxLen))] : [];
@@ -243,18 +250,41 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
       if (o.taskWeights === "uncertainty") rec.taskWeights = Object.fromEntries(Object.entries(logVar).map(([t, v]) => [t, Math.exp(-v!.dataSync()[0]!)]));
       if (phase === "joint") {
         rec.dev = evaluate(w, config, dev, o.tasks, embeddingGrad);
+        let improved = false;
         if (!best || rec.dev.score > best.score || dev.length === 0) {
           best = { score: rec.dev.score, epoch, raw: snapshot(params, specs), dev: rec.dev };
-          stale = 0;
-          bestChanged = true;
-        } else stale++;
+          improved = true;
+        }
+        if (o.averageFrom > 0 && epoch >= o.averageFrom) {
+          const cur = snapshot(params, specs);
+          if (!avg) avg = { raw: cur, n: 1 };
+          else {
+            avg.n++;
+            for (const [k, t] of Object.entries(cur)) {
+              const a = avg.raw[k]!.data;
+              for (let i = 0; i < a.length; i++) a[i] = a[i]! + (t.data[i]! - a[i]!) / avg.n;
+            }
+          }
+          if (avg.n >= 2 && dev.length > 0) {
+            const wm = toWeightMap(avg.raw);
+            rec.devAveraged = evaluate(wm, config, dev, o.tasks, embeddingGrad);
+            tf.dispose(Object.values(wm));
+            if (rec.devAveraged.score > best!.score) {
+              const raw = Object.fromEntries(Object.entries(avg.raw).map(([k, t]) => [k, { shape: t.shape.slice(), data: t.data.slice() }]));
+              best = { score: rec.devAveraged.score, epoch, raw, dev: rec.devAveraged, averaged: { from: o.averageFrom, to: epoch } };
+              improved = true;
+            }
+          }
+        }
+        stale = improved ? 0 : stale + 1;
+        bestChanged ||= improved;
       }
       history.push(rec);
       if (bestChanged && best && input.onBest) {
         bestChanged = false;
-        await input.onBest({ config, raw: best.raw, best: best.dev, bestEpoch: best.epoch, history: [...history], options: o, examplesPerSec: (examplesSeen) / trainSeconds });
+        await input.onBest({ config, raw: best.raw, best: best.dev, bestEpoch: best.epoch, ...(best.averaged ? { averaged: best.averaged } : {}), history: [...history], options: o, examplesPerSec: (examplesSeen) / trainSeconds });
       }
-      log(`[train] ${phase} epoch ${epoch}: ${JSON.stringify({ loss: rec.loss, dev: rec.dev, w: rec.taskWeights, eps: Math.round(rec.examplesPerSec) })}`);
+      log(`[train] ${phase} epoch ${epoch}: ${JSON.stringify({ loss: rec.loss, dev: rec.dev, ...(rec.devAveraged ? { devAveraged: rec.devAveraged } : {}), w: rec.taskWeights, eps: Math.round(rec.examplesPerSec) })}`);
       if (input.metricsLog) await appendFile(input.metricsLog, JSON.stringify(rec) + "\n");
       if (phase === "joint" && o.patience > 0 && stale >= o.patience) {
         log(`[train] early stop: no dev improvement for ${o.patience} epochs (best epoch ${best!.epoch})`);
@@ -271,6 +301,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
     raw: best?.raw ?? snapshot(params, specs),
     best: best?.dev,
     bestEpoch: best?.epoch ?? 0,
+    ...(best?.averaged ? { averaged: best.averaged } : {}),
     history,
     options: o,
     examplesPerSec: trainSeconds > 0 ? examplesSeen / trainSeconds : 0,
