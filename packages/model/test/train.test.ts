@@ -7,7 +7,8 @@ import { Tokenizer } from "../src/tokenizer/index.ts";
 import { buildEntityPool, swapEntities, tokenDropout } from "../src/train/augment.ts";
 import { classWeights, maskedCrossEntropy } from "../src/train/losses.ts";
 import { learningRate } from "../src/train/schedule.ts";
-import { encodeExample, fineTune, trainModel } from "../src/train/index.ts";
+import { encodeExample, evaluate, fineTune, trainModel, type TrainInput, type TrainOptionsInput } from "../src/train/index.ts";
+import { toWeightMap } from "../src/nn/index.ts";
 import { tinyModelDir } from "./fixtures/model/tiny.ts";
 
 /** A synthetic corpus (invented text) where labels follow simple rules a tiny model can learn quickly. */
@@ -93,22 +94,24 @@ describe("training pieces", () => {
   });
 });
 
+const TINY = { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxLen: 16 };
+
+/** Trains on `nTrain` synthetic examples (seed) and scores on `nDev` (seed + 1), with a tokenizer learned from them. */
+async function trainSynthetic(nTrain: number, nDev: number, seed: number, options: TrainOptionsInput, extra: Partial<TrainInput> = {}) {
+  const train = synthetic(nTrain, seed);
+  const dev = synthetic(nDev, seed + 1);
+  const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });
+  const r = await trainModel({ train, dev, tokenizer: tok, options: { batchSize: 16, patience: 0, sizes: TINY, ...options }, log: () => {}, ...extra });
+  return { r, tok, dev };
+}
+
 describe("trainModel on a synthetic corpus", () => {
   beforeAll(async () => {
     await selectBackend("wasm", () => {});
   });
 
   it("learns all three tasks jointly with masked labels (static weights)", async () => {
-    const train = synthetic(384, 1);
-    const dev = synthetic(96, 2);
-    const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });
-    const r = await trainModel({
-      train,
-      dev,
-      tokenizer: tok,
-      options: { epochs: 6, batchSize: 16, lr: 3e-3, dropout: 0, patience: 0, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } },
-      log: () => {},
-    });
+    const { r } = await trainSynthetic(384, 96, 1, { epochs: 6, lr: 3e-3, dropout: 0, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } });
     expect(r.best!.sentiment!.accuracy).toBeGreaterThan(0.9);
     expect(r.best!.topic!.accuracy).toBeGreaterThan(0.9);
     expect(r.best!.entities!.spanF1).toBeGreaterThan(0.9);
@@ -116,15 +119,7 @@ describe("trainModel on a synthetic corpus", () => {
   });
 
   it("trains the wide bag-of-tokens path beside the encoder when asked", async () => {
-    const train = synthetic(192, 6);
-    const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });
-    const r = await trainModel({
-      train,
-      dev: synthetic(64, 7),
-      tokenizer: tok,
-      options: { epochs: 3, batchSize: 16, lr: 3e-3, dropout: 0, patience: 0, wide: true, wideLrScale: 10, wideAuxWeight: 0.5, sizes: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxLen: 16 } },
-      log: () => {},
-    });
+    const { r, tok } = await trainSynthetic(192, 64, 6, { epochs: 3, lr: 3e-3, dropout: 0, wide: true, wideLrScale: 10, wideAuxWeight: 0.5 });
     expect(r.config.wide).toBe(true);
     const table = r.raw["wide.w"]!;
     expect(table.shape).toEqual([tok.vocabSize, 23]);
@@ -135,16 +130,7 @@ describe("trainModel on a synthetic corpus", () => {
   });
 
   it("averages the weights of the last epochs and keeps the average only when its dev score is best", async () => {
-    const train = synthetic(128, 8);
-    const dev = synthetic(48, 9);
-    const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });
-    const r = await trainModel({
-      train,
-      dev,
-      tokenizer: tok,
-      options: { epochs: 4, batchSize: 16, lr: 3e-3, dropout: 0, patience: 0, averageFrom: 2, sizes: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxLen: 16 } },
-      log: () => {},
-    });
+    const { r, tok, dev } = await trainSynthetic(128, 48, 8, { epochs: 4, lr: 3e-3, dropout: 0, averageFrom: 2 });
     const joint = r.history.filter((h) => h.phase === "joint");
     // The average exists from its second epoch (epochs 3 and 4) and is scored on dev like every epoch.
     expect(joint.map((h) => h.devAveraged !== undefined)).toEqual([false, false, true, true]);
@@ -158,23 +144,14 @@ describe("trainModel on a synthetic corpus", () => {
       expect(r.best!.score).toBe(bestSingle);
     }
     // The kept weights reproduce the kept dev score.
-    const { evaluate } = await import("../src/train/index.ts");
-    const { toWeightMap } = await import("../src/nn/index.ts");
     const wm = toWeightMap(r.raw);
     const again = evaluate(wm, r.config, dev.map((e) => encodeExample(e, tok, r.config.maxLen)), r.options.tasks, "scatter-js");
     expect(again.score).toBeCloseTo(r.best!.score, 6);
   });
 
   it("runs masked-LM pre-training, uncertainty weighting and augmentation together", async () => {
-    const train = synthetic(96, 3);
-    const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });
-    const r = await trainModel({
-      train,
-      dev: synthetic(32, 4),
-      tokenizer: tok,
+    const { r } = await trainSynthetic(96, 32, 3, { epochs: 2, mlmEpochs: 1, taskWeights: "uncertainty", entitySwap: 0.5, tokenDropout: 0.1 }, {
       unlabelled: ["Hooli soars on merger news", "Acme holds steady"],
-      options: { epochs: 2, mlmEpochs: 1, batchSize: 16, taskWeights: "uncertainty", entitySwap: 0.5, tokenDropout: 0.1, patience: 0, sizes: { dModel: 16, nLayers: 1, nHeads: 2, dFF: 32, maxLen: 16 } },
-      log: () => {},
     });
     expect(r.history[0]!.phase).toBe("mlm");
     expect(r.history[0]!.loss.mlm).toBeGreaterThan(0);
