@@ -163,15 +163,23 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
       return id;
     },
     async close() {
+      // Each step timed: a teardown that overran the hook timeout once in CI gave no clue which part hung.
+      const step = async (name: string, f: () => Promise<unknown> | unknown) => {
+        const t0 = Date.now();
+        await f();
+        if (Date.now() - t0 > 5_000) console.warn(`[stack.close] ${name} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      };
       demo?.stop();
-      await new Promise((r) => hook.close(r));
-      await live.stop();
-      await alerter.stop();
-      await built.close();
-      await dashboard.close?.();
-      await scorer.stop();
-      await supervisor.stop();
-      await rt.close();
+      // The webhook dispatcher may hold keep-alive or in-flight connections to the receiver; close() alone waits for them.
+      hook.closeAllConnections();
+      await step("webhook receiver", () => new Promise((r) => hook.close(r)));
+      await step("live gateway", () => live.stop());
+      await step("alerter", () => alerter.stop());
+      await step("api server", () => built.close());
+      await step("dashboard", () => dashboard.close?.());
+      await step("scorer", () => scorer.stop());
+      await step("supervisor", () => supervisor.stop());
+      await step("runtime", () => rt.close());
     },
   };
 }
