@@ -32,7 +32,11 @@ async function main(): Promise<void> {
   for (const split of splits as ("train" | "dev" | "test")[]) {
     const rows = corpus[split];
     const bySource = new Map<string, Example[]>();
-    for (const e of rows) bySource.set(e.source, [...(bySource.get(e.source) ?? []), e]);
+    for (const e of rows) {
+      const xs = bySource.get(e.source);
+      if (xs) xs.push(e);
+      else bySource.set(e.source, [e]);
+    }
     const write = async (name: string, xs: Example[]) => {
       await writeFile(join(out, name), xs.map((e) => JSON.stringify(e)).join("\n") + "\n");
       console.error(`[splits] ${join(out, name)}: ${xs.length} texts`);

@@ -75,10 +75,15 @@ export interface TrainResult {
   best: DevMetrics | undefined;
   bestEpoch: number;
   /** Set when the kept weights are the average of the joint epochs `from`..`to` (`averageFrom`), not one epoch's. */
-  averaged?: { from: number; to: number };
+  averaged?: EpochRange;
   history: EpochRecord[];
   options: TrainOptions;
   examplesPerSec: number;
+}
+
+export interface EpochRange {
+  from: number;
+  to: number;
 }
 
 let runCounter = 0;
@@ -182,7 +187,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
     const total = epochs * stepsPerEpoch(n);
     const warmup = Math.round(total * o.warmupFrac);
     let globalStep = 0;
-    let best: { score: number; epoch: number; raw: RawWeights; dev: DevMetrics; averaged?: { from: number; to: number } } | undefined;
+    let best: { score: number; epoch: number; raw: RawWeights; dev: DevMetrics; averaged?: EpochRange } | undefined;
     // Running mean of the weights after each joint epoch from `averageFrom` on (stochastic weight averaging).
     let avg: { raw: RawWeights; n: number } | undefined;
     let stale = 0;
@@ -256,21 +261,19 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
           improved = true;
         }
         if (o.averageFrom > 0 && epoch >= o.averageFrom) {
+          // A fresh average each epoch (never updated in place), so `best` can keep a reference to it.
           const cur = snapshot(params, specs);
-          if (!avg) avg = { raw: cur, n: 1 };
-          else {
-            avg.n++;
-            for (const [k, t] of Object.entries(cur)) {
-              const a = avg.raw[k]!.data;
-              for (let i = 0; i < a.length; i++) a[i] = a[i]! + (t.data[i]! - a[i]!) / avg.n;
-            }
-          }
-          if (avg.n >= 2 && dev.length > 0) {
-            const wm = toWeightMap(avg.raw);
+          const n = (avg?.n ?? 0) + 1;
+          const prev = avg?.raw;
+          const raw: RawWeights = prev
+            ? Object.fromEntries(Object.entries(prev).map(([k, t]) => [k, { shape: t.shape, data: t.data.map((a, i) => a + (cur[k]!.data[i]! - a) / n) }]))
+            : cur;
+          avg = { raw, n };
+          if (n >= 2 && dev.length > 0) {
+            const wm = toWeightMap(raw);
             rec.devAveraged = evaluate(wm, config, dev, o.tasks, embeddingGrad);
             tf.dispose(Object.values(wm));
             if (rec.devAveraged.score > best!.score) {
-              const raw = Object.fromEntries(Object.entries(avg.raw).map(([k, t]) => [k, { shape: t.shape.slice(), data: t.data.slice() }]));
               best = { score: rec.devAveraged.score, epoch, raw, dev: rec.devAveraged, averaged: { from: o.averageFrom, to: epoch } };
               improved = true;
             }
