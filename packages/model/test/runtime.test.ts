@@ -92,15 +92,20 @@ describe("decodeEntities", () => {
     expect(spans[0]!.confidence).toBeCloseTo(0.9, 5);
   });
 
-  it("widens spans that start or end inside a word to whole words", () => {
+  it("reads each word's tag from its first piece only", () => {
     const text = "Proseware Cloud up";
-    // positions: [CLS], pros, ##eware, cloud, up — only "##eware" and "cloud" tagged
+    // positions: [CLS], pros, ##eware, cloud, up
     const offsets = [-1, -1, 0, 4, 4, 9, 10, 15, 16, 18];
-    const tagIdx = [0, 0, 1, 2, 0]; // O, O, B-ORG, I-ORG, O
-    const tags = new Float32Array(5 * 13);
-    tagIdx.forEach((t, i) => (tags[i * 13 + t] = 0.9));
-    const spans = decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: 5, offsets });
-    expect(spans.map((s) => [s.type, s.start, s.end, s.text])).toEqual([["ORG", 0, 15, "Proseware Cloud"]]);
+    const decode = (tagIdx: number[]) => {
+      const tags = new Float32Array(5 * 13);
+      tagIdx.forEach((t, i) => (tags[i * 13 + t] = 0.9));
+      return decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: 5, offsets }).map((s) => [s.type, s.start, s.end, s.text]);
+    };
+    // B-ORG on "pros", anything on "##eware": the whole word, continued by I-ORG on "cloud".
+    expect(decode([0, 1, 0, 2, 0])).toEqual([["ORG", 0, 15, "Proseware Cloud"]]);
+    expect(decode([0, 1, 5, 2, 0])).toEqual([["ORG", 0, 15, "Proseware Cloud"]]);
+    // A tag on a later piece alone does not make the word an entity.
+    expect(decode([0, 0, 1, 0, 0])).toEqual([]);
   });
 
   const decodeTags = (text: string, offsets: number[], tagIdx: number[]) => {
@@ -115,13 +120,6 @@ describe("decodeEntities", () => {
     const text = "$EBR $CSCO $DG";
     const offsets = [-1, -1, 0, 1, 1, 4, 5, 6, 6, 8, 8, 10, 11, 12, 12, 14];
     expect(decodeTags(text, offsets, [0, 3, 3, 3, 4, 4, 4, 4])).toEqual(["TICKER:$EBR", "TICKER:$CSCO", "TICKER:$DG"]);
-  });
-
-  it("does not cut a span at an O inside a word", () => {
-    // [CLS], Ap, ellis, Pharmaceuticals, rises — "ellis" tagged O between B-ORG and I-ORG
-    const text = "Apellis Pharmaceuticals rises";
-    const offsets = [-1, -1, 0, 2, 2, 7, 8, 23, 24, 29];
-    expect(decodeTags(text, offsets, [0, 1, 0, 2, 0])).toEqual(["ORG:Apellis Pharmaceuticals"]);
   });
 
   it("joins same-type names separated only by whitespace, but not across punctuation or for amounts", () => {

@@ -1,4 +1,5 @@
 import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
+import { continuesWord, WORD_CHAR } from "../tokenizer/words.ts";
 
 /** Raw per-item outputs of the network (one row of each ONNX output), plus what the tokenizer said. */
 export interface RawItemOutput {
@@ -25,9 +26,10 @@ function argmax(a: ArrayLike<number>, from = 0, n = a.length): number {
 }
 
 /**
- * BIO tags → character spans. B-X opens a span; I-X continues an open X span (an I-X without one opens it, the
- * usual lenient decoding); O or another type closes it. Word-level repairs: an O inside a word does not cut a span,
- * a B-X on a piece glued to an open X span continues it, so does a B-ORG/PERSON/LOCATION after only whitespace, and
+ * BIO tags → character spans, one tag per word: the tag on a word's first piece (continuesWord, as in training)
+ * decides the whole word; its later pieces only extend an open span. B-X opens a span; I-X continues an open X span
+ * (an I-X without one opens it, the usual lenient decoding); O or another type closes it. Repairs: a B-X on a piece
+ * glued to an open X span continues it ("$" + "EBR"), so does a B-ORG/PERSON/LOCATION after only whitespace, and
  * ticker spans never cross whitespace. Confidence = mean probability of the chosen tags.
  */
 export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
@@ -43,13 +45,14 @@ export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
     const s = o.offsets[2 * t]!;
     const e = o.offsets[2 * t + 1]!;
     if (s < 0) continue;
+    if (continuesWord(o.text, o.offsets, t)) {
+      if (cur && s === cur.end) cur.end = e;
+      continue;
+    }
     const tag = argmax(o.tags, t * N_TAGS, N_TAGS);
     const p = o.tags[t * N_TAGS + tag]!;
     if (tag === 0) {
-      // An O on the inside of a word ("Ap|ellis" with "ellis" O) does not cut the open span: tags are per piece,
-      // entities are per word.
-      if (cur && s === cur.end && s > 0 && WORD_CHAR.test(o.text[s - 1]!) && WORD_CHAR.test(o.text[s] ?? "")) cur.end = e;
-      else close();
+      close();
       continue;
     }
     const type = ENTITY_TYPES[(tag - 1) >> 1]!;
@@ -74,11 +77,10 @@ export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
   return snapToWords(o.text, spans);
 }
 
-const WORD_CHAR = /[\p{L}\p{N}]/u;
-
 /**
- * Tags are per subword, so a span can start or end inside a word ("Pros|eware"). Widen every span to whole words,
- * then merge spans that now overlap, keeping the first one's type.
+ * Spans already cover whole words as the pieces split them; where the offsets skip characters (normalised text) or
+ * the sequence length cuts a word, widen the span to the letters and digits around it, then merge spans that now
+ * overlap, keeping the first one's type.
  */
 function snapToWords(text: string, spans: ModelOutput["entities"]): ModelOutput["entities"] {
   const out: ModelOutput["entities"] = [];
