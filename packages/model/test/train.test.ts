@@ -55,20 +55,6 @@ describe("training pieces", () => {
     expect(encodeExample({ text: "Acme", source: "t" }, tok, 16).tags).toBeNull();
   });
 
-  it("tags each word on its first piece only, the other pieces unlabelled", () => {
-    const tok = Tokenizer.train(["Acme rose", "Acme fell"], { vocabSize: 256, minFreq: 1 });
-    const text = "Proseware rose 5%";
-    const pieces = tok.tokenize(text);
-    const x = encodeExample({ text, source: "t", entities: [{ start: 0, end: 9, type: "ORG" }, { start: 15, end: 17, type: "PERCENT" }] }, tok, 32);
-    const tags = Array.from(x.tags!);
-    // This tiny vocabulary splits "Proseware" into single letters; "rose" is one piece; "5" and "%" are two words.
-    const nProse = pieces.findIndex((p) => !p.startsWith("##") && p !== pieces[0]);
-    expect(nProse).toBeGreaterThan(1);
-    expect(tags.slice(0, 1 + nProse)).toEqual([-1, 1, ...Array(nProse - 1).fill(-1)]);
-    expect(tags.slice(-2)).toEqual([11, 12]); // B-PERCENT on "5", I-PERCENT on "%"
-    expect(tags.filter((t) => t === 0).length).toBe(1); // "rose": O on its first piece only
-  });
-
   it("masked cross-entropy ignores unlabelled rows and is null when nothing is labelled", () => {
     const logits = tf.tensor2d([[2, 0, 0], [0, 2, 0], [0, 0, 2]]);
     expect(maskedCrossEntropy(logits, Int32Array.from([-1, -1, -1]), new Float32Array([1, 1, 1]))).toBeNull();

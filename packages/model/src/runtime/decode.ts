@@ -26,8 +26,8 @@ function argmax(a: ArrayLike<number>, from = 0, n = a.length): number {
 }
 
 /**
- * BIO tags → character spans, one tag per word: the tag on a word's first piece (continuesWord, as in training)
- * decides the whole word; its later pieces only extend an open span. B-X opens a span; I-X continues an open X span
+ * BIO tags → character spans, one tag per word: the tag on a word's first piece (continuesWord) decides the whole
+ * word, whatever its later pieces say (training labels every piece of a word alike); those only extend an open span. B-X opens a span; I-X continues an open X span
  * (an I-X without one opens it, the usual lenient decoding); O or another type closes it. Repairs: a B-X on a piece
  * glued to an open X span continues it ("$" + "EBR"), so does a B-ORG/PERSON/LOCATION after only whitespace, and
  * ticker spans never cross whitespace. Confidence = mean probability of the chosen tags.

@@ -1,6 +1,6 @@
 import { ENTITY_TYPES, SENTIMENT_LABELS } from "@finsentry/schemas";
 import type { Example } from "../data/example.ts";
-import { continuesWord, type Tokenizer } from "../tokenizer/index.ts";
+import type { Tokenizer } from "../tokenizer/index.ts";
 
 /** Label value meaning "this example has no label for the task" (masked out of that task's loss). */
 export const NO_LABEL = -1;
@@ -8,16 +8,17 @@ export const NO_LABEL = -1;
 /** One tokenised training example; arrays have the example's own length (no padding). */
 export interface Encoded {
   ids: Int32Array;
-  /** BIO tag per word (on its first piece; NO_LABEL at [CLS] and on later pieces); null without entity annotation. */
+  /** BIO tag per position (NO_LABEL at [CLS]); null when the example has no entity annotation. */
   tags: Int8Array | null;
   sentiment: number;
   topic: number;
 }
 
 /**
- * Char spans → BIO tags through the tokenizer's offsets, one per word: a word's first piece inside a span is B if
- * it is the span's first word, else I; the word's other pieces get NO_LABEL (spans are whole words, so tagging every
- * piece only adds labels the decoder must then reconcile). Pieces that straddle a span boundary count as inside.
+ * Char spans → BIO tags through the tokenizer's offsets: a token inside a span is B if it is the span's first
+ * token, else I. Tokens that straddle a span boundary count as inside (WordPiece pieces never cross words).
+ * Every piece is labelled, though decoding reads only each word's first piece (runtime/decode.ts): labelling only
+ * first pieces was measured and trained no better (docs/model.md), and the extra labels cost nothing.
  */
 export function encodeExample(e: Example, tok: Tokenizer, maxLen: number): Encoded {
   const enc = tok.encode(e.text, maxLen);
@@ -31,14 +32,8 @@ export function encodeExample(e: Example, tok: Tokenizer, maxLen: number): Encod
     let si = 0;
     let lastSpan = -1;
     for (let t = 1; t < n; t++) {
-      if (continuesWord(e.text, enc.offsets, t)) {
-        tags[t] = NO_LABEL;
-        continue;
-      }
       const s = enc.offsets[2 * t]!;
-      let last = t; // the word's last piece: a span may start or end inside the word
-      while (last + 1 < n && continuesWord(e.text, enc.offsets, last + 1)) last++;
-      const end = enc.offsets[2 * last + 1]!;
+      const end = enc.offsets[2 * t + 1]!;
       while (si < spans.length && spans[si]!.end <= s) si++;
       const sp = spans[si];
       if (sp && sp.start < end && s < sp.end) {

@@ -10,7 +10,7 @@ import type { Task } from "./options.ts";
 
 export type DevMetrics = Partial<Record<Task, Record<string, number>>> & { score: number };
 
-/** Dev metrics from the tfjs model (no dropout): accuracy/macro-F1 per head, exact word-span F1 for entities. */
+/** Dev metrics from the tfjs model (no dropout): accuracy/macro-F1 per head, exact token-span F1 for entities. */
 export function evaluate(w: WeightMap, c: ModelConfig, items: readonly Encoded[], tasks: readonly Task[], embeddingGrad: EmbeddingGrad, batchSize = 128): DevMetrics {
   const order = items.map((_, i) => i).sort((a, b) => items[a]!.ids.length - items[b]!.ids.length);
   const sGold: number[] = [], sPred: number[] = [], tGold: number[] = [], tPred: number[] = [];
@@ -27,12 +27,8 @@ export function evaluate(w: WeightMap, c: ModelConfig, items: readonly Encoded[]
     batch.forEach((x, b) => {
       sGold.push(x.sentiment), sPred.push(sv[b]!), tGold.push(x.topic), tPred.push(tv[b]!);
       if (x.tags) {
-        // Word-level spans: only the positions that carry a tag (each word's first piece), in order.
-        const words: number[] = [];
-        for (let k = 1; k < x.ids.length; k++) if (x.tags[k]! >= 0) words.push(k);
-        const gold = Int32Array.from(words, (k) => x.tags![k]!);
-        const pred = Int32Array.from(words, (k) => gv[b * p.T + k]!);
-        spans.add(bioSpans(gold, 0, words.length), bioSpans(pred, 0, words.length));
+        const pred = Int32Array.from({ length: x.ids.length }, (_, k) => (k === 0 ? 0 : gv[b * p.T + k]!));
+        spans.add(bioSpans(Int32Array.from(x.tags, (v) => Math.max(0, v)), 1, x.ids.length), bioSpans(pred, 1, x.ids.length));
       }
     });
   }
