@@ -1,5 +1,5 @@
 import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
-import { continuesWord, WORD_CHAR } from "../tokenizer/words.ts";
+import { continuesWord, WORD_CHAR } from "../tokenizer/index.ts";
 
 /** Raw per-item outputs of the network (one row of each ONNX output), plus what the tokenizer said. */
 export interface RawItemOutput {
@@ -27,10 +27,11 @@ function argmax(a: ArrayLike<number>, from = 0, n = a.length): number {
 
 /**
  * BIO tags → character spans, one tag per word: the tag on a word's first piece (continuesWord) decides the whole
- * word, whatever its later pieces say (training labels every piece of a word alike); those only extend an open span. B-X opens a span; I-X continues an open X span
- * (an I-X without one opens it, the usual lenient decoding); O or another type closes it. Repairs: a B-X on a piece
- * glued to an open X span continues it ("$" + "EBR"), so does a B-ORG/PERSON/LOCATION after only whitespace, and
- * ticker spans never cross whitespace. Confidence = mean probability of the chosen tags.
+ * word, whatever its later pieces say (training labels every piece of a word alike); those only extend an open span.
+ * B-X opens a span; I-X continues an open X span (an I-X without one opens it, the usual lenient decoding); O or
+ * another type closes it. Repairs: a B-X on a piece glued to an open X span continues it ("$" + "EBR"), so does a
+ * B-ORG/PERSON/LOCATION after only whitespace, and ticker spans never cross whitespace. Confidence = mean probability
+ * of the chosen tags.
  */
 export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
   const spans: ModelOutput["entities"] = [];
