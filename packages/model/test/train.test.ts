@@ -161,6 +161,18 @@ describe("trainModel on a synthetic corpus", () => {
     expect(r.raw["mlm.b"]).toBeUndefined(); // training-only weights are not exported
   });
 
+  it("starts from seed weights (pre-trained token embeddings) in place of the random init, shape-checked", async () => {
+    const train = synthetic(64, 4);
+    const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });
+    const seed = Float32Array.from({ length: tok.vocabSize * TINY.dModel }, (_, i) => ((i % 7) - 3) / 100);
+    const run = (seedWeights: TrainInput["seedWeights"]) => trainModel({ train, dev: [], tokenizer: tok, options: { epochs: 0, sizes: TINY }, seedWeights, log: () => {} });
+    const r = await run({ tok_emb: { shape: [tok.vocabSize, TINY.dModel], data: seed } });
+    expect(Array.from(r.raw.tok_emb!.data)).toEqual(Array.from(seed));
+    expect(Array.from(r.raw.pos_emb!.data)).not.toEqual(Array.from(seed.subarray(0, r.raw.pos_emb!.data.length))); // the rest stays random
+    await expect(run({ tok_emb: { shape: [tok.vocabSize, 8], data: seed.subarray(0, tok.vocabSize * 8) } })).rejects.toThrow(/seed weight tok_emb: shape \[\d+,8\]/);
+    await expect(run({ nope: { shape: [1], data: new Float32Array(1) } })).rejects.toThrow(/seed weight nope: the model has no such tensor/);
+  });
+
   it("fineTune continues from a model directory and records the parent", async () => {
     const { dir, tokenizer } = await tinyModelDir();
     const out = `${dir}-ft`;

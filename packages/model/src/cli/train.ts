@@ -7,6 +7,8 @@ import { mkdir, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { selectBackend } from "../backend/index.ts";
+import type { RawWeights } from "../nn/weights.ts";
+import { embeddingInit, loadPretrainedEmbeddings } from "../pretrained/index.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 import { loadLabelledCorpus } from "../train/labelledCorpus.ts";
 import { saveTrained } from "../train/save.ts";
@@ -67,6 +69,7 @@ const cmd = new Command("train")
   .option("--wide-lr-scale <x>", "learning-rate multiplier for the wide table", num, 1)
   .option("--wide-aux-weight <x>", "weight of an auxiliary loss on the wide path alone (0 = off)", num, 0)
   .option("--average-from <epoch>", "average the weights of the joint epochs from this one on (0 = off)", int, 0)
+  .option("--init-embeddings <dir>", "initialise token embeddings from a BERT-family model (model.onnx + tokenizer.json; infra/pretrained/fetch-minilm.sh)")
   .option("--d-model <n>", "hidden size", int)
   .option("--layers <n>", "encoder layers", int)
   .option("--heads <n>", "attention heads", int)
@@ -117,6 +120,20 @@ async function main(): Promise<void> {
   const tokenizer = Tokenizer.train(train.map((e) => e.text), { vocabSize: a.vocabSize });
   console.error(`[train] tokenizer: ${tokenizer.vocabSize} pieces learned from ${train.length} train texts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
+  let seedWeights: RawWeights | undefined;
+  const cardNotes: string[] = [];
+  if (a.initEmbeddings) {
+    const src = await loadPretrainedEmbeddings(a.initEmbeddings as string);
+    const dim = options.sizes.dModel;
+    const t1 = Date.now();
+    const e = embeddingInit(tokenizer.toJSON().vocab, src, dim, { seed: options.seed });
+    seedWeights = { tok_emb: { shape: [tokenizer.vocabSize, dim], data: e.data } };
+    const from = src.source ? `${src.source.name}, ${src.source.licence}` : String(a.initEmbeddings);
+    const note = `Token embeddings initialised from ${from}: ${e.mapped} of ${tokenizer.vocabSize} pieces mapped through its WordPiece vocabulary, PCA ${src.table.shape[1]} → ${dim} keeps ${(100 * e.explainedVariance).toFixed(0)} % of their variance.`;
+    console.error(`[train] ${note} (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
+    cardNotes.push(note);
+  }
+
   await mkdir(out, { recursive: true });
   const metricsLog = join(out, "train-log.jsonl");
   await rm(metricsLog, { force: true });
@@ -129,14 +146,14 @@ async function main(): Promise<void> {
       dataNote,
       command,
       backend: backend.chosen,
-      cardNotes: [`Trained on tfjs backend "${backend.chosen}" at ${r.examplesPerSec.toFixed(0)} examples/s.`, "Per-epoch metrics: train-log.jsonl in this directory."],
+      cardNotes: [`Trained on tfjs backend "${backend.chosen}" at ${r.examplesPerSec.toFixed(0)} examples/s.`, ...cardNotes, "Per-epoch metrics: train-log.jsonl in this directory."],
     });
   // Every dev improvement is written out, so an interrupted run still leaves its best model behind.
   const onBest = async (r: TrainResult) => {
     await save(r);
     console.error(`[train] checkpoint: epoch ${r.bestEpoch} written to ${out}`);
   };
-  const result = await trainModel({ train, dev, tokenizer, options, metricsLog, progress: a.progress, log: (l) => console.error(l), onBest });
+  const result = await trainModel({ train, dev, tokenizer, options, ...(seedWeights ? { seedWeights } : {}), metricsLog, progress: a.progress, log: (l) => console.error(l), onBest });
   const manifest = await save(result);
   console.log(JSON.stringify({ out, id: manifest.id, metrics: manifest.metrics, bestEpoch: result.bestEpoch }));
 }

@@ -67,7 +67,7 @@ export function paramCount(c: ModelConfig): number {
   return weightSpecs(c).reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
 }
 
-function gaussian(rng: () => number): number {
+export function gaussian(rng: () => number): number {
   const u = Math.max(rng(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
 }

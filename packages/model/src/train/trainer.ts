@@ -25,6 +25,8 @@ export interface TrainInput {
   options?: TrainOptionsInput;
   /** Start from these weights (fine-tuning); their config wins over options.sizes. */
   init?: { config: ModelConfig; raw: RawWeights };
+  /** Tensors that replace the random initialisation by name (e.g. pre-trained `tok_emb`); shapes must match. */
+  seedWeights?: RawWeights;
   /** Extra unlabelled texts for masked-token pre-training. */
   unlabelled?: readonly string[];
   /** Per-epoch JSONL metrics log. */
@@ -119,8 +121,15 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const specs = weightSpecs(config, { mlm: withMlm });
   const init = initRawWeights(config, o.seed, { mlm: withMlm });
   const params: Record<string, tf.Variable> = {};
+  for (const [name, t] of Object.entries(input.seedWeights ?? {})) {
+    const sp = specs.find((x) => x.name === name);
+    if (!sp) throw new Error(`seed weight ${name}: the model has no such tensor`);
+    if (t.shape.join(",") !== sp.shape.join(",") || t.data.length !== sp.shape.reduce((a, b) => a * b, 1)) {
+      throw new Error(`seed weight ${name}: shape [${t.shape}] (${t.data.length} values), the model needs [${sp.shape}]`);
+    }
+  }
   for (const sp of specs) {
-    const src = input.init?.raw[sp.name] ?? init[sp.name]!;
+    const src = input.init?.raw[sp.name] ?? input.seedWeights?.[sp.name] ?? init[sp.name]!;
     params[sp.name] = tf.variable(tf.tensor(src.data, src.shape), true, `r${run}/${sp.name}`);
   }
   const logVar: Partial<Record<Task, tf.Variable>> = {};
