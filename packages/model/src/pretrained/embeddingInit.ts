@@ -1,6 +1,6 @@
 import { mulberry32 } from "@finsentry/core";
 import { gaussian } from "../nn/weights.ts";
-import { SPECIAL_TOKENS } from "../tokenizer/specials.ts";
+import { CONTINUATION, SPECIAL_TOKENS } from "../tokenizer/specials.ts";
 import type { FloatTensor } from "./onnxTensor.ts";
 import { wordPieceIds, type WordPieceVocab } from "./wordpiece.ts";
 
@@ -13,7 +13,6 @@ export interface EmbeddingInit {
   explainedVariance: number;
 }
 
-const CONTINUATION = "##";
 const SPECIAL: ReadonlySet<string> = new Set(SPECIAL_TOKENS);
 
 /**
