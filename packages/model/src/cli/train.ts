@@ -113,6 +113,8 @@ async function main(): Promise<void> {
     ),
   });
 
+  // Read before the corpus so a wrong --init-embeddings folder fails at once.
+  const pretrained = a.initEmbeddings ? await loadPretrainedEmbeddings(a.initEmbeddings as string) : undefined;
   const corpus = await loadLabelledCorpus({ dataDir: a.dataDir, weak: a.weak, ...(a.sources ? { sources: String(a.sources).split(",") } : {}) });
   const { train, dev, dataNote } = corpus;
 
@@ -122,14 +124,13 @@ async function main(): Promise<void> {
 
   let seedWeights: RawWeights | undefined;
   const cardNotes: string[] = [];
-  if (a.initEmbeddings) {
-    const src = await loadPretrainedEmbeddings(a.initEmbeddings as string);
+  if (pretrained) {
     const dim = options.sizes.dModel;
     const t1 = Date.now();
-    const e = embeddingInit(tokenizer.toJSON().vocab, src, dim, { seed: options.seed });
+    const e = embeddingInit(tokenizer.toJSON().vocab, pretrained, dim, { seed: options.seed });
     seedWeights = { tok_emb: { shape: [tokenizer.vocabSize, dim], data: e.data } };
-    const from = src.source ? `${src.source.name}, ${src.source.licence}` : String(a.initEmbeddings);
-    const note = `Token embeddings initialised from ${from}: ${e.mapped} of ${tokenizer.vocabSize} pieces mapped through its WordPiece vocabulary, PCA ${src.table.shape[1]} → ${dim} keeps ${(100 * e.explainedVariance).toFixed(0)} % of their variance.`;
+    const from = pretrained.source ? `${pretrained.source.name}, ${pretrained.source.licence}` : String(a.initEmbeddings);
+    const note = `Token embeddings initialised from ${from}: ${e.mapped} of ${tokenizer.vocabSize} pieces mapped through its WordPiece vocabulary, PCA ${pretrained.table.shape[1]} → ${dim} keeps ${(100 * e.explainedVariance).toFixed(0)} % of their variance.`;
     console.error(`[train] ${note} (${((Date.now() - t1) / 1000).toFixed(1)} s)`);
     cardNotes.push(note);
   }
