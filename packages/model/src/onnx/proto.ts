@@ -79,6 +79,7 @@ const descriptor = {
 
 const root = protobuf.Root.fromJSON(descriptor);
 export const ModelProto = root.lookupType("onnx.ModelProto");
+export const TensorProto = root.lookupType("onnx.TensorProto");
 
 /** TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, INT8: 3, INT32: 6, INT64: 7, BOOL: 9 } as const;

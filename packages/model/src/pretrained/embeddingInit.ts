@@ -48,16 +48,9 @@ export function embeddingInit(vocab: readonly string[], src: { vocab: WordPieceV
   }
   const q = topEigenvectors(cov, E, dim);
 
-  const proj = (m: Float64Array, out: Float64Array) => {
-    for (let k = 0; k < dim; k++) {
-      let s = 0;
-      for (let d = 0; d < E; d++) s += (m[d]! - mu[d]!) * q[d * dim + k]!;
-      out[k] = s;
-    }
-  };
   const projected = mapped.map((m) => {
     const p = new Float64Array(dim);
-    proj(m, p);
+    for (let k = 0; k < dim; k++) for (let d = 0; d < E; d++) p[k]! += (m[d]! - mu[d]!) * q[d * dim + k]!;
     return p;
   });
   let kept = 0;

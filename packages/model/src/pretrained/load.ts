@@ -38,13 +38,15 @@ export async function loadPretrainedEmbeddings(dir: string): Promise<PretrainedE
   if (table.shape.length !== 2 || table.shape[0]! < vocab.ids.size) throw new Error(`${BERT_EMBEDDING_TENSOR} is [${table.shape}], the vocabulary has ${vocab.ids.size} pieces`);
   const sourceText = await readFile(join(dir, "source.json"), "utf8").catch(() => undefined);
   if (sourceText === undefined) return { vocab, table };
-  let sourceJson: unknown;
-  try {
-    sourceJson = JSON.parse(sourceText);
-  } catch {
-    sourceJson = undefined;
-  }
-  const source = SourceJSON.safeParse(sourceJson);
+  const source = SourceJSON.safeParse(parseJsonOrUndefined(sourceText));
   if (!source.success) throw new Error(`${join(dir, "source.json")}: expected {"name", "licence"}`);
   return { vocab, table, source: { name: source.data.name, licence: source.data.licence } };
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { DataType, ModelProto } from "../onnx/proto.ts";
+import { DataType, ModelProto, TensorProto } from "../onnx/proto.ts";
 
 export interface FloatTensor {
   shape: number[];
@@ -17,15 +17,16 @@ interface TensorMsg {
  * pre-trained model's embedding table. Throws with the available names when it is missing or not float32.
  */
 export function readOnnxFloatTensor(bytes: Uint8Array, name: string): FloatTensor {
-  let inits: TensorMsg[];
+  let inits: { name?: string }[];
   try {
-    const m = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number }) as { graph?: { initializer?: TensorMsg[] } };
-    inits = m.graph?.initializer ?? [];
+    inits = (ModelProto.decode(bytes) as unknown as { graph?: { initializer?: { name?: string }[] } }).graph?.initializer ?? [];
   } catch (e) {
     throw new Error(`not an ONNX model (${e instanceof Error ? e.message : e})`);
   }
-  const t = inits.find((x) => x.name === name);
-  if (!t) throw new Error(`ONNX model has no initializer "${name}" (it has ${inits.slice(0, 8).map((x) => x.name).join(", ")}${inits.length > 8 ? ", …" : ""})`);
+  const found = inits.find((x) => x.name === name);
+  if (!found) throw new Error(`ONNX model has no initializer "${name}" (it has ${inits.slice(0, 8).map((x) => x.name).join(", ")}${inits.length > 8 ? ", …" : ""})`);
+  // Plain-object conversion of this one tensor only (int64 dims → numbers); the rest of the model is never copied.
+  const t = TensorProto.toObject(found as Parameters<typeof TensorProto.toObject>[0], { longs: Number }) as TensorMsg;
   const shape = (t.dims ?? []).map(Number);
   const n = shape.reduce((a, b) => a * b, 1);
   if (t.dataType !== DataType.FLOAT) throw new Error(`initializer "${name}" has ONNX data type ${t.dataType}, expected float32 (${DataType.FLOAT})`);
