@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../src/backend/index.ts";
@@ -5,7 +8,8 @@ import type { Example } from "../src/data/example.ts";
 import { loadScorer } from "../src/runtime/index.ts";
 import { Tokenizer } from "../src/tokenizer/index.ts";
 import { buildEntityPool, swapEntities, tokenDropout } from "../src/train/augment.ts";
-import { classWeights, maskedCrossEntropy } from "../src/train/losses.ts";
+import { classWeights, maskedCrossEntropy, softCrossEntropy } from "../src/train/losses.ts";
+import { loadTeacher, softTargets } from "../src/train/teacher.ts";
 import { learningRate } from "../src/train/schedule.ts";
 import { encodeExample, evaluate, fineTune, trainModel, type TrainInput, type TrainOptionsInput } from "../src/train/index.ts";
 import { toWeightMap } from "../src/nn/index.ts";
@@ -105,6 +109,41 @@ async function trainSynthetic(nTrain: number, nDev: number, seed: number, option
   return { r, tok, dev };
 }
 
+describe("distillation pieces", () => {
+  const file = async (lines: string[]) => {
+    const p = join(await mkdtemp(join(tmpdir(), "teacher-")), "t.jsonl");
+    await writeFile(p, lines.join("\n") + "\n");
+    return p;
+  };
+
+  it("reads teacher logits by text and refuses bad lines with their number and reason", async () => {
+    const ok = await loadTeacher(await file([JSON.stringify({ text: "a", sentiment: [1, 2, 3] }), "", JSON.stringify({ text: "b", topic: Array(20).fill(0) })]));
+    expect([...ok.keys()]).toEqual(["a", "b"]);
+    expect(Array.from(ok.get("a")!.sentiment!)).toEqual([1, 2, 3]);
+    expect(ok.get("a")!.topic).toBeUndefined();
+    await expect(loadTeacher(await file([JSON.stringify({ text: "a", sentiment: [1, 2, 3] }), "{oops"]))).rejects.toThrow(/line 2: not JSON/);
+    await expect(loadTeacher(await file([JSON.stringify({ text: "a", sentiment: [1, 2] })]))).rejects.toThrow(/line 1: sentiment: .*3/);
+    await expect(loadTeacher(await file([JSON.stringify({ text: "a" })]))).rejects.toThrow(/line 1: .*needs sentiment and\/or topic logits/);
+    await expect(loadTeacher(await file([""]))).rejects.toThrow(/no rows/);
+    await expect(loadTeacher("/nonexistent/teacher.jsonl")).rejects.toThrow(/teacher file \/nonexistent\/teacher.jsonl/);
+  });
+
+  it("softens logits with the temperature and scores them as T² · cross-entropy over rows with a target", () => {
+    const sharp = softTargets(Float32Array.from([2, 0, 0]), 1);
+    const soft = softTargets(Float32Array.from([2, 0, 0]), 4);
+    expect(sharp.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(sharp[0]).toBeCloseTo(Math.exp(2) / (Math.exp(2) + 2), 6);
+    expect(soft[0]!).toBeLessThan(sharp[0]!);
+    const logits = tf.tensor2d([[1, 0, 0], [0, 0, 0]]);
+    // Row 2 has no teacher (all zero): only row 1 counts. T = 2: p = softmax([0.5, 0, 0]).
+    const q = Float32Array.from([0.5, 0.25, 0.25, 0, 0, 0]);
+    const z = Math.log(Math.exp(0.5) + 2);
+    const want = 4 * -(0.5 * (0.5 - z) + 0.25 * -z + 0.25 * -z);
+    expect(softCrossEntropy(logits, q, 1, 2)!.dataSync()[0]).toBeCloseTo(want, 5);
+    expect(softCrossEntropy(logits, new Float32Array(6), 0, 2)).toBeNull();
+  });
+});
+
 describe("trainModel on a synthetic corpus", () => {
   beforeAll(async () => {
     await selectBackend("wasm", () => {});
@@ -171,6 +210,23 @@ describe("trainModel on a synthetic corpus", () => {
     expect(Array.from(r.raw.pos_emb!.data)).not.toEqual(Array.from(seed.subarray(0, r.raw.pos_emb!.data.length))); // the rest stays random
     await expect(run({ tok_emb: { shape: [tok.vocabSize, 8], data: seed.subarray(0, tok.vocabSize * 8) } })).rejects.toThrow(/seed weight tok_emb: shape \[\d+,8\]/);
     await expect(run({ nope: { shape: [1], data: new Float32Array(1) } })).rejects.toThrow(/seed weight nope: the model has no such tensor/);
+  });
+
+  it("learns a task from a teacher's soft targets alone (no gold label for it) and refuses a teacher that covers nothing", async () => {
+    const moods = [["plunges", "slumps", "crashes"], ["holds", "steady", "flat"], ["soars", "jumps", "rallies"]];
+    const teacherLogits = (text: string) => { // a rule "teacher": the mood word decides
+      const k = moods.findIndex((ws) => ws.some((w) => text.includes(` ${w} `)));
+      return [0, 1, 2].map((c) => (c === k ? 4 : 0));
+    };
+    const train = synthetic(384, 11).map(({ sentiment: _, ...e }) => e);
+    const teacher = new Map(train.map((e) => [e.text, { sentiment: Float32Array.from(teacherLogits(e.text)) }]));
+    const { r } = await trainSynthetic(384, 96, 11, { epochs: 6, lr: 3e-3, dropout: 0, distillWeight: 0.5, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } }, { train, teacher });
+    expect(r.best!.sentiment!.accuracy).toBeGreaterThan(0.9); // dev sentiment gold labels vs a model that saw none
+    const without = await trainSynthetic(384, 96, 11, { epochs: 1, lr: 3e-3, dropout: 0 }, { train });
+    expect(without.r.best!.sentiment!.accuracy).toBeLessThan(0.7); // and without the teacher it has nothing to learn from
+    await expect(trainSynthetic(64, 16, 11, { epochs: 1 }, { teacher: new Map([["not a training text", { sentiment: Float32Array.from([1, 0, 0]) }]]) })).rejects.toThrow(
+      /teacher: none of its 1 texts is a training text/,
+    );
   });
 
   it("fineTune continues from a model directory and records the parent", async () => {

@@ -12,6 +12,7 @@ import { embeddingInit, loadPretrainedEmbeddings } from "../pretrained/index.ts"
 import { Tokenizer } from "../tokenizer/index.ts";
 import { loadLabelledCorpus } from "../train/labelledCorpus.ts";
 import { saveTrained } from "../train/save.ts";
+import { loadTeacher } from "../train/teacher.ts";
 import { TASKS, TrainOptions, type Task } from "../train/options.ts";
 import { trainModel, type TrainResult } from "../train/trainer.ts";
 
@@ -70,6 +71,9 @@ const cmd = new Command("train")
   .option("--wide-aux-weight <x>", "weight of an auxiliary loss on the wide path alone (0 = off)", num, 0)
   .option("--average-from <epoch>", "average the weights of the joint epochs from this one on (0 = off)", int, 0)
   .option("--init-embeddings <dir>", "initialise token embeddings from a BERT-family model (model.onnx + tokenizer.json; infra/pretrained/fetch-minilm.sh)")
+  .option("--teacher <file>", "JSONL of a teacher's logits {text, sentiment?: [3], topic?: [20]} to distil from (docs/model.md)")
+  .option("--distill-weight <x>", "share of the sentiment/topic loss given to the teacher's soft targets", num, 0.5)
+  .option("--distill-temperature <x>", "softmax temperature of the distillation term", num, 2)
   .option("--d-model <n>", "hidden size", int)
   .option("--layers <n>", "encoder layers", int)
   .option("--heads <n>", "attention heads", int)
@@ -108,6 +112,8 @@ async function main(): Promise<void> {
     wideLrScale: a.wideLrScale,
     wideAuxWeight: a.wideAuxWeight,
     averageFrom: a.averageFrom,
+    distillWeight: a.distillWeight,
+    distillTemperature: a.distillTemperature,
     sizes: Object.fromEntries(
       Object.entries({ dModel: a.dModel, nLayers: a.layers, nHeads: a.heads, dFF: a.ffn, maxLen: a.maxLen }).filter(([, v]) => v !== undefined),
     ),
@@ -115,6 +121,7 @@ async function main(): Promise<void> {
 
   // Read before the corpus so a wrong --init-embeddings folder fails at once.
   const pretrained = a.initEmbeddings ? await loadPretrainedEmbeddings(a.initEmbeddings as string) : undefined;
+  const teacher = a.teacher ? await loadTeacher(a.teacher as string) : undefined;
   const corpus = await loadLabelledCorpus({ dataDir: a.dataDir, weak: a.weak, ...(a.sources ? { sources: String(a.sources).split(",") } : {}) });
   const { train, dev, dataNote } = corpus;
 
@@ -135,6 +142,8 @@ async function main(): Promise<void> {
     cardNotes.push(note);
   }
 
+  if (teacher) cardNotes.push(`Distilled from a teacher's logits (${basename(a.teacher as string)}, ${teacher.size} texts; weight ${options.distillWeight}, temperature ${options.distillTemperature}); docs/model.md says how the teacher was made.`);
+
   await mkdir(out, { recursive: true });
   const metricsLog = join(out, "train-log.jsonl");
   await rm(metricsLog, { force: true });
@@ -154,7 +163,7 @@ async function main(): Promise<void> {
     await save(r);
     console.error(`[train] checkpoint: epoch ${r.bestEpoch} written to ${out}`);
   };
-  const result = await trainModel({ train, dev, tokenizer, options, ...(seedWeights ? { seedWeights } : {}), metricsLog, progress: a.progress, log: (l) => console.error(l), onBest });
+  const result = await trainModel({ train, dev, tokenizer, options, ...(seedWeights ? { seedWeights } : {}), ...(teacher ? { teacher } : {}), metricsLog, progress: a.progress, log: (l) => console.error(l), onBest });
   const manifest = await save(result);
   console.log(JSON.stringify({ out, id: manifest.id, metrics: manifest.metrics, bestEpoch: result.bestEpoch }));
 }

@@ -31,6 +31,8 @@ export interface PackedBatch {
   sentiment: Int32Array; // [B]
   topic: Int32Array; // [B]
   tags: Int32Array; // [B*T], -1 at [CLS], padding and unannotated examples
+  /** Teacher probabilities [B*K], all-zero rows where the teacher has none, and how many rows have one. */
+  soft: { sentiment: Float32Array; sentimentRows: number; topic: Float32Array; topicRows: number } | null;
 }
 
 export function packBatch(items: readonly Encoded[], padId: number): PackedBatch {
@@ -42,5 +44,22 @@ export function packBatch(items: readonly Encoded[], padId: number): PackedBatch
     ids.set(x.ids, b * T);
     if (x.tags) for (let t = 0; t < x.tags.length; t++) tags[b * T + t] = x.tags[t]!;
   });
-  return { B, T, ids, tags, sentiment: Int32Array.from(items, (x) => x.sentiment), topic: Int32Array.from(items, (x) => x.topic) };
+  return { B, T, ids, tags, sentiment: Int32Array.from(items, (x) => x.sentiment), topic: Int32Array.from(items, (x) => x.topic), soft: packSoft(items) };
+}
+
+function packSoft(items: readonly Encoded[]): PackedBatch["soft"] {
+  if (!items.some((x) => x.soft)) return null;
+  const one = (key: "sentiment" | "topic") => {
+    const K = items.find((x) => x.soft?.[key])?.soft?.[key]?.length ?? 1;
+    const q = new Float32Array(items.length * K);
+    let rows = 0;
+    items.forEach((x, b) => {
+      const p = x.soft?.[key];
+      if (p) (q.set(p, b * K), rows++);
+    });
+    return { q, rows };
+  };
+  const s = one("sentiment");
+  const t = one("topic");
+  return { sentiment: s.q, sentimentRows: s.rows, topic: t.q, topicRows: t.rows };
 }

@@ -12,6 +12,8 @@ export interface Encoded {
   tags: Int8Array | null;
   sentiment: number;
   topic: number;
+  /** Teacher probabilities at the distillation temperature (`teacher.ts`), when a teacher covers this text. */
+  soft?: { sentiment: Float32Array | null; topic: Float32Array | null };
 }
 
 /**

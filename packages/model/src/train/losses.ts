@@ -26,6 +26,19 @@ export function maskedCrossEntropy(logits: tf.Tensor, labels: Int32Array, classW
 }
 
 /**
+ * Distillation term (Hinton et al. 2015): T² · mean over the `rows` rows that have a target of −Σ q·log softmax(z/T).
+ * Rows of q that are all zero have no teacher and add nothing. It differs from KL(q‖p) by the teacher's entropy, a
+ * constant, so the gradients are the same. Null when no row has a target.
+ */
+export function softCrossEntropy(logits: tf.Tensor, q: Float32Array, rows: number, temperature: number): tf.Scalar | null {
+  if (rows === 0) return null;
+  const K = logits.shape[logits.shape.length - 1]!;
+  const n = q.length / K;
+  const logp = tf.logSoftmax(tf.div(tf.reshape(logits, [n, K]), temperature));
+  return tf.mul(tf.div(tf.neg(tf.sum(tf.mul(logp, tf.tensor2d(q, [n, K])))), rows), temperature * temperature) as tf.Scalar;
+}
+
+/**
  * Inverse-frequency class weights (counts^-power), normalised so the weighted label mean is 1; power 0.5 softens
  * them, 0 disables. Capped at `cap` so a class seen a handful of times cannot dominate.
  */

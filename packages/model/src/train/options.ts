@@ -52,6 +52,10 @@ export const TrainOptions = z.object({
    * average when its dev score beats every single epoch's.
    */
   averageFrom: z.number().int().min(0).default(0),
+  /** Share of the sentiment/topic loss given to a teacher's soft targets (`TrainInput.teacher`); the gold CE gets the rest. */
+  distillWeight: z.number().min(0).max(1).default(0.5),
+  /** Softmax temperature for the teacher's and the student's logits in the distillation term. */
+  distillTemperature: z.number().positive().default(2),
   sizes: z
     .object({
       dModel: z.number().int().positive().default(DEFAULT_SIZES.dModel),

@@ -12,11 +12,12 @@ import { buildEntityPool, swapEntities, tokenDropout } from "./augment.ts";
 import { bucketBatches, packBatch, type PackedBatch } from "./batches.ts";
 import { encodeExample, NO_LABEL, type Encoded } from "./encode.ts";
 import { evaluate, type DevMetrics } from "./evaluate.ts";
-import { classWeights, maskedCrossEntropy } from "./losses.ts";
+import { classWeights, maskedCrossEntropy, softCrossEntropy } from "./losses.ts";
 import { maskTokens, mlmLoss } from "./mlm.ts";
 import { TrainOptions, TASKS, type Task, type TrainOptionsInput } from "./options.ts";
 import { makeProgressBar } from "./progress.ts";
 import { learningRate } from "./schedule.ts";
+import { softTargets, type TeacherLogits } from "./teacher.ts";
 
 export interface TrainInput {
   train: readonly Example[];
@@ -27,6 +28,11 @@ export interface TrainInput {
   init?: { config: ModelConfig; raw: RawWeights };
   /** Tensors that replace the random initialisation by name (e.g. pre-trained `tok_emb`); shapes must match. */
   seedWeights?: RawWeights;
+  /**
+   * A teacher's sentiment/topic logits by text (knowledge distillation, `teacher.ts`): covered training texts also
+   * learn the teacher's softened distribution, for tasks they have no gold label for too.
+   */
+  teacher?: TeacherLogits;
   /** Extra unlabelled texts for masked-token pre-training. */
   unlabelled?: readonly string[];
   /** Per-epoch JSONL metrics log. */
@@ -97,6 +103,7 @@ function restrictTasks(x: Encoded, tasks: ReadonlySet<Task>): Encoded {
     sentiment: tasks.has("sentiment") ? x.sentiment : NO_LABEL,
     topic: tasks.has("topic") ? x.topic : NO_LABEL,
     tags: tasks.has("entities") ? x.tags : null,
+    ...(x.soft ? { soft: { sentiment: tasks.has("sentiment") ? x.soft.sentiment : null, topic: tasks.has("topic") ? x.soft.topic : null } } : {}),
   };
 }
 
@@ -141,13 +148,29 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const byVarName = new Map(Object.entries(allVars).map(([k, v]) => [v.name, k]));
   const w = params as unknown as WeightMap;
 
-  const enc = (e: Example) => restrictTasks(encodeExample(e, tok, config.maxLen), tasks);
+  // Teacher targets are looked up by the original text (entity swapping changes it) and softened once.
+  const softOf = (text: string): Encoded["soft"] => {
+    const t = input.teacher?.get(text);
+    if (!t) return undefined;
+    const at = (l: Float32Array | undefined) => (l ? softTargets(l, o.distillTemperature) : null);
+    return { sentiment: at(t.sentiment), topic: at(t.topic) };
+  };
+  const enc = (e: Example, original = e) => {
+    const x = encodeExample(e, tok, config.maxLen);
+    const soft = softOf(original.text);
+    return restrictTasks(soft ? { ...x, soft } : x, tasks);
+  };
   // Examples with no label for any trained task would only cost time (single-task runs).
   const useful = (e: Example) =>
     (tasks.has("sentiment") && e.sentiment !== undefined) || (tasks.has("topic") && e.topic !== undefined) || (tasks.has("entities") && e.entities !== undefined);
-  const trainSrc = input.train.filter(useful);
-  const dev = input.dev.filter(useful).map(enc);
-  let train = trainSrc.map(enc);
+  const dev = input.dev.filter(useful).map((e) => restrictTasks(encodeExample(e, tok, config.maxLen), tasks));
+  const trainSrc = input.train.filter((e) => useful(e) || input.teacher?.has(e.text));
+  let train = trainSrc.map((e) => enc(e));
+  if (input.teacher) {
+    const covered = (k: "sentiment" | "topic") => train.filter((x) => x.soft?.[k]).length;
+    if (covered("sentiment") + covered("topic") === 0) throw new Error(`teacher: none of its ${input.teacher.size} texts is a training text of a trained task`);
+    log(`[train] teacher: soft targets for ${covered("sentiment")} (sentiment) and ${covered("topic")} (topic) of ${train.length} train texts; weight ${o.distillWeight}, T ${o.distillTemperature}`);
+  }
   const pool = o.entitySwap > 0 ? buildEntityPool(trainSrc) : undefined;
   const cw = {
     sentiment: classWeights(train.map((x) => x.sentiment), N_SENTIMENT, o.classWeightPower),
@@ -203,7 +226,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
     let bestChanged = false;
     const mlmItems = phase === "mlm" ? [...train, ...(input.unlabelled ?? []).map((text) => encodeExample({ text, source: "unlabelled" }, tok, config.maxLen))] : [];
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      if (phase === "joint" && pool) train = trainSrc.map((e) => enc(swapEntities(e, pool, o.entitySwap, rnd)));
+      if (phase === "joint" && pool) train = trainSrc.map((e) => enc(swapEntities(e, pool, o.entitySwap, rnd), e));
       const items = phase === "mlm" ? mlmItems : train;
       const batches = bucketBatches(items, o.batchSize, rnd).slice(0, stepsPerEpoch(items.length));
       const sums: Record<string, number> = {};
@@ -343,9 +366,17 @@ function jointLoss(
   seed: number,
 ): tf.Scalar | null {
   const out = forward(w, tf.tensor2d(p.ids, [p.B, p.T], "int32"), c, { dropout: o.dropout, embeddingGrad, seed });
+  // With a teacher, a task's loss is (1 − α)·gold CE + α·distillation, each term present only where it has targets.
+  const withTeacher = (gold: tf.Scalar | null, soft: tf.Scalar | null): tf.Scalar | null => {
+    if (!p.soft) return gold;
+    const a = o.distillWeight;
+    const parts = [gold ? tf.mul(gold, 1 - a) : null, soft ? tf.mul(soft, a) : null].filter((x): x is tf.Tensor => x !== null);
+    return parts.length ? (tf.addN(parts) as tf.Scalar) : null;
+  };
+  const T = o.distillTemperature;
   const losses: [Task, tf.Scalar | null][] = [
-    ["sentiment", tasks.has("sentiment") ? maskedCrossEntropy(out.sentimentLogits, p.sentiment, cw.sentiment) : null],
-    ["topic", tasks.has("topic") ? maskedCrossEntropy(out.topicLogits, p.topic, cw.topic) : null],
+    ["sentiment", tasks.has("sentiment") ? withTeacher(maskedCrossEntropy(out.sentimentLogits, p.sentiment, cw.sentiment), p.soft && softCrossEntropy(out.sentimentLogits, p.soft.sentiment, p.soft.sentimentRows, T)) : null],
+    ["topic", tasks.has("topic") ? withTeacher(maskedCrossEntropy(out.topicLogits, p.topic, cw.topic), p.soft && softCrossEntropy(out.topicLogits, p.soft.topic, p.soft.topicRows, T)) : null],
     ["entities", tasks.has("entities") ? maskedCrossEntropy(out.tagLogits, p.tags, cw.tags) : null],
   ];
   const parts: tf.Scalar[] = [];
