@@ -8,7 +8,7 @@ import type { Example } from "../src/data/example.ts";
 import { loadScorer } from "../src/runtime/index.ts";
 import { Tokenizer } from "../src/tokenizer/index.ts";
 import { buildEntityPool, swapEntities, tokenDropout } from "../src/train/augment.ts";
-import { classWeights, maskedCrossEntropy, softCrossEntropy } from "../src/train/losses.ts";
+import { classWeights, maskedCrossEntropy, distillationLoss } from "../src/train/losses.ts";
 import { loadTeacher, softTargets } from "../src/train/teacher.ts";
 import { learningRate } from "../src/train/schedule.ts";
 import { encodeExample, evaluate, fineTune, trainModel, type TrainInput, type TrainOptionsInput } from "../src/train/index.ts";
@@ -128,7 +128,7 @@ describe("distillation pieces", () => {
     await expect(loadTeacher("/nonexistent/teacher.jsonl")).rejects.toThrow(/teacher file \/nonexistent\/teacher.jsonl/);
   });
 
-  it("softens logits with the temperature and scores them as T² · cross-entropy over rows with a target", () => {
+  it("softens logits with the temperature and scores them as T² · KL over rows with a target", () => {
     const sharp = softTargets(Float32Array.from([2, 0, 0]), 1);
     const soft = softTargets(Float32Array.from([2, 0, 0]), 4);
     expect(sharp.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
@@ -138,9 +138,12 @@ describe("distillation pieces", () => {
     // Row 2 has no teacher (all zero): only row 1 counts. T = 2: p = softmax([0.5, 0, 0]).
     const q = Float32Array.from([0.5, 0.25, 0.25, 0, 0, 0]);
     const z = Math.log(Math.exp(0.5) + 2);
-    const want = 4 * -(0.5 * (0.5 - z) + 0.25 * -z + 0.25 * -z);
-    expect(softCrossEntropy(logits, q, 1, 2)!.dataSync()[0]).toBeCloseTo(want, 5);
-    expect(softCrossEntropy(logits, new Float32Array(6), 0, 2)).toBeNull();
+    const want = 4 * (0.5 * (Math.log(0.5) - (0.5 - z)) + 2 * 0.25 * (Math.log(0.25) + z)); // T² · KL(q ‖ p)
+    expect(distillationLoss(logits, q, 1, 2)!.dataSync()[0]).toBeCloseTo(want, 5);
+    // KL is zero when the student already matches the teacher (a cross-entropy would leave the teacher's entropy).
+    const match = softTargets(Float32Array.from([1, 0, 0]), 2);
+    expect(distillationLoss(tf.tensor2d([[1, 0, 0]]), match, 1, 2)!.dataSync()[0]).toBeCloseTo(0, 5);
+    expect(distillationLoss(logits, new Float32Array(6), 0, 2)).toBeNull();
   });
 });
 

@@ -26,16 +26,20 @@ export function maskedCrossEntropy(logits: tf.Tensor, labels: Int32Array, classW
 }
 
 /**
- * Distillation term (Hinton et al. 2015): T² · mean over the `rows` rows that have a target of −Σ q·log softmax(z/T).
- * Rows of q that are all zero have no teacher and add nothing. It differs from KL(q‖p) by the teacher's entropy, a
- * constant, so the gradients are the same. Null when no row has a target.
+ * Distillation term (Hinton et al. 2015): T² · mean over the `rows` rows that have a target of KL(q ‖ softmax(z/T)).
+ * Rows of q that are all zero have no teacher and add nothing. KL rather than cross-entropy: the gradients are the
+ * same, but the teacher's entropy (a constant) would inflate the loss value, and learned uncertainty weights
+ * (≈ 1/loss) would then shrink the task. Null when no row has a target.
  */
-export function softCrossEntropy(logits: tf.Tensor, q: Float32Array, rows: number, temperature: number): tf.Scalar | null {
+export function distillationLoss(logits: tf.Tensor, q: Float32Array, rows: number, temperature: number): tf.Scalar | null {
   if (rows === 0) return null;
   const K = logits.shape[logits.shape.length - 1]!;
   const n = q.length / K;
+  let qLogQ = 0;
+  for (const v of q) if (v > 0) qLogQ += v * Math.log(v);
   const logp = tf.logSoftmax(tf.div(tf.reshape(logits, [n, K]), temperature));
-  return tf.mul(tf.div(tf.neg(tf.sum(tf.mul(logp, tf.tensor2d(q, [n, K])))), rows), temperature * temperature) as tf.Scalar;
+  const kl = tf.add(tf.neg(tf.sum(tf.mul(logp, tf.tensor2d(q, [n, K])))), qLogQ);
+  return tf.mul(tf.div(kl, rows), temperature * temperature) as tf.Scalar;
 }
 
 /**

@@ -12,7 +12,7 @@ import { buildEntityPool, swapEntities, tokenDropout } from "./augment.ts";
 import { bucketBatches, packBatch, type PackedBatch } from "./batches.ts";
 import { encodeExample, NO_LABEL, type Encoded } from "./encode.ts";
 import { evaluate, type DevMetrics } from "./evaluate.ts";
-import { classWeights, maskedCrossEntropy, softCrossEntropy } from "./losses.ts";
+import { classWeights, maskedCrossEntropy, distillationLoss } from "./losses.ts";
 import { maskTokens, mlmLoss } from "./mlm.ts";
 import { TrainOptions, TASKS, type Task, type TrainOptionsInput } from "./options.ts";
 import { makeProgressBar } from "./progress.ts";
@@ -375,8 +375,8 @@ function jointLoss(
   };
   const T = o.distillTemperature;
   const losses: [Task, tf.Scalar | null][] = [
-    ["sentiment", tasks.has("sentiment") ? withTeacher(maskedCrossEntropy(out.sentimentLogits, p.sentiment, cw.sentiment), p.soft && softCrossEntropy(out.sentimentLogits, p.soft.sentiment, p.soft.sentimentRows, T)) : null],
-    ["topic", tasks.has("topic") ? withTeacher(maskedCrossEntropy(out.topicLogits, p.topic, cw.topic), p.soft && softCrossEntropy(out.topicLogits, p.soft.topic, p.soft.topicRows, T)) : null],
+    ["sentiment", tasks.has("sentiment") ? withTeacher(maskedCrossEntropy(out.sentimentLogits, p.sentiment, cw.sentiment), p.soft && distillationLoss(out.sentimentLogits, p.soft.sentiment, p.soft.sentimentRows, T)) : null],
+    ["topic", tasks.has("topic") ? withTeacher(maskedCrossEntropy(out.topicLogits, p.topic, cw.topic), p.soft && distillationLoss(out.topicLogits, p.soft.topic, p.soft.topicRows, T)) : null],
     ["entities", tasks.has("entities") ? maskedCrossEntropy(out.tagLogits, p.tags, cw.tags) : null],
   ];
   const parts: tf.Scalar[] = [];
