@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Fine-tunes all-MiniLM-L6-v2 on the training split's sentiment and topic labels and writes its logits as a
+`train --teacher` file (knowledge distillation; docs/model.md "Distillation").
+
+A one-off research tool, not part of the product or of `npm test`: PyTorch trains the teacher only because
+tfjs on this 2-core CPU cannot (measured: docs/model.md). Needs Debian's python3-torch and python3-onnx, the
+splits from `npm run splits -- --splits train,dev,test`, and the model from infra/pretrained/fetch-minilm.sh:
+
+  /usr/bin/python3 infra/teacher/minilm_teacher.py --splits /tmp/splits --out /tmp/teacher/t1 --epochs 1 --freeze 2 --lr 1e-4
+
+Writes <out>.{train,dev,test}.logits.jsonl ({text, sentiment: [3], topic: [20]}) and prints dev/test metrics.
+Texts and logits stay outside the repository (the command refuses nothing; pick a path under /tmp).
+"""
+import argparse, json, math, os, random, time, unicodedata
+import onnx, torch, torch.nn as nn, torch.nn.functional as F
+from onnx import numpy_helper
+
+
+# Maps the MiniLM ONNX initializers to BERT parameter names (MatMul weights are anonymous: follow MatMul -> Add(bias)).
+def load(path):
+    m = onnx.load(path)
+    init = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    consumers = {}
+    for n in m.graph.node:
+        for x in n.input: consumers.setdefault(x, []).append(n)
+    out = {k: v for k, v in init.items() if not k.startswith('onnx::')}
+    for n in m.graph.node:
+        if n.op_type != 'MatMul': continue
+        w = [x for x in n.input if x in init and x.startswith('onnx::')]
+        if not w: continue
+        adds = [c for c in consumers.get(n.output[0], []) if c.op_type == 'Add']
+        bias = [x for a in adds for x in a.input if x.endswith('.bias') and x in init]
+        assert bias, n.name
+        out[bias[0][:-len('.bias')] + '.weight'] = init[w[0]]  # [in, out]
+    return out
+
+
+class WordPiece:
+    def __init__(self, path):
+        t = json.load(open(path)); self.vocab = t['model']['vocab']
+        self.unk = self.vocab['[UNK]']; self.cls = self.vocab['[CLS]']; self.sep = self.vocab['[SEP]']; self.pad = self.vocab['[PAD]']
+    @staticmethod
+    def _punct(c):
+        o = ord(c)
+        if 33 <= o <= 47 or 58 <= o <= 64 or 91 <= o <= 96 or 123 <= o <= 126: return True
+        return unicodedata.category(c).startswith('P')
+    def basic(self, text):
+        out = []
+        for c in text:
+            o = ord(c)
+            if o == 0 or o == 0xFFFD or (unicodedata.category(c).startswith('C') and c not in '\t\n\r'): continue
+            if c in '\t\n\r' or unicodedata.category(c) == 'Zs': out.append(' '); continue
+            if (0x4E00 <= o <= 0x9FFF) or (0x3400 <= o <= 0x4DBF) or (0xF900 <= o <= 0xFAFF): out.append(' ' + c + ' '); continue
+            out.append(c)
+        text = ''.join(out).lower()
+        text = ''.join(c for c in unicodedata.normalize('NFD', text) if unicodedata.category(c) != 'Mn')
+        words = []
+        for w in text.split():
+            cur = ''
+            for c in w:
+                if self._punct(c):
+                    if cur: words.append(cur); cur = ''
+                    words.append(c)
+                else: cur += c
+            if cur: words.append(cur)
+        return words
+    def word(self, w):
+        if len(w) > 100: return [self.unk]
+        ids, start = [], 0
+        while start < len(w):
+            end, found = len(w), None
+            while start < end:
+                s = w[start:end] if start == 0 else '##' + w[start:end]
+                if s in self.vocab: found = self.vocab[s]; break
+                end -= 1
+            if found is None: return [self.unk]
+            ids.append(found); start = end
+        return ids
+    def encode(self, text, max_len=64):
+        ids = [i for w in self.basic(text) for i in self.word(w)][: max_len - 2]
+        return [self.cls] + ids + [self.sep]
+
+class Layer(nn.Module):
+    def __init__(s, d=384, h=12, ff=1536):
+        super().__init__(); s.h = h
+        s.q, s.k, s.v, s.o = (nn.Linear(d, d) for _ in range(4)); s.ln1 = nn.LayerNorm(d, eps=1e-12)
+        s.f1 = nn.Linear(d, ff); s.f2 = nn.Linear(ff, d); s.ln2 = nn.LayerNorm(d, eps=1e-12); s.drop = nn.Dropout(0.1)
+    def forward(s, x, bias):
+        B, T, D = x.shape; hd = D // s.h
+        sp = lambda t: t.view(B, T, s.h, hd).transpose(1, 2)
+        a = torch.softmax(sp(s.q(x)) @ sp(s.k(x)).transpose(-1, -2) / math.sqrt(hd) + bias, -1)
+        a = (s.drop(a) @ sp(s.v(x))).transpose(1, 2).reshape(B, T, D)
+        x = s.ln1(x + s.drop(s.o(a)))
+        return s.ln2(x + s.drop(s.f2(F.gelu(s.f1(x)))))
+
+class Bert(nn.Module):
+    def __init__(s, n_layers=6, d=384):
+        super().__init__()
+        s.tok = nn.Embedding(30522, d); s.pos = nn.Embedding(512, d); s.typ = nn.Embedding(2, d); s.ln = nn.LayerNorm(d, eps=1e-12)
+        s.layers = nn.ModuleList(Layer() for _ in range(n_layers)); s.drop = nn.Dropout(0.1)
+    def forward(s, ids, mask):
+        T = ids.shape[1]
+        x = s.drop(s.ln(s.tok(ids) + s.pos.weight[:T] + s.typ.weight[0]))
+        bias = (1.0 - mask[:, None, None, :].float()) * -1e4
+        for l in s.layers: x = l(x, bias)
+        return x
+    def load_onnx(s, path):
+        w = load(path); t = lambda k: torch.tensor(w[k])
+        with torch.no_grad():
+            s.tok.weight.copy_(t('embeddings.word_embeddings.weight')); s.pos.weight.copy_(t('embeddings.position_embeddings.weight'))
+            s.typ.weight.copy_(t('embeddings.token_type_embeddings.weight'))
+            s.ln.weight.copy_(t('embeddings.LayerNorm.weight')); s.ln.bias.copy_(t('embeddings.LayerNorm.bias'))
+            for i, l in enumerate(s.layers):
+                p = f'encoder.layer.{i}.'
+                for mod, name in ((l.q, 'attention.self.query'), (l.k, 'attention.self.key'), (l.v, 'attention.self.value'),
+                                  (l.o, 'attention.output.dense'), (l.f1, 'intermediate.dense'), (l.f2, 'output.dense')):
+                    mod.weight.copy_(t(p + name + '.weight').T); mod.bias.copy_(t(p + name + '.bias'))
+                for mod, name in ((l.ln1, 'attention.output.LayerNorm'), (l.ln2, 'output.LayerNorm')):
+                    mod.weight.copy_(t(p + name + '.weight')); mod.bias.copy_(t(p + name + '.bias'))
+        return s
+
+# Label orders must match packages/schemas (SENTIMENT_LABELS, TOPIC_LABELS): `train --teacher` reads logits by index.
+TOPICS = ["Analyst Update", "Fed | Central Banks", "Company | Product News", "Treasuries | Corporate Debt", "Dividend", "Earnings",
+          "Energy | Oil", "Financials", "Currencies", "General News | Opinion", "Gold | Metals | Materials", "IPO", "Legal | Regulation",
+          "M&A | Investments", "Macro", "Markets", "Politics", "Personnel Change", "Stock Commentary", "Stock Movement"]
+SENT = ["bearish", "neutral", "bullish"]
+
+
+class Teacher(nn.Module):
+    """MiniLM + one linear head per task on [CLS] ‖ mean-pooled states (the student's pooling)."""
+    def __init__(s, model_dir):
+        super().__init__(); s.enc = Bert().load_onnx(os.path.join(model_dir, 'model.onnx')); s.drop = nn.Dropout(0.1)
+        s.sent = nn.Linear(768, 3); s.topic = nn.Linear(768, 20)
+    def forward(s, ids, mask):
+        h = s.enc(ids, mask); m = mask.unsqueeze(-1).float()
+        pooled = s.drop(torch.cat([h[:, 0], (h * m).sum(1) / m.sum(1)], -1))
+        return s.sent(pooled), s.topic(pooled)
+
+
+def read_split(path, tok, max_len):
+    out = []
+    for line in open(path):
+        e = json.loads(line)
+        s = SENT.index(e['sentiment']) if e.get('sentiment') else -100
+        t = (e['topic'] if isinstance(e['topic'], int) else TOPICS.index(e['topic'])) if e.get('topic') is not None else -100
+        out.append((e['text'], tok.encode(e['text'], max_len), s, t))
+    return out
+
+
+def batchify(rs):
+    T = max(len(r[1]) for r in rs); ids = torch.zeros(len(rs), T, dtype=torch.long); mask = torch.zeros(len(rs), T)
+    for i, r in enumerate(rs): ids[i, : len(r[1])] = torch.tensor(r[1]); mask[i, : len(r[1])] = 1
+    return ids, mask, torch.tensor([r[2] for r in rs]), torch.tensor([r[3] for r in rs])
+
+
+def batches(rs, bs, shuffle):
+    """Length-bucketed like the student's trainer: sort windows of 50 batches by length, then shuffle the batches."""
+    idx = list(range(len(rs)))
+    if shuffle: random.shuffle(idx)
+    out = []
+    for w in range(0, len(idx), bs * 50):
+        c = sorted(idx[w:w + bs * 50], key=lambda i: len(rs[i][1])); out += [c[i:i + bs] for i in range(0, len(c), bs)]
+    if shuffle: random.shuffle(out)
+    return out
+
+
+def predict(model, rs):
+    model.eval(); ps, pt = [None] * len(rs), [None] * len(rs)
+    with torch.no_grad():
+        for b in batches(rs, 128, False):
+            ids, mask, _, _ = batchify([rs[i] for i in b]); ls, lt = model(ids, mask)
+            for j, i in enumerate(b): ps[i] = ls[j].tolist(); pt[i] = lt[j].tolist()
+    model.train(); return ps, pt
+
+
+def score(rs, logits, col, k):
+    """(accuracy, macro-F1) over the rows labelled for this task."""
+    pairs = [(r[col], max(range(k), key=lambda c: l[c])) for r, l in zip(rs, logits) if r[col] >= 0]
+    acc = sum(g == p for g, p in pairs) / len(pairs); f1s = []
+    for c in range(k):
+        tp = sum(g == c and p == c for g, p in pairs); fp = sum(g != c and p == c for g, p in pairs); fn = sum(g == c and p != c for g, p in pairs)
+        if tp + fn: f1s.append(2 * tp / (2 * tp + fp + fn))
+    return round(acc, 4), round(sum(f1s) / len(f1s), 4)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--splits', required=True, help='folder with train/dev/test.jsonl from npm run splits')
+    ap.add_argument('--model-dir', default=os.path.join(os.path.dirname(__file__), '..', 'pretrained', 'all-minilm-l6-v2'))
+    ap.add_argument('--out', required=True, help='output prefix (outside the repository)')
+    ap.add_argument('--epochs', type=int, default=1); ap.add_argument('--lr', type=float, default=1e-4); ap.add_argument('--bs', type=int, default=32)
+    ap.add_argument('--freeze', type=int, default=2, help='lower encoder layers kept frozen (embeddings always are): CPU time')
+    ap.add_argument('--max-len', type=int, default=64); ap.add_argument('--threads', type=int, default=2); ap.add_argument('--seed', type=int, default=1)
+    a = ap.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(a.seed); random.seed(a.seed)
+    tok = WordPiece(os.path.join(a.model_dir, 'tokenizer.json'))
+    data = {k: read_split(os.path.join(a.splits, f'{k}.jsonl'), tok, a.max_len) for k in ('train', 'dev', 'test')}
+    train = [r for r in data['train'] if r[2] >= 0 or r[3] >= 0]
+    print(f'train {len(train)} texts labelled for sentiment or topic', flush=True)
+    model = Teacher(a.model_dir)
+    frozen = [model.enc.tok, model.enc.pos, model.enc.typ, model.enc.ln, *model.enc.layers[: a.freeze]]
+    for mod in frozen:
+        for p in mod.parameters(): p.requires_grad_(False)
+    nodecay = lambda n: n.endswith('bias') or '.ln' in n
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    opt = torch.optim.AdamW([{'params': [p for n, p in named if not nodecay(n)], 'weight_decay': 0.01},
+                             {'params': [p for n, p in named if nodecay(n)], 'weight_decay': 0.0}], lr=a.lr)
+    steps = a.epochs * math.ceil(len(train) / a.bs); warm = max(1, int(0.06 * steps))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+    step, t0 = 0, time.time()
+    for ep in range(a.epochs):
+        for b in batches(train, a.bs, True):
+            ids, mask, ys, yt = batchify([train[i] for i in b]); ls, lt = model(ids, mask)
+            loss = 0
+            if (ys >= 0).any(): loss = loss + F.cross_entropy(ls, ys, ignore_index=-100)
+            if (yt >= 0).any(): loss = loss + F.cross_entropy(lt, yt, ignore_index=-100)
+            opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step(); sched.step(); step += 1
+            if step % 50 == 0:
+                el = time.time() - t0
+                print(f'epoch {ep + 1} step {step}/{steps} loss {loss.item():.3f} {step * a.bs / el:.1f} ex/s eta {(steps - step) * el / step / 60:.1f} min', flush=True)
+        ps, pt = predict(model, data['dev'])
+        print(f'== epoch {ep + 1} dev sentiment {score(data["dev"], ps, 2, 3)} topic {score(data["dev"], pt, 3, 20)}', flush=True)
+    for k in ('dev', 'test', 'train'):
+        ps, pt = predict(model, data[k])
+        if k != 'train': print(f'{k} sentiment (acc, macro-F1) {score(data[k], ps, 2, 3)} topic {score(data[k], pt, 3, 20)}', flush=True)
+        with open(f'{a.out}.{k}.logits.jsonl', 'w') as f:
+            for r, s, t in zip(data[k], ps, pt):
+                f.write(json.dumps({'text': r[0], 'sentiment': [round(x, 4) for x in s], 'topic': [round(x, 4) for x in t]}) + '\n')
+        print(f'wrote {a.out}.{k}.logits.jsonl', flush=True)
+
+
+if __name__ == '__main__':
+    main()
