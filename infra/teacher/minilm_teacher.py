@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Fine-tunes all-MiniLM-L6-v2 on the training split's sentiment and topic labels and writes its logits as a
-`train --teacher` file (knowledge distillation; docs/model.md "Distillation").
+`train --teacher` file (knowledge distillation; docs/model.md, Training and Results).
 
 A one-off research tool, not part of the product or of `npm test`: PyTorch trains the teacher only because
 tfjs on this 2-core CPU cannot (measured: docs/model.md). Needs Debian's python3-torch and python3-onnx, the
@@ -9,7 +9,7 @@ splits from `npm run splits -- --splits train,dev,test`, and the model from infr
   /usr/bin/python3 infra/teacher/minilm_teacher.py --splits /tmp/splits --out /tmp/teacher/t1 --epochs 1 --freeze 2 --lr 1e-4
 
 Writes <out>.{train,dev,test}.logits.jsonl ({text, sentiment: [3], topic: [20]}) and prints dev/test metrics.
-Texts and logits stay outside the repository (the command refuses nothing; pick a path under /tmp).
+The files hold the sources' text, so --out must lie outside the repository (checked).
 """
 import argparse, json, math, os, random, time, unicodedata
 import onnx, torch, torch.nn as nn, torch.nn.functional as F
@@ -192,6 +192,9 @@ def main():
     ap.add_argument('--freeze', type=int, default=2, help='lower encoder layers kept frozen (embeddings always are): CPU time')
     ap.add_argument('--max-len', type=int, default=64); ap.add_argument('--threads', type=int, default=2); ap.add_argument('--seed', type=int, default=1)
     a = ap.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(a.seed); random.seed(a.seed)
+    repo = os.path.realpath(os.path.join(os.path.dirname(__file__), '..', '..'))
+    if os.path.commonpath([repo, os.path.realpath(a.out)]) == repo:
+        ap.error(f'--out {a.out} is inside the repository; the logits files hold third-party text that must not be committed')
     tok = WordPiece(os.path.join(a.model_dir, 'tokenizer.json'))
     data = {k: read_split(os.path.join(a.splits, f'{k}.jsonl'), tok, a.max_len) for k in ('train', 'dev', 'test')}
     train = [r for r in data['train'] if r[2] >= 0 or r[3] >= 0]

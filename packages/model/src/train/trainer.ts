@@ -12,7 +12,7 @@ import { buildEntityPool, swapEntities, tokenDropout } from "./augment.ts";
 import { bucketBatches, packBatch, type PackedBatch } from "./batches.ts";
 import { encodeExample, NO_LABEL, type Encoded } from "./encode.ts";
 import { evaluate, type DevMetrics } from "./evaluate.ts";
-import { classWeights, maskedCrossEntropy, distillationLoss } from "./losses.ts";
+import { classWeights, distillationLoss, maskedCrossEntropy } from "./losses.ts";
 import { maskTokens, mlmLoss } from "./mlm.ts";
 import { TrainOptions, TASKS, type Task, type TrainOptionsInput } from "./options.ts";
 import { makeProgressBar } from "./progress.ts";
@@ -164,7 +164,11 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const useful = (e: Example) =>
     (tasks.has("sentiment") && e.sentiment !== undefined) || (tasks.has("topic") && e.topic !== undefined) || (tasks.has("entities") && e.entities !== undefined);
   const dev = input.dev.filter(useful).map((e) => restrictTasks(encodeExample(e, tok, config.maxLen), tasks));
-  const trainSrc = input.train.filter((e) => useful(e) || input.teacher?.has(e.text));
+  const taught = (e: Example) => {
+    const t = input.teacher?.get(e.text);
+    return !!t && ((tasks.has("sentiment") && !!t.sentiment) || (tasks.has("topic") && !!t.topic));
+  };
+  const trainSrc = input.train.filter((e) => useful(e) || taught(e));
   let train = trainSrc.map((e) => enc(e));
   if (input.teacher) {
     const covered = (k: "sentiment" | "topic") => train.filter((x) => x.soft?.[k]).length;
