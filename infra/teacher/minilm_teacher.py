@@ -164,11 +164,11 @@ def batches(rs, bs, shuffle):
     return out
 
 
-def predict(model, rs):
+def predict(model, rs, device):
     model.eval(); ps, pt = [None] * len(rs), [None] * len(rs)
     with torch.no_grad():
         for b in batches(rs, 128, False):
-            ids, mask, _, _ = batchify([rs[i] for i in b]); ls, lt = model(ids, mask)
+            ids, mask, _, _ = batchify([rs[i] for i in b]); ls, lt = model(ids.to(device), mask.to(device))
             for j, i in enumerate(b): ps[i] = ls[j].tolist(); pt[i] = lt[j].tolist()
     model.train(); return ps, pt
 
@@ -191,6 +191,7 @@ def main():
     ap.add_argument('--epochs', type=int, default=1); ap.add_argument('--lr', type=float, default=1e-4); ap.add_argument('--bs', type=int, default=32)
     ap.add_argument('--freeze', type=int, default=2, help='lower encoder layers kept frozen (embeddings always are): CPU time')
     ap.add_argument('--max-len', type=int, default=64); ap.add_argument('--threads', type=int, default=2); ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--device', default='auto', help='auto (cuda when torch sees a GPU), cpu or cuda')
     a = ap.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(a.seed); random.seed(a.seed)
     repo = os.path.realpath(os.path.join(os.path.dirname(__file__), '..', '..'))
     if os.path.commonpath([repo, os.path.realpath(a.out)]) == repo:
@@ -199,7 +200,9 @@ def main():
     data = {k: read_split(os.path.join(a.splits, f'{k}.jsonl'), tok, a.max_len) for k in ('train', 'dev', 'test')}
     train = [r for r in data['train'] if r[2] >= 0 or r[3] >= 0]
     print(f'train {len(train)} texts labelled for sentiment or topic', flush=True)
-    model = Teacher(a.model_dir)
+    device = torch.device(('cuda' if torch.cuda.is_available() else 'cpu') if a.device == 'auto' else a.device)
+    print(f'device {device}', flush=True)
+    model = Teacher(a.model_dir).to(device)
     frozen = [model.enc.tok, model.enc.pos, model.enc.typ, model.enc.ln, *model.enc.layers[: a.freeze]]
     for mod in frozen:
         for p in mod.parameters(): p.requires_grad_(False)
@@ -212,7 +215,7 @@ def main():
     step, t0 = 0, time.time()
     for ep in range(a.epochs):
         for b in batches(train, a.bs, True):
-            ids, mask, ys, yt = batchify([train[i] for i in b]); ls, lt = model(ids, mask)
+            ids, mask, ys, yt = (t.to(device) for t in batchify([train[i] for i in b])); ls, lt = model(ids, mask)
             loss = 0
             if (ys >= 0).any(): loss = loss + F.cross_entropy(ls, ys, ignore_index=-100)
             if (yt >= 0).any(): loss = loss + F.cross_entropy(lt, yt, ignore_index=-100)
@@ -220,10 +223,10 @@ def main():
             if step % 50 == 0:
                 el = time.time() - t0
                 print(f'epoch {ep + 1} step {step}/{steps} loss {loss.item():.3f} {step * a.bs / el:.1f} ex/s eta {(steps - step) * el / step / 60:.1f} min', flush=True)
-        ps, pt = predict(model, data['dev'])
+        ps, pt = predict(model, data['dev'], device)
         print(f'== epoch {ep + 1} dev sentiment {score(data["dev"], ps, 2, 3)} topic {score(data["dev"], pt, 3, 20)}', flush=True)
     for k in ('dev', 'test', 'train'):
-        ps, pt = predict(model, data[k])
+        ps, pt = predict(model, data[k], device)
         if k != 'train': print(f'{k} sentiment (acc, macro-F1) {score(data[k], ps, 2, 3)} topic {score(data[k], pt, 3, 20)}', flush=True)
         with open(f'{a.out}.{k}.logits.jsonl', 'w') as f:
             for r, s, t in zip(data[k], ps, pt):
