@@ -103,7 +103,7 @@ function restrictTasks(x: Encoded, tasks: ReadonlySet<Task>): Encoded {
     sentiment: tasks.has("sentiment") ? x.sentiment : NO_LABEL,
     topic: tasks.has("topic") ? x.topic : NO_LABEL,
     tags: tasks.has("entities") ? x.tags : null,
-    ...(x.soft ? { soft: { sentiment: tasks.has("sentiment") ? x.soft.sentiment : null, topic: tasks.has("topic") ? x.soft.topic : null } } : {}),
+    ...(x.soft ? { soft: x.soft } : {}), // restricted to the trained tasks when softened (trainModel)
   };
 }
 
@@ -148,27 +148,23 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const byVarName = new Map(Object.entries(allVars).map(([k, v]) => [v.name, k]));
   const w = params as unknown as WeightMap;
 
-  // Teacher targets are looked up by the original text (entity swapping changes it) and softened once.
-  const softOf = (text: string): Encoded["soft"] => {
-    const t = input.teacher?.get(text);
-    if (!t) return undefined;
-    const at = (l: Float32Array | undefined) => (l ? softTargets(l, o.distillTemperature) : null);
-    return { sentiment: at(t.sentiment), topic: at(t.topic) };
-  };
+  // Teacher targets for the trained tasks, softened once; looked up by the original text (entity swapping changes it).
+  const softByText = new Map<string, NonNullable<Encoded["soft"]>>();
+  for (const [text, t] of input.teacher ?? []) {
+    const at = (task: "sentiment" | "topic") => (tasks.has(task) && t[task] ? softTargets(t[task], o.distillTemperature) : null);
+    const soft = { sentiment: at("sentiment"), topic: at("topic") };
+    if (soft.sentiment || soft.topic) softByText.set(text, soft);
+  }
   const enc = (e: Example, original = e) => {
     const x = encodeExample(e, tok, config.maxLen);
-    const soft = softOf(original.text);
+    const soft = softByText.get(original.text);
     return restrictTasks(soft ? { ...x, soft } : x, tasks);
   };
   // Examples with no label for any trained task would only cost time (single-task runs).
   const useful = (e: Example) =>
     (tasks.has("sentiment") && e.sentiment !== undefined) || (tasks.has("topic") && e.topic !== undefined) || (tasks.has("entities") && e.entities !== undefined);
   const dev = input.dev.filter(useful).map((e) => restrictTasks(encodeExample(e, tok, config.maxLen), tasks));
-  const taught = (e: Example) => {
-    const t = input.teacher?.get(e.text);
-    return !!t && ((tasks.has("sentiment") && !!t.sentiment) || (tasks.has("topic") && !!t.topic));
-  };
-  const trainSrc = input.train.filter((e) => useful(e) || taught(e));
+  const trainSrc = input.train.filter((e) => useful(e) || softByText.has(e.text));
   let train = trainSrc.map((e) => enc(e));
   if (input.teacher) {
     const covered = (k: "sentiment" | "topic") => train.filter((x) => x.soft?.[k]).length;
