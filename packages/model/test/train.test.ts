@@ -203,6 +203,15 @@ describe("trainModel on a synthetic corpus", () => {
     expect(r.raw["mlm.b"]).toBeUndefined(); // training-only weights are not exported
   });
 
+  it("scales each task's learned term by its static weight under uncertainty weighting (a prior, 0 switches a task off)", async () => {
+    const { r } = await trainSynthetic(96, 32, 3, { epochs: 2, taskWeights: "uncertainty", staticWeights: { sentiment: 1, topic: 2, entities: 0 } });
+    const tw = r.history.at(-1)!.taskWeights!;
+    expect(tw.entities).toBe(1); // w = 0: no gradient reaches its log-variance, which stays at exp(0)
+    expect(tw.sentiment).not.toBe(1);
+    expect(tw.topic).not.toBe(1);
+    expect(r.history.at(-1)!.loss.entities).toBeGreaterThan(0); // still measured, just not trained on
+  });
+
   it("starts from seed weights (pre-trained token embeddings) in place of the random init, shape-checked", async () => {
     const train = synthetic(64, 4);
     const tok = Tokenizer.train(train.map((e) => e.text), { vocabSize: 300, minFreq: 1 });

@@ -19,6 +19,7 @@ export const TrainOptions = z.object({
   dropout: z.number().min(0).max(0.9).default(0.1),
   /** static: fixed per-task weights; uncertainty: learned log-variances (Kendall, Gal & Cipolla 2018). */
   taskWeights: z.enum(["static", "uncertainty"]).default("static"),
+  /** Static: the task weights. Uncertainty: priors on the learned weights (each task's term is scaled; 1 = none). */
   staticWeights: z.object({ sentiment: z.number().min(0), topic: z.number().min(0), entities: z.number().min(0) }).default({ sentiment: 1, topic: 1, entities: 1 }),
   /** Inverse-frequency class-weight exponent (0 = unweighted, 1 = fully balanced). */
   classWeightPower: z.number().min(0).max(1).default(0.5),

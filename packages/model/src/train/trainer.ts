@@ -352,7 +352,7 @@ function snapshot(params: Record<string, tf.Variable>, specs: ReturnType<typeof 
   return out;
 }
 
-/** Σ_task weight·CE, skipping tasks with no labels in the batch; uncertainty: exp(−s)·L + s with learned s = log σ². */
+/** Σ_task weight·CE, skipping tasks with no labels in the batch; uncertainty: w·(exp(−s)·L + s) with learned s = log σ². */
 function jointLoss(
   w: WeightMap,
   c: ModelConfig,
@@ -384,7 +384,11 @@ function jointLoss(
     if (!l) continue;
     kept[t] = tf.keep(l);
     const s = logVar[t];
-    parts.push(s ? (tf.add(tf.mul(tf.exp(tf.neg(s)), l), s) as tf.Scalar) : (tf.mul(l, o.staticWeights[t]) as tf.Scalar));
+    // Under uncertainty weighting the static weight scales the task's whole term, w·(exp(−s)·L + s): s still settles at
+    // log L, so the task's effective weight becomes w/L — a prior that survives the learned balance (scaling L alone
+    // would be absorbed by s). All 1 (the default) is plain uncertainty weighting.
+    const ws = o.staticWeights[t];
+    parts.push(s ? (tf.mul(tf.add(tf.mul(tf.exp(tf.neg(s)), l), s), ws) as tf.Scalar) : (tf.mul(l, ws) as tf.Scalar));
   }
   if (out.wideLogits && o.wideAuxWeight > 0) {
     const wl = out.wideLogits;
