@@ -29,7 +29,8 @@ export interface BuiltServer {
   routes: RouteInfo[];
   io: SocketServer;
   listen(port: number, host: string): Promise<string>;
-  close(): Promise<void>;
+  /** Stops accepting, lets requests in flight finish for up to `graceMs` (default 10 s), then closes every connection. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function buildServer(deps: ServerDeps): Promise<BuiltServer> {
@@ -82,9 +83,22 @@ export async function buildServer(deps: ServerDeps): Promise<BuiltServer> {
     async listen(port, host) {
       return app.listen({ port, host });
     },
-    async close() {
+    async close(graceMs = 10_000) {
       io.close();
-      await app.close();
+      // Node ends the connections that are idle when close() starts, once; one that is mid-request then stays open
+      // after its response for the keep-alive timeout (72 s in fastify), holding close() and the process's shutdown.
+      // So: sweep idle connections until closed, and cut whatever is still busy after the grace period.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      const cut = setTimeout(() => {
+        deps.log.warn({ graceMs }, "requests still running after the shutdown grace period: closing their connections");
+        app.server.closeAllConnections();
+      }, graceMs);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(cut);
+      }
     },
   };
 }
