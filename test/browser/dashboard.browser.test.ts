@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { dashboardBuilt, launchBrowser, screenshot, signedInContext, startStack, waitFor, type Stack } from "./support.ts";
+import { dashboardBuilt, launchBrowser, screenshot, signedInContext, startStack, timedStep, waitFor, type Stack } from "./support.ts";
 
 // Smoke test of every dashboard page against the real API (in-process, embedded defaults) with the built Next app
 // mounted the way production serves it. Screenshots land in test-artifacts/screenshots/.
@@ -25,7 +25,7 @@ describe.skipIf(skip)("dashboard (browser)", () => {
   }, 240_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await timedStep("browser.close", () => browser?.close());
     await stack?.close();
   }, 60_000);
 

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Socket, type AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -101,6 +101,12 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
   await server.createUser(rt.db.db, { name: "viewer", role: "viewer", password });
   const live = await server.startLiveGateway({ io: built.io, bus: rt.bus, db: rt.db, log: rt.log });
   const url = (await built.listen(0, "127.0.0.1")).replace("127.0.0.1", "localhost");
+  // Requests not yet answered, named when teardown waits on the API server (a hung one held close() in CI).
+  const inFlight = new Map<object, string>();
+  built.app.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.set(res, `${req.method} ${req.url} (since ${new Date().toISOString()})`);
+    res.on("close", () => inFlight.delete(res));
+  });
 
   let cookie = "";
   const apiFetch = async (path: string, init: RequestInit & { json?: unknown } = {}) => {
@@ -163,25 +169,44 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
       return id;
     },
     async close() {
-      // Each step timed: a teardown that overran the hook timeout once in CI gave no clue which part hung.
-      const step = async (name: string, f: () => Promise<unknown> | unknown) => {
-        const t0 = Date.now();
-        await f();
-        if (Date.now() - t0 > 5_000) console.warn(`[stack.close] ${name} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-      };
+      const step = (name: string, f: () => Promise<unknown> | unknown) => timedStep(`stack.close: ${name}`, f);
       demo?.stop();
       // The webhook dispatcher may hold keep-alive or in-flight connections to the receiver; close() alone waits for them.
       hook.closeAllConnections();
       await step("webhook receiver", () => new Promise((r) => hook.close(r)));
       await step("live gateway", () => live.stop());
       await step("alerter", () => alerter.stop());
-      await step("api server", () => built.close());
+      await step(`api server ${url}`, async () => {
+        const watch = setTimeout(() => console.warn(`[stack.close] requests in flight: ${[...inFlight.values()].join("; ") || "none"}`), 2_000);
+        await built.close();
+        clearTimeout(watch);
+      });
       await step("dashboard", () => dashboard.close?.());
       await step("scorer", () => scorer.stop());
       await step("supervisor", () => supervisor.stop());
       await step("runtime", () => rt.close());
     },
   };
+}
+
+/**
+ * Runs one teardown step and names it while it is slow: a teardown that overran the hook timeout in CI (twice, after
+ * every test passed) left no clue which part hung, because a step that never ends never reaches a log line after it.
+ */
+export async function timedStep(name: string, f: () => Promise<unknown> | unknown): Promise<void> {
+  const t0 = Date.now();
+  const watch = setInterval(() => {
+    const sockets = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()
+      .filter((h): h is Socket => h instanceof Socket && h.remoteAddress !== undefined)
+      .map((s) => `${s.localAddress}:${s.localPort}->${s.remoteAddress}:${s.remotePort}`);
+    console.warn(`[${name}] still running after ${((Date.now() - t0) / 1000).toFixed(0)} s; active resources: ${process.getActiveResourcesInfo().join(", ")}; TCP sockets: ${sockets.join(" ") || "none"}`);
+  }, 10_000);
+  try {
+    await f();
+  } finally {
+    clearInterval(watch);
+    if (Date.now() - t0 > 5_000) console.warn(`[${name}] took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
 }
 
 /** A signed-in browser context (session cookie set through the real sign-in endpoint). */
