@@ -178,8 +178,11 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
       await step("alerter", () => alerter.stop());
       await step(`api server ${url}`, async () => {
         const watch = setTimeout(() => console.warn(`[stack.close] requests in flight: ${[...inFlight.values()].join("; ") || "none"}`), 2_000);
-        await built.close();
-        clearTimeout(watch);
+        try {
+          await built.close();
+        } finally {
+          clearTimeout(watch);
+        }
       });
       await step("dashboard", () => dashboard.close?.());
       await step("scorer", () => scorer.stop());
