@@ -16,28 +16,34 @@ function get(url: string, agent: Agent): Promise<number> {
   });
 }
 
+/** A listening server with one route that answers `ms` after a request arrives; `arrived` resolves on arrival. */
+async function serverAnsweringAfter(ms: number) {
+  const db = await openDb("memory://");
+  let signal!: () => void;
+  const arrived = new Promise<void>((r) => (signal = r));
+  const server = await buildServer({
+    db, log,
+    plugins: [async (app) => {
+      app.get("/slow", async () => {
+        signal();
+        await new Promise((r) => setTimeout(r, ms).unref());
+        return { ok: true };
+      });
+    }],
+  });
+  const url = `${await server.listen(0, "127.0.0.1")}/slow`;
+  return { db, server, url, arrived };
+}
+
 describe("server close", () => {
   // A keep-alive connection that is mid-request when close() starts is not idle at that moment; Node ends idle
   // connections once, so this one used to stay open for fastify's 72 s keep-alive timeout after its response and
   // held close() (and a process's shutdown) that long.
   it("lets a request in flight finish, then closes its keep-alive connection instead of waiting out the keep-alive timeout", async () => {
-    const db = await openDb("memory://");
-    let arrived!: () => void;
-    const inFlight = new Promise<void>((r) => (arrived = r));
-    const server = await buildServer({
-      db, log,
-      plugins: [async (app) => {
-        app.get("/slow", async () => {
-          arrived();
-          await new Promise((r) => setTimeout(r, 300));
-          return { ok: true };
-        });
-      }],
-    });
-    const url = await server.listen(0, "127.0.0.1");
+    const { db, server, url, arrived } = await serverAnsweringAfter(300);
     const agent = new Agent({ keepAlive: true, keepAliveMsecs: 60_000 });
-    const answered = get(`${url}/slow`, agent);
-    await inFlight;
+    const answered = get(url, agent);
+    await arrived;
     const closed = server.close(600_000); // the grace cut out of the picture: the sweep alone must end it
     expect(await answered).toBe(200); // the request in flight is answered, not cut
     await closed; // the 60 s test timeout fails this when the connection lingers (72 s)
@@ -46,23 +52,10 @@ describe("server close", () => {
   });
 
   it("cuts a request that outlives the grace period, so shutdown is bounded", async () => {
-    const db = await openDb("memory://");
-    let arrived!: () => void;
-    const inFlight = new Promise<void>((r) => (arrived = r));
-    const server = await buildServer({
-      db, log,
-      plugins: [async (app) => {
-        app.get("/stuck", async () => {
-          arrived();
-          await new Promise((r) => setTimeout(r, 120_000).unref());
-          return { ok: true };
-        });
-      }],
-    });
-    const url = await server.listen(0, "127.0.0.1");
+    const { db, server, url, arrived } = await serverAnsweringAfter(120_000);
     const agent = new Agent({ keepAlive: true });
-    const answered = get(`${url}/stuck`, agent).then(() => "answered", (e: NodeJS.ErrnoException) => e.code ?? e.message);
-    await inFlight;
+    const answered = get(url, agent).then(() => "answered", (e: NodeJS.ErrnoException) => e.code ?? e.message);
+    await arrived;
     await server.close(200);
     expect(await answered).toBe("ECONNRESET");
     agent.destroy();
