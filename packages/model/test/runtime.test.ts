@@ -128,4 +128,26 @@ describe("decodeEntities", () => {
     const offsets = [-1, -1, 0, 8, 9, 12, 13, 15, 16, 20, 20, 21, 22, 27, 27, 28, 29, 34, 35, 37, 38, 40];
     expect(decodeTags(text, offsets, [0, 1, 1, 0, 0, 0, 1, 0, 1, 11, 11])).toEqual(["ORG:Videocon D2H", "ORG:Tesla", "ORG:Apple", "PERCENT:5%", "PERCENT:6%"]);
   });
+
+  // One word per position after [CLS]; each row gives a few tags' probabilities (the rest share what is left).
+  const decodeProbs = (text: string, rows: Array<Record<number, number>>) => {
+    const offsets = [-1, -1];
+    for (const m of text.matchAll(/\S+/g)) offsets.push(m.index, m.index + m[0].length);
+    const tags = new Float32Array((rows.length + 1) * 13);
+    rows.forEach((r, i) => {
+      const rest = (1 - Object.values(r).reduce((a, b) => a + b, 0)) / (13 - Object.keys(r).length);
+      for (let k = 0; k < 13; k++) tags[(i + 1) * 13 + k] = r[k] ?? rest;
+    });
+    return decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: rows.length + 1, offsets }).map((s) => `${s.type}:${s.text}`);
+  };
+
+  it("decodes the most probable well-formed tag sequence, not each word's argmax", () => {
+    // Argmax per word reads B-ORG O I-ORG, which greedy decoding made two names ("Aural", "Partners"); the best
+    // well-formed sequence is B I I (0.45 · 0.5 against B O B's 0.5 · 0.2).
+    expect(decodeProbs("Aural Analytics Partners rose", [{ 1: 0.9 }, { 0: 0.5, 2: 0.45 }, { 2: 0.5, 1: 0.2 }, { 0: 0.9 }])).toEqual(["ORG:Aural Analytics Partners"]);
+    // An I-ORG after a likely O: opening the name one word earlier (0.35 · 0.7) beats starting it late (0.6 · 0.2).
+    expect(decodeProbs("Brightsideco Insurance Limited", [{ 0: 0.6, 1: 0.35 }, { 2: 0.7, 1: 0.2 }, { 2: 0.8 }])).toEqual(["ORG:Brightsideco Insurance Limited"]);
+    // A stray I-ORG with no plausible B before it is dropped, where greedy decoding opened a span.
+    expect(decodeProbs("shares up strongly", [{ 0: 0.9 }, { 0: 0.9 }, { 2: 0.5, 0: 0.45 }])).toEqual([]);
+  });
 });
