@@ -241,6 +241,18 @@ describe("trainModel on a synthetic corpus", () => {
     );
   });
 
+  it("weighs distillation per task: α = 0 for sentiment ignores the teacher there, α = 1 learns from it alone", async () => {
+    const moods = [["plunges", "slumps", "crashes"], ["holds", "steady", "flat"], ["soars", "jumps", "rallies"]];
+    const teacherLogits = (text: string) => [0, 1, 2].map((c) => (moods[c]!.some((w) => text.includes(` ${w} `)) ? 4 : 0));
+    const train = synthetic(384, 11).map(({ sentiment: _, ...e }) => e);
+    const teacher = new Map(train.map((e) => [e.text, { sentiment: Float32Array.from(teacherLogits(e.text)) }]));
+    const opts = { epochs: 6, lr: 3e-3, dropout: 0, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } };
+    const on = await trainSynthetic(384, 96, 11, { ...opts, distillWeight: { sentiment: 1, topic: 0 } }, { train, teacher });
+    expect(on.r.best!.sentiment!.accuracy).toBeGreaterThan(0.9);
+    const off = await trainSynthetic(384, 96, 11, { ...opts, distillWeight: { sentiment: 0, topic: 1 } }, { train, teacher });
+    expect(off.r.best!.sentiment!.accuracy).toBeLessThan(0.7);
+  });
+
   it("fineTune continues from a model directory and records the parent", async () => {
     const { dir, tokenizer } = await tinyModelDir();
     const out = `${dir}-ft`;

@@ -41,6 +41,19 @@ const weights = (v: string) => {
   return o;
 };
 
+/** "0.5" for both tasks, or "sentiment=0.8,topic=0.5". */
+const distillWeight = (v: string): number | { sentiment: number; topic: number } => {
+  if (!v.includes("=")) return num(v);
+  const o: Record<string, number> = {};
+  for (const kv of v.split(",")) {
+    const [k, x] = kv.split("=");
+    if ((k !== "sentiment" && k !== "topic") || !Number.isFinite(Number(x))) throw new InvalidArgumentError(`bad weight ${kv} (use 0.5 or sentiment=0.8,topic=0.5)`);
+    o[k] = Number(x);
+  }
+  if (o.sentiment === undefined || o.topic === undefined) throw new InvalidArgumentError("give both sentiment= and topic=");
+  return { sentiment: o.sentiment, topic: o.topic };
+};
+
 const cmd = new Command("train")
   .description("train the finsentry multitask encoder and write a model directory")
   .requiredOption("--data-dir <dir>", "folder of training sources (e.g. ../shared/data)")
@@ -72,7 +85,7 @@ const cmd = new Command("train")
   .option("--average-from <epoch>", "average the weights of the joint epochs from this one on (0 = off)", int, 0)
   .option("--init-embeddings <dir>", "initialise token embeddings from a BERT-family model (model.onnx + tokenizer.json; infra/pretrained/fetch-minilm.sh)")
   .option("--teacher <file>", "JSONL of a teacher's logits {text, sentiment?: [3], topic?: [20]} to distil from (docs/model.md)")
-  .option("--distill-weight <x>", "share of the sentiment/topic loss given to the teacher's soft targets", num, 0.5)
+  .option("--distill-weight <x>", "share of the sentiment/topic loss given to the teacher's soft targets: 0.5, or per task sentiment=0.8,topic=0.5", distillWeight, 0.5)
   .option("--distill-temperature <x>", "softmax temperature of the distillation term", num, 2)
   .option("--d-model <n>", "hidden size", int)
   .option("--layers <n>", "encoder layers", int)
@@ -142,7 +155,7 @@ async function main(): Promise<void> {
     cardNotes.push(note);
   }
 
-  if (teacher) cardNotes.push(`Distilled from a teacher's logits (${basename(a.teacher as string)}, ${teacher.size} texts; weight ${options.distillWeight}, temperature ${options.distillTemperature}); docs/model.md says how the teacher was made.`);
+  if (teacher) cardNotes.push(`Distilled from a teacher's logits (${basename(a.teacher as string)}, ${teacher.size} texts; weight ${typeof options.distillWeight === "number" ? options.distillWeight : `sentiment ${options.distillWeight.sentiment}, topic ${options.distillWeight.topic}`}, temperature ${options.distillTemperature}); docs/model.md says how the teacher was made.`);
 
   await mkdir(out, { recursive: true });
   const metricsLog = join(out, "train-log.jsonl");

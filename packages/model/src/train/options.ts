@@ -53,8 +53,13 @@ export const TrainOptions = z.object({
    * average when its dev score beats every single epoch's.
    */
   averageFrom: z.number().int().min(0).default(0),
-  /** Share of the sentiment/topic loss given to a teacher's soft targets (`TrainInput.teacher`); the gold CE gets the rest. */
-  distillWeight: z.number().min(0).max(1).default(0.5),
+  /**
+   * Share of the sentiment/topic loss given to a teacher's soft targets (`TrainInput.teacher`); the gold CE gets the
+   * rest. One number for both tasks, or one per task: the teacher is further ahead of the student on some tasks.
+   */
+  distillWeight: z
+    .union([z.number().min(0).max(1), z.object({ sentiment: z.number().min(0).max(1), topic: z.number().min(0).max(1) }).strict()])
+    .default(0.5),
   /** Softmax temperature for the teacher's and the student's logits in the distillation term. */
   distillTemperature: z.number().positive().default(2),
   sizes: z
@@ -69,3 +74,8 @@ export const TrainOptions = z.object({
 });
 export type TrainOptions = z.infer<typeof TrainOptions>;
 export type TrainOptionsInput = z.input<typeof TrainOptions>;
+
+/** The distillation share α of one task's loss. */
+export function distillWeightOf(o: Pick<TrainOptions, "distillWeight">, task: "sentiment" | "topic"): number {
+  return typeof o.distillWeight === "number" ? o.distillWeight : o.distillWeight[task];
+}

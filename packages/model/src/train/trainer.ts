@@ -14,7 +14,7 @@ import { encodeExample, NO_LABEL, type Encoded } from "./encode.ts";
 import { evaluate, type DevMetrics } from "./evaluate.ts";
 import { classWeights, distillationLoss, maskedCrossEntropy } from "./losses.ts";
 import { maskTokens, mlmLoss } from "./mlm.ts";
-import { TrainOptions, TASKS, type Task, type TrainOptionsInput } from "./options.ts";
+import { distillWeightOf, TrainOptions, TASKS, type Task, type TrainOptionsInput } from "./options.ts";
 import { makeProgressBar } from "./progress.ts";
 import { learningRate } from "./schedule.ts";
 import { softTargets, type TeacherLogits } from "./teacher.ts";
@@ -169,7 +169,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   if (input.teacher) {
     const covered = (k: "sentiment" | "topic") => train.filter((x) => x.soft?.[k]).length;
     if (covered("sentiment") + covered("topic") === 0) throw new Error(`teacher: none of its ${input.teacher.size} texts is a training text of a trained task`);
-    log(`[train] teacher: soft targets for ${covered("sentiment")} (sentiment) and ${covered("topic")} (topic) of ${train.length} train texts; weight ${o.distillWeight}, T ${o.distillTemperature}`);
+    log(`[train] teacher: soft targets for ${covered("sentiment")} (sentiment) and ${covered("topic")} (topic) of ${train.length} train texts; weight ${JSON.stringify(o.distillWeight)}, T ${o.distillTemperature}`);
   }
   const pool = o.entitySwap > 0 ? buildEntityPool(trainSrc) : undefined;
   const cw = {
@@ -367,16 +367,16 @@ function jointLoss(
 ): tf.Scalar | null {
   const out = forward(w, tf.tensor2d(p.ids, [p.B, p.T], "int32"), c, { dropout: o.dropout, embeddingGrad, seed });
   // With a teacher, a task's loss is (1 − α)·gold CE + α·distillation, each term present only where it has targets.
-  const withTeacher = (gold: tf.Scalar | null, soft: tf.Scalar | null): tf.Scalar | null => {
+  const withTeacher = (task: "sentiment" | "topic", gold: tf.Scalar | null, soft: tf.Scalar | null): tf.Scalar | null => {
     if (!p.soft) return gold;
-    const a = o.distillWeight;
+    const a = distillWeightOf(o, task);
     const parts = [gold ? tf.mul(gold, 1 - a) : null, soft ? tf.mul(soft, a) : null].filter((x): x is tf.Tensor => x !== null);
     return parts.length ? (tf.addN(parts) as tf.Scalar) : null;
   };
   const T = o.distillTemperature;
   const losses: [Task, tf.Scalar | null][] = [
-    ["sentiment", tasks.has("sentiment") ? withTeacher(maskedCrossEntropy(out.sentimentLogits, p.sentiment, cw.sentiment), p.soft && distillationLoss(out.sentimentLogits, p.soft.sentiment, p.soft.sentimentRows, T)) : null],
-    ["topic", tasks.has("topic") ? withTeacher(maskedCrossEntropy(out.topicLogits, p.topic, cw.topic), p.soft && distillationLoss(out.topicLogits, p.soft.topic, p.soft.topicRows, T)) : null],
+    ["sentiment", tasks.has("sentiment") ? withTeacher("sentiment", maskedCrossEntropy(out.sentimentLogits, p.sentiment, cw.sentiment), p.soft && distillationLoss(out.sentimentLogits, p.soft.sentiment, p.soft.sentimentRows, T)) : null],
+    ["topic", tasks.has("topic") ? withTeacher("topic", maskedCrossEntropy(out.topicLogits, p.topic, cw.topic), p.soft && distillationLoss(out.topicLogits, p.soft.topic, p.soft.topicRows, T)) : null],
     ["entities", tasks.has("entities") ? maskedCrossEntropy(out.tagLogits, p.tags, cw.tags) : null],
   ];
   const parts: tf.Scalar[] = [];
