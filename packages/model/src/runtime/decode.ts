@@ -88,7 +88,8 @@ function allowed(prev: number, tag: number): boolean {
 
 /**
  * The most probable BIO-valid tag sequence over the words' first pieces (Viterbi, log-probabilities): an argmax per
- * word can read "Aural Analytics Partners" as B O B, where B I I is nearly as likely and well-formed.
+ * word can read "Aural Analytics Partners" as B O I (two names after a lenient repair), where B I I is nearly as
+ * likely and well-formed.
  */
 function bestWordTags(o: RawItemOutput): Map<number, number> {
   const words: number[] = [];
