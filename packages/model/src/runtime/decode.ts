@@ -52,7 +52,7 @@ export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
       if (cur && s === cur.end) cur.end = e;
       continue;
     }
-    const tag = wordTags.get(t)!;
+    const tag = wordTags[t]!;
     const p = o.tags[t * N_TAGS + tag]!;
     if (tag === 0) {
       close();
@@ -80,43 +80,37 @@ export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
   return snapToWords(o.text, spans);
 }
 
-/** I-X may only follow B-X or I-X. Tag order: O, then B-X, I-X per type. */
-function allowed(prev: number, tag: number): boolean {
-  if (tag === 0 || (tag - 1) % 2 === 0) return true;
-  return prev === tag || prev === tag - 1;
-}
-
 /**
  * The most probable BIO-valid tag sequence over the words' first pieces (Viterbi, log-probabilities): an argmax per
  * word can read "Aural Analytics Partners" as B O I (two names after a lenient repair), where B I I is nearly as
- * likely and well-formed.
+ * likely and well-formed. Tag order: O, then B-X, I-X per type; I-X may only follow B-X or I-X, so O and every B
+ * share one best predecessor and each I has two candidates: O(words × tags), not tags². Returns the tag per
+ * position, -1 where no word starts.
  */
-function bestWordTags(o: RawItemOutput): Map<number, number> {
+function bestWordTags(o: RawItemOutput): Int8Array {
+  const out = new Int8Array(o.length).fill(-1);
   const words: number[] = [];
   for (let t = 1; t < o.length; t++) if (o.offsets[2 * t]! >= 0 && !continuesWord(o.text, o.offsets, t)) words.push(t);
+  if (!words.length) return out;
   const logp = (t: number, k: number) => Math.log(Math.max(o.tags[t * N_TAGS + k]!, 1e-9));
-  let score = Array.from({ length: N_TAGS }, (_, k) => (allowed(0, k) && words.length ? logp(words[0]!, k) : -Infinity));
-  const back: Int8Array[] = [];
+  const isInside = (k: number) => k > 0 && (k - 1) % 2 === 1;
+  const back = new Int8Array(words.length * N_TAGS);
+  let prev = new Float64Array(N_TAGS);
+  let next = new Float64Array(N_TAGS);
+  for (let k = 0; k < N_TAGS; k++) prev[k] = isInside(k) ? -Infinity : logp(words[0]!, k);
   for (let w = 1; w < words.length; w++) {
-    const next = new Array<number>(N_TAGS).fill(-Infinity);
-    const from = new Int8Array(N_TAGS);
+    const best = argmax(prev);
     for (let k = 0; k < N_TAGS; k++) {
-      for (let j = 0; j < N_TAGS; j++) {
-        if (allowed(j, k) && score[j]! > next[k]!) {
-          next[k] = score[j]!;
-          from[k] = j;
-        }
-      }
-      next[k] = next[k]! + logp(words[w]!, k);
+      const from = !isInside(k) ? best : prev[k - 1]! >= prev[k]! ? k - 1 : k;
+      next[k] = prev[from]! + logp(words[w]!, k);
+      back[w * N_TAGS + k] = from;
     }
-    back.push(from);
-    score = next;
+    [prev, next] = [next, prev];
   }
-  const out = new Map<number, number>();
-  let k = argmax(score);
+  let k = argmax(prev);
   for (let w = words.length - 1; w >= 0; w--) {
-    out.set(words[w]!, k);
-    if (w > 0) k = back[w - 1]![k]!;
+    out[words[w]!] = k;
+    k = back[w * N_TAGS + k]!;
   }
   return out;
 }
