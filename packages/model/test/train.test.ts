@@ -224,14 +224,16 @@ describe("trainModel on a synthetic corpus", () => {
     await expect(run({ nope: { shape: [1], data: new Float32Array(1) } })).rejects.toThrow(/seed weight nope: the model has no such tensor/);
   });
 
-  it("learns a task from a teacher's soft targets alone (no gold label for it) and refuses a teacher that covers nothing", async () => {
+  // A rule "teacher" for synthetic texts without sentiment labels: the mood word decides.
+  const moodTeacher = () => {
     const moods = [["plunges", "slumps", "crashes"], ["holds", "steady", "flat"], ["soars", "jumps", "rallies"]];
-    const teacherLogits = (text: string) => { // a rule "teacher": the mood word decides
-      const k = moods.findIndex((ws) => ws.some((w) => text.includes(` ${w} `)));
-      return [0, 1, 2].map((c) => (c === k ? 4 : 0));
-    };
+    const logits = (text: string) => moods.map((ws) => (ws.some((w) => text.includes(` ${w} `)) ? 4 : 0));
     const train = synthetic(384, 11).map(({ sentiment: _, ...e }) => e);
-    const teacher = new Map(train.map((e) => [e.text, { sentiment: Float32Array.from(teacherLogits(e.text)) }]));
+    return { train, teacher: new Map(train.map((e) => [e.text, { sentiment: Float32Array.from(logits(e.text)) }])) };
+  };
+
+  it("learns a task from a teacher's soft targets alone (no gold label for it) and refuses a teacher that covers nothing", async () => {
+    const { train, teacher } = moodTeacher();
     const { r } = await trainSynthetic(384, 96, 11, { epochs: 6, lr: 3e-3, dropout: 0, distillWeight: 0.5, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } }, { train, teacher });
     expect(r.best!.sentiment!.accuracy).toBeGreaterThan(0.9); // dev sentiment gold labels vs a model that saw none
     const without = await trainSynthetic(384, 96, 11, { epochs: 1, lr: 3e-3, dropout: 0 }, { train });
@@ -242,10 +244,7 @@ describe("trainModel on a synthetic corpus", () => {
   });
 
   it("weighs distillation per task: α = 0 for sentiment ignores the teacher there, α = 1 learns from it alone", async () => {
-    const moods = [["plunges", "slumps", "crashes"], ["holds", "steady", "flat"], ["soars", "jumps", "rallies"]];
-    const teacherLogits = (text: string) => [0, 1, 2].map((c) => (moods[c]!.some((w) => text.includes(` ${w} `)) ? 4 : 0));
-    const train = synthetic(384, 11).map(({ sentiment: _, ...e }) => e);
-    const teacher = new Map(train.map((e) => [e.text, { sentiment: Float32Array.from(teacherLogits(e.text)) }]));
+    const { train, teacher } = moodTeacher();
     const opts = { epochs: 6, lr: 3e-3, dropout: 0, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } };
     const on = await trainSynthetic(384, 96, 11, { ...opts, distillWeight: { sentiment: 1, topic: 0 } }, { train, teacher });
     expect(on.r.best!.sentiment!.accuracy).toBeGreaterThan(0.9);
