@@ -31,27 +31,23 @@ const taskList = (v: string): Task[] => {
   for (const t of ts) if (!(TASKS as readonly string[]).includes(t)) throw new InvalidArgumentError(`unknown task ${t} (${TASKS.join(", ")})`);
   return ts as Task[];
 };
-const weights = (v: string) => {
-  const o: Record<string, number> = { sentiment: 1, topic: 1, entities: 1 };
+/** "task=x,task=y" over the given task names. */
+const perTask = (v: string, names: readonly string[], usage: string): Record<string, number> => {
+  const o: Record<string, number> = {};
   for (const kv of v.split(",")) {
     const [k, x] = kv.split("=");
-    if (!k || !(TASKS as readonly string[]).includes(k) || !Number.isFinite(Number(x))) throw new InvalidArgumentError(`bad weight ${kv} (use sentiment=1,topic=1,entities=1)`);
+    if (!k || !names.includes(k) || !Number.isFinite(Number(x))) throw new InvalidArgumentError(`bad weight ${kv} (use ${usage})`);
     o[k] = Number(x);
   }
   return o;
 };
-
+const weights = (v: string) => ({ sentiment: 1, topic: 1, entities: 1, ...perTask(v, TASKS, "sentiment=1,topic=1,entities=1") });
 /** "0.5" for both tasks, or "sentiment=0.8,topic=0.5". */
 const distillWeight = (v: string): number | { sentiment: number; topic: number } => {
   if (!v.includes("=")) return num(v);
-  const o: Record<string, number> = {};
-  for (const kv of v.split(",")) {
-    const [k, x] = kv.split("=");
-    if ((k !== "sentiment" && k !== "topic") || !Number.isFinite(Number(x))) throw new InvalidArgumentError(`bad weight ${kv} (use 0.5 or sentiment=0.8,topic=0.5)`);
-    o[k] = Number(x);
-  }
-  if (o.sentiment === undefined || o.topic === undefined) throw new InvalidArgumentError("give both sentiment= and topic=");
-  return { sentiment: o.sentiment, topic: o.topic };
+  const { sentiment, topic } = perTask(v, ["sentiment", "topic"], "0.5 or sentiment=0.8,topic=0.5");
+  if (sentiment === undefined || topic === undefined) throw new InvalidArgumentError("give both sentiment= and topic=");
+  return { sentiment, topic };
 };
 
 const cmd = new Command("train")
