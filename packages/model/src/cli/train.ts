@@ -13,7 +13,7 @@ import { Tokenizer } from "../tokenizer/index.ts";
 import { loadLabelledCorpus } from "../train/labelledCorpus.ts";
 import { saveTrained } from "../train/save.ts";
 import { loadTeacher } from "../train/teacher.ts";
-import { TASKS, TrainOptions, type Task } from "../train/options.ts";
+import { distillWeightText, TASKS, TrainOptions, type Task } from "../train/options.ts";
 import { trainModel, type TrainResult } from "../train/trainer.ts";
 
 const int = (v: string) => {
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     cardNotes.push(note);
   }
 
-  if (teacher) cardNotes.push(`Distilled from a teacher's logits (${basename(a.teacher as string)}, ${teacher.size} texts; weight ${typeof options.distillWeight === "number" ? options.distillWeight : `sentiment ${options.distillWeight.sentiment}, topic ${options.distillWeight.topic}`}, temperature ${options.distillTemperature}); docs/model.md says how the teacher was made.`);
+  if (teacher) cardNotes.push(`Distilled from a teacher's logits (${basename(a.teacher as string)}, ${teacher.size} texts; weight ${distillWeightText(options)}, temperature ${options.distillTemperature}); docs/model.md says how the teacher was made.`);
 
   await mkdir(out, { recursive: true });
   const metricsLog = join(out, "train-log.jsonl");

@@ -48,11 +48,12 @@ export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
     const s = o.offsets[2 * t]!;
     const e = o.offsets[2 * t + 1]!;
     if (s < 0) continue;
-    if (continuesWord(o.text, o.offsets, t)) {
+    const tag = wordTags[t]!;
+    if (tag < 0) {
+      // a later piece of a word (bestWordTags tags first pieces only)
       if (cur && s === cur.end) cur.end = e;
       continue;
     }
-    const tag = wordTags[t]!;
     const p = o.tags[t * N_TAGS + tag]!;
     if (tag === 0) {
       close();

@@ -75,7 +75,16 @@ export const TrainOptions = z.object({
 export type TrainOptions = z.infer<typeof TrainOptions>;
 export type TrainOptionsInput = z.input<typeof TrainOptions>;
 
+/** The tasks a teacher's logits cover. */
+export type DistilledTask = "sentiment" | "topic";
+
 /** The distillation share α of one task's loss. */
-export function distillWeightOf(o: Pick<TrainOptions, "distillWeight">, task: "sentiment" | "topic"): number {
+export function distillWeightOf(o: Pick<TrainOptions, "distillWeight">, task: DistilledTask): number {
   return typeof o.distillWeight === "number" ? o.distillWeight : o.distillWeight[task];
+}
+
+/** α as logs and model cards print it: "0.5" or "sentiment 0.8, topic 0.5". */
+export function distillWeightText(o: Pick<TrainOptions, "distillWeight">): string {
+  const w = o.distillWeight;
+  return typeof w === "number" ? String(w) : `sentiment ${w.sentiment}, topic ${w.topic}`;
 }

@@ -14,7 +14,7 @@ import { encodeExample, NO_LABEL, type Encoded } from "./encode.ts";
 import { evaluate, type DevMetrics } from "./evaluate.ts";
 import { classWeights, distillationLoss, maskedCrossEntropy } from "./losses.ts";
 import { maskTokens, mlmLoss } from "./mlm.ts";
-import { distillWeightOf, TrainOptions, TASKS, type Task, type TrainOptionsInput } from "./options.ts";
+import { distillWeightOf, distillWeightText, TrainOptions, TASKS, type DistilledTask, type Task, type TrainOptionsInput } from "./options.ts";
 import { makeProgressBar } from "./progress.ts";
 import { learningRate } from "./schedule.ts";
 import { softTargets, type TeacherLogits } from "./teacher.ts";
@@ -151,7 +151,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   // Teacher targets for the trained tasks, softened once; looked up by the original text (entity swapping changes it).
   const softByText = new Map<string, NonNullable<Encoded["soft"]>>();
   for (const [text, t] of input.teacher ?? []) {
-    const at = (task: "sentiment" | "topic") => (tasks.has(task) && t[task] ? softTargets(t[task], o.distillTemperature) : null);
+    const at = (task: DistilledTask) => (tasks.has(task) && t[task] ? softTargets(t[task], o.distillTemperature) : null);
     const soft = { sentiment: at("sentiment"), topic: at("topic") };
     if (soft.sentiment || soft.topic) softByText.set(text, soft);
   }
@@ -167,9 +167,9 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const trainSrc = input.train.filter((e) => useful(e) || softByText.has(e.text));
   let train = trainSrc.map((e) => enc(e));
   if (input.teacher) {
-    const covered = (k: "sentiment" | "topic") => train.filter((x) => x.soft?.[k]).length;
+    const covered = (k: DistilledTask) => train.filter((x) => x.soft?.[k]).length;
     if (covered("sentiment") + covered("topic") === 0) throw new Error(`teacher: none of its ${input.teacher.size} texts is a training text of a trained task`);
-    log(`[train] teacher: soft targets for ${covered("sentiment")} (sentiment) and ${covered("topic")} (topic) of ${train.length} train texts; weight ${JSON.stringify(o.distillWeight)}, T ${o.distillTemperature}`);
+    log(`[train] teacher: soft targets for ${covered("sentiment")} (sentiment) and ${covered("topic")} (topic) of ${train.length} train texts; weight ${distillWeightText(o)}, T ${o.distillTemperature}`);
   }
   const pool = o.entitySwap > 0 ? buildEntityPool(trainSrc) : undefined;
   const cw = {
@@ -367,7 +367,7 @@ function jointLoss(
 ): tf.Scalar | null {
   const out = forward(w, tf.tensor2d(p.ids, [p.B, p.T], "int32"), c, { dropout: o.dropout, embeddingGrad, seed });
   // With a teacher, a task's loss is (1 − α)·gold CE + α·distillation, each term present only where it has targets.
-  const withTeacher = (task: "sentiment" | "topic", gold: tf.Scalar | null, soft: tf.Scalar | null): tf.Scalar | null => {
+  const withTeacher = (task: DistilledTask, gold: tf.Scalar | null, soft: tf.Scalar | null): tf.Scalar | null => {
     if (!p.soft) return gold;
     const a = distillWeightOf(o, task);
     const parts = [gold ? tf.mul(gold, 1 - a) : null, soft ? tf.mul(soft, a) : null].filter((x): x is tf.Tensor => x !== null);
