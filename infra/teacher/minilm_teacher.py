@@ -11,7 +11,7 @@ splits from `npm run splits -- --splits train,dev,test`, and the model from infr
 Writes <out>.{train,dev,test}.logits.jsonl ({text, sentiment: [3], topic: [20]}) and prints dev/test metrics.
 The files hold the sources' text, so --out must lie outside the repository (checked).
 """
-import argparse, json, math, os, random, time, unicodedata
+import argparse, json, math, os, random, re, time, unicodedata
 import onnx, torch, torch.nn as nn, torch.nn.functional as F
 from onnx import numpy_helper
 
@@ -183,6 +183,48 @@ def score(rs, logits, col, k):
     return round(acc, 4), round(sum(f1s) / len(f1s), 4)
 
 
+WORD = re.compile(r"[A-Za-z]+")
+
+
+def neighbour_table(model, tok, words, k):
+    """For each lower-case whole-word vocabulary entry among `words`: its k nearest whole words by cosine similarity of
+    MiniLM's input token embeddings (TinyBERT-style replacement candidates for single-piece words)."""
+    cands = [w for w, i in tok.vocab.items() if WORD.fullmatch(w) and len(w) > 1 and i >= 1996]  # 1996: first non-special entry
+    emb = F.normalize(model.enc.tok.weight.detach().cpu(), dim=-1)
+    ce = emb[[tok.vocab[w] for w in cands]]
+    ask = [w for w in words if w in tok.vocab and WORD.fullmatch(w)]
+    out = {}
+    for i in range(0, len(ask), 2048):
+        chunk = ask[i:i + 2048]; sim = emb[[tok.vocab[w] for w in chunk]] @ ce.T
+        top = sim.topk(k + 1, dim=-1).indices.tolist()
+        for w, row in zip(chunk, top): out[w] = [cands[j] for j in row if cands[j] != w][:k]
+    return out
+
+
+def augment(text, table, rng, p):
+    """One variant of `text`: each alphabetic word with neighbours is replaced with probability p by a random one (its
+    case pattern kept); each digit of a number changes with probability p. Cashtags, @names and URLs stay as they are."""
+    out = []
+    for tokn in text.split(' '):
+        if not tokn or tokn[0] in '$@#' or '://' in tokn or tokn.startswith('www.'):
+            out.append(tokn); continue
+        def word(m):
+            w = m.group(0); nb = table.get(w.lower())
+            if not nb or rng.random() >= p: return w
+            r = rng.choice(nb)
+            return r.upper() if w.isupper() and len(w) > 1 else r.capitalize() if w[0].isupper() else r
+        tokn = WORD.sub(word, tokn)
+        out.append(re.sub(r"\d", lambda m: str(rng.randrange(10)) if rng.random() < p else m.group(0), tokn))
+    return ' '.join(out)
+
+
+def write_logits(path, rs, ps, pt):
+    with open(path, 'w') as f:
+        for r, s, t in zip(rs, ps, pt):
+            f.write(json.dumps({'text': r[0], 'sentiment': [round(x, 4) for x in s], 'topic': [round(x, 4) for x in t]}) + '\n')
+    print(f'wrote {path}', flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--splits', required=True, help='folder with train/dev/test.jsonl from npm run splits')
@@ -192,10 +234,18 @@ def main():
     ap.add_argument('--freeze', type=int, default=2, help='lower encoder layers kept frozen (embeddings always are): CPU time')
     ap.add_argument('--max-len', type=int, default=64); ap.add_argument('--threads', type=int, default=2); ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--device', default='auto', help='auto (cuda when torch sees a GPU), cpu or cuda')
+    ap.add_argument('--save', help='also write the fine-tuned weights here (torch state_dict; outside the repository)')
+    ap.add_argument('--load', help='skip training: score with weights written by an earlier --save')
+    ap.add_argument('--augment', type=int, default=0, help='also write <out>.augment.logits.jsonl: this many word-replaced variants per training text, scored by the teacher (a transfer set for train --transfer)')
+    ap.add_argument('--augment-tasks', default='sentiment', help='augment the training texts labelled for these tasks (comma list of sentiment, topic)')
+    ap.add_argument('--replace-p', type=float, default=0.3, help='per-word replacement probability of --augment')
+    ap.add_argument('--neighbours', type=int, default=10, help='replacement candidates per word (nearest MiniLM input embeddings)')
+    ap.add_argument('--splits-to-score', default='dev,test,train', help='which splits to write logits for (comma list; may be empty)')
     a = ap.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(a.seed); random.seed(a.seed)
     repo = os.path.realpath(os.path.join(os.path.dirname(__file__), '..', '..'))
-    if os.path.commonpath([repo, os.path.realpath(a.out)]) == repo:
-        ap.error(f'--out {a.out} is inside the repository; the logits files hold third-party text that must not be committed')
+    for flag, path in (('--out', a.out), ('--save', a.save)):
+        if path and os.path.commonpath([repo, os.path.realpath(path)]) == repo:
+            ap.error(f'{flag} {path} is inside the repository; it holds or derives from third-party text that must not be committed')
     tok = WordPiece(os.path.join(a.model_dir, 'tokenizer.json'))
     data = {k: read_split(os.path.join(a.splits, f'{k}.jsonl'), tok, a.max_len) for k in ('train', 'dev', 'test')}
     train = [r for r in data['train'] if r[2] >= 0 or r[3] >= 0]
@@ -203,6 +253,9 @@ def main():
     device = torch.device(('cuda' if torch.cuda.is_available() else 'cpu') if a.device == 'auto' else a.device)
     print(f'device {device}', flush=True)
     model = Teacher(a.model_dir).to(device)
+    if a.load:
+        model.load_state_dict(torch.load(a.load, map_location=device)); a.epochs = 0
+        print(f'loaded {a.load}; not training', flush=True)
     frozen = [model.enc.tok, model.enc.pos, model.enc.typ, model.enc.ln, *model.enc.layers[: a.freeze]]
     for mod in frozen:
         for p in mod.parameters(): p.requires_grad_(False)
@@ -225,13 +278,28 @@ def main():
                 print(f'epoch {ep + 1} step {step}/{steps} loss {loss.item():.3f} {step * a.bs / el:.1f} ex/s eta {(steps - step) * el / step / 60:.1f} min', flush=True)
         ps, pt = predict(model, data['dev'], device)
         print(f'== epoch {ep + 1} dev sentiment {score(data["dev"], ps, 2, 3)} topic {score(data["dev"], pt, 3, 20)}', flush=True)
-    for k in ('dev', 'test', 'train'):
-        ps, pt = predict(model, data[k], device)
+    if a.save and not a.load:
+        torch.save(model.state_dict(), a.save); print(f'saved {a.save}', flush=True)
+    for k in [x for x in a.splits_to_score.split(',') if x]:
+        t1 = time.time(); ps, pt = predict(model, data[k], device)
         if k != 'train': print(f'{k} sentiment (acc, macro-F1) {score(data[k], ps, 2, 3)} topic {score(data[k], pt, 3, 20)}', flush=True)
-        with open(f'{a.out}.{k}.logits.jsonl', 'w') as f:
-            for r, s, t in zip(data[k], ps, pt):
-                f.write(json.dumps({'text': r[0], 'sentiment': [round(x, 4) for x in s], 'topic': [round(x, 4) for x in t]}) + '\n')
-        print(f'wrote {a.out}.{k}.logits.jsonl', flush=True)
+        print(f'{k}: {len(data[k])} texts scored at {len(data[k]) / (time.time() - t1):.0f} texts/s', flush=True)
+        write_logits(f'{a.out}.{k}.logits.jsonl', data[k], ps, pt)
+    if a.augment > 0:
+        cols = {'sentiment': 2, 'topic': 3}
+        src = [r for r in data['train'] if any(r[cols[t]] >= 0 for t in a.augment_tasks.split(','))]
+        words = {w.lower() for r in src for w in WORD.findall(r[0])}
+        t1 = time.time(); table = neighbour_table(model, tok, words, a.neighbours)
+        print(f'augment: neighbours for {len(table)} of {len(words)} words in {time.time() - t1:.0f} s', flush=True)
+        rng = random.Random(a.seed); seen = {r[0] for r in data['train']}; rows = []
+        for r in src:
+            for _ in range(a.augment):
+                t = augment(r[0], table, rng, a.replace_p)
+                if t not in seen: seen.add(t); rows.append((t, tok.encode(t, a.max_len), -100, -100))
+        print(f'augment: {len(rows)} new texts from {len(src)} training texts; scoring', flush=True)
+        t1 = time.time(); ps, pt = predict(model, rows, device)
+        print(f'augment: scored at {len(rows) / (time.time() - t1):.0f} texts/s', flush=True)
+        write_logits(f'{a.out}.augment.logits.jsonl', rows, ps, pt)
 
 
 if __name__ == '__main__':

@@ -225,11 +225,11 @@ describe("trainModel on a synthetic corpus", () => {
   });
 
   // A rule "teacher" for synthetic texts without sentiment labels: the mood word decides.
+  const moods = [["plunges", "slumps", "crashes"], ["holds", "steady", "flat"], ["soars", "jumps", "rallies"]];
+  const moodLogits = (text: string) => ({ sentiment: Float32Array.from(moods.map((ws) => (ws.some((w) => text.includes(` ${w} `)) ? 4 : 0))) });
   const moodTeacher = () => {
-    const moods = [["plunges", "slumps", "crashes"], ["holds", "steady", "flat"], ["soars", "jumps", "rallies"]];
-    const logits = (text: string) => moods.map((ws) => (ws.some((w) => text.includes(` ${w} `)) ? 4 : 0));
     const train = synthetic(384, 11).map(({ sentiment: _, ...e }) => e);
-    return { train, teacher: new Map(train.map((e) => [e.text, { sentiment: Float32Array.from(logits(e.text)) }])) };
+    return { train, teacher: new Map(train.map((e) => [e.text, moodLogits(e.text)])) };
   };
 
   it("learns a task from a teacher's soft targets alone (no gold label for it) and refuses a teacher that covers nothing", async () => {
@@ -240,6 +240,21 @@ describe("trainModel on a synthetic corpus", () => {
     expect(without.r.best!.sentiment!.accuracy).toBeLessThan(0.7); // and without the teacher it has nothing to learn from
     await expect(trainSynthetic(64, 16, 11, { epochs: 1 }, { teacher: new Map([["not a training text", { sentiment: Float32Array.from([1, 0, 0]) }]]) })).rejects.toThrow(
       /teacher: none of its 1 texts is a training text/,
+    );
+  });
+
+  it("trains on a transfer set (texts known only through the teacher's logits), skipping training texts in it", async () => {
+    const { train } = moodTeacher(); // no sentiment gold and no teacher for the training texts themselves
+    // New texts in the corpus' words: each headline's ticker paired with another firm's name.
+    const texts = [...synthetic(384, 21).map((e) => e.text.replace(/^\$(\w+) (\w+)/, (_, t: string, f: string) => `$${t} ${f === "Acme" ? "Hooli" : "Acme"}`)), train[0]!.text];
+    const transfer = new Map(texts.map((t) => [t, moodLogits(t)]));
+    const logs: string[] = [];
+    const opts = { epochs: 6, lr: 3e-3, dropout: 0, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } };
+    const { r } = await trainSynthetic(384, 96, 11, opts, { train, transfer, log: (l) => logs.push(l) });
+    expect(r.best!.sentiment!.accuracy).toBeGreaterThan(0.9); // dev gold sentiment, learned from the transfer texts alone
+    expect(logs.join("\n")).toContain(`transfer set: ${transfer.size - 1} texts with teacher targets only (1 skipped`);
+    await expect(trainSynthetic(64, 16, 11, { epochs: 1 }, { transfer: new Map([[synthetic(64, 11)[0]!.text, moodLogits("x")]]) })).rejects.toThrow(
+      /transfer set: none of its 1 texts adds a new text/,
     );
   });
 

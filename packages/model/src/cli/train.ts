@@ -81,6 +81,7 @@ const cmd = new Command("train")
   .option("--average-from <epoch>", "average the weights of the joint epochs from this one on (0 = off)", int, 0)
   .option("--init-embeddings <dir>", "initialise token embeddings from a BERT-family model (model.onnx + tokenizer.json; infra/pretrained/fetch-minilm.sh)")
   .option("--teacher <file>", "JSONL of a teacher's logits {text, sentiment?: [3], topic?: [20]} to distil from (docs/model.md)")
+  .option("--transfer <file>", "JSONL in the --teacher format whose texts (e.g. augmented copies, infra/teacher) join training with the teacher's targets only")
   .option("--distill-weight <x>", "share of the sentiment/topic loss given to the teacher's soft targets: 0.5, or per task sentiment=0.8,topic=0.5", distillWeight, 0.5)
   .option("--distill-temperature <x>", "softmax temperature of the distillation term", num, 2)
   .option("--d-model <n>", "hidden size", int)
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
   // Read before the corpus so a wrong --init-embeddings folder fails at once.
   const pretrained = a.initEmbeddings ? await loadPretrainedEmbeddings(a.initEmbeddings as string) : undefined;
   const teacher = a.teacher ? await loadTeacher(a.teacher as string) : undefined;
+  const transfer = a.transfer ? await loadTeacher(a.transfer as string) : undefined;
   const corpus = await loadLabelledCorpus({ dataDir: a.dataDir, weak: a.weak, ...(a.sources ? { sources: String(a.sources).split(",") } : {}) });
   const { train, dev, dataNote } = corpus;
 
@@ -152,6 +154,7 @@ async function main(): Promise<void> {
   }
 
   if (teacher) cardNotes.push(`Distilled from a teacher's logits (${basename(a.teacher as string)}, ${teacher.size} texts; weight ${distillWeightText(options)}, temperature ${options.distillTemperature}); docs/model.md says how the teacher was made.`);
+  if (transfer) cardNotes.push(`Transfer set: ${transfer.size} further texts (${basename(a.transfer as string)}) trained on the teacher's targets only, distillation weight as above; docs/model.md says how they were made.`);
 
   await mkdir(out, { recursive: true });
   const metricsLog = join(out, "train-log.jsonl");
@@ -172,7 +175,7 @@ async function main(): Promise<void> {
     await save(r);
     console.error(`[train] checkpoint: epoch ${r.bestEpoch} written to ${out}`);
   };
-  const result = await trainModel({ train, dev, tokenizer, options, ...(seedWeights ? { seedWeights } : {}), ...(teacher ? { teacher } : {}), metricsLog, progress: a.progress, log: (l) => console.error(l), onBest });
+  const result = await trainModel({ train, dev, tokenizer, options, ...(seedWeights ? { seedWeights } : {}), ...(teacher ? { teacher } : {}), ...(transfer ? { transfer } : {}), metricsLog, progress: a.progress, log: (l) => console.error(l), onBest });
   const manifest = await save(result);
   console.log(JSON.stringify({ out, id: manifest.id, metrics: manifest.metrics, bestEpoch: result.bestEpoch }));
 }

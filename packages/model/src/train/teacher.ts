@@ -15,8 +15,10 @@ export const TeacherRow = z
   .refine((r) => r.sentiment !== undefined || r.topic !== undefined, { message: "needs sentiment and/or topic logits" });
 export type TeacherRow = z.infer<typeof TeacherRow>;
 
+/** A teacher's logits for one text. */
+export type TeacherTargets = { sentiment?: Float32Array; topic?: Float32Array };
 /** Teacher logits by exact text. */
-export type TeacherLogits = Map<string, { sentiment?: Float32Array; topic?: Float32Array }>;
+export type TeacherLogits = Map<string, TeacherTargets>;
 
 /** Reads a teacher JSONL file; a bad line fails the whole load with its line number and reason. */
 export async function loadTeacher(path: string): Promise<TeacherLogits> {

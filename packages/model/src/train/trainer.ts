@@ -17,7 +17,7 @@ import { maskTokens, mlmLoss } from "./mlm.ts";
 import { distillWeightOf, distillWeightText, TrainOptions, TASKS, type DistilledTask, type Task, type TrainOptionsInput } from "./options.ts";
 import { makeProgressBar } from "./progress.ts";
 import { learningRate } from "./schedule.ts";
-import { softTargets, type TeacherLogits } from "./teacher.ts";
+import { softTargets, type TeacherLogits, type TeacherTargets } from "./teacher.ts";
 
 export interface TrainInput {
   train: readonly Example[];
@@ -33,6 +33,12 @@ export interface TrainInput {
    * learn the teacher's softened distribution, for tasks they have no gold label for too.
    */
   teacher?: TeacherLogits;
+  /**
+   * Extra texts known only through a teacher's logits (a transfer set, e.g. augmented copies of the training texts
+   * scored by the teacher): they join training with the teacher's soft targets as their only targets. Texts that
+   * are training texts already are skipped (those keep their gold labels and `teacher` targets).
+   */
+  transfer?: TeacherLogits;
   /** Extra unlabelled texts for masked-token pre-training. */
   unlabelled?: readonly string[];
   /** Per-epoch JSONL metrics log. */
@@ -150,11 +156,16 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
 
   // Teacher targets for the trained tasks, softened once; looked up by the original text (entity swapping changes it).
   const softByText = new Map<string, NonNullable<Encoded["soft"]>>();
-  for (const [text, t] of input.teacher ?? []) {
+  const addSoft = (text: string, t: TeacherTargets): boolean => {
     const at = (task: DistilledTask) => (tasks.has(task) && t[task] ? softTargets(t[task], o.distillTemperature) : null);
     const soft = { sentiment: at("sentiment"), topic: at("topic") };
     if (soft.sentiment || soft.topic) softByText.set(text, soft);
-  }
+    return soft.sentiment !== null || soft.topic !== null;
+  };
+  for (const [text, t] of input.teacher ?? []) addSoft(text, t);
+  const trainTexts = new Set(input.train.map((e) => e.text));
+  const transfer: Example[] = [];
+  for (const [text, t] of input.transfer ?? []) if (!trainTexts.has(text) && addSoft(text, t)) transfer.push({ text, source: "transfer" });
   const enc = (e: Example, original = e) => {
     const x = encodeExample(e, tok, config.maxLen);
     const soft = softByText.get(original.text);
@@ -164,8 +175,12 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const useful = (e: Example) =>
     (tasks.has("sentiment") && e.sentiment !== undefined) || (tasks.has("topic") && e.topic !== undefined) || (tasks.has("entities") && e.entities !== undefined);
   const dev = input.dev.filter(useful).map((e) => restrictTasks(encodeExample(e, tok, config.maxLen), tasks));
-  const trainSrc = input.train.filter((e) => useful(e) || softByText.has(e.text));
+  const trainSrc = [...input.train.filter((e) => useful(e) || softByText.has(e.text)), ...transfer];
   let train = trainSrc.map((e) => enc(e));
+  if (input.transfer) {
+    if (transfer.length === 0) throw new Error(`transfer set: none of its ${input.transfer.size} texts adds a new text with targets for a trained task`);
+    log(`[train] transfer set: ${transfer.length} texts with teacher targets only (${input.transfer.size - transfer.length} skipped: training texts or no trained task)`);
+  }
   if (input.teacher) {
     const covered = (k: DistilledTask) => train.filter((x) => x.soft?.[k]).length;
     if (covered("sentiment") + covered("topic") === 0) throw new Error(`teacher: none of its ${input.teacher.size} texts is a training text of a trained task`);
