@@ -9,7 +9,12 @@ splits from `npm run splits -- --splits train,dev,test`, and the model from infr
   /usr/bin/python3 infra/teacher/minilm_teacher.py --splits /tmp/splits --out /tmp/teacher/t1 --epochs 1 --freeze 2 --lr 1e-4
 
 Writes <out>.{train,dev,test}.logits.jsonl ({text, sentiment: [3], topic: [20]}) and prints dev/test metrics.
-The files hold the sources' text, so --out must lie outside the repository (checked).
+With --save the weights are kept; a later run with --load skips training, e.g. to write a transfer set of
+word-replaced training texts scored by the teacher (`train --transfer`, docs/model.md):
+
+  /usr/bin/python3 infra/teacher/minilm_teacher.py --splits /tmp/splits --out /tmp/teacher/t2 --load /tmp/teacher/t2.pt --splits-to-score '' --augment 2
+
+The files hold the sources' text, so --out and --save must lie outside the repository (checked).
 """
 import argparse, json, math, os, random, re, time, unicodedata
 import onnx, torch, torch.nn as nn, torch.nn.functional as F

@@ -256,6 +256,10 @@ describe("trainModel on a synthetic corpus", () => {
     await expect(trainSynthetic(64, 16, 11, { epochs: 1 }, { transfer: new Map([[synthetic(64, 11)[0]!.text, moodLogits("x")]]) })).rejects.toThrow(
       /transfer set: none of its 1 texts adds a new text/,
     );
+    // Transfer texts do not count as the teacher covering the training texts.
+    await expect(trainSynthetic(64, 16, 11, { epochs: 1 }, { transfer, teacher: new Map([["not a training text", moodLogits("x")]]) })).rejects.toThrow(
+      /teacher: none of its 1 texts is a training text/,
+    );
   });
 
   it("weighs distillation per task: α = 0 for sentiment ignores the teacher there, α = 1 learns from it alone", async () => {

@@ -182,9 +182,10 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
     log(`[train] transfer set: ${transfer.length} texts with teacher targets only (${input.transfer.size - transfer.length} skipped: training texts or no trained task)`);
   }
   if (input.teacher) {
-    const covered = (k: DistilledTask) => train.filter((x) => x.soft?.[k]).length;
+    const own = train.slice(0, train.length - transfer.length); // the transfer set has its own line above
+    const covered = (k: DistilledTask) => own.filter((x) => x.soft?.[k]).length;
     if (covered("sentiment") + covered("topic") === 0) throw new Error(`teacher: none of its ${input.teacher.size} texts is a training text of a trained task`);
-    log(`[train] teacher: soft targets for ${covered("sentiment")} (sentiment) and ${covered("topic")} (topic) of ${train.length} train texts; weight ${distillWeightText(o)}, T ${o.distillTemperature}`);
+    log(`[train] teacher: soft targets for ${covered("sentiment")} (sentiment) and ${covered("topic")} (topic) of ${own.length} train texts; weight ${distillWeightText(o)}, T ${o.distillTemperature}`);
   }
   const pool = o.entitySwap > 0 ? buildEntityPool(trainSrc) : undefined;
   const cw = {
