@@ -247,6 +247,10 @@ def main():
     ap.add_argument('--neighbours', type=int, default=10, help='replacement candidates per word (nearest MiniLM input embeddings)')
     ap.add_argument('--splits-to-score', default='dev,test,train', help='which splits to write logits for (comma list; may be empty)')
     a = ap.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(a.seed); random.seed(a.seed)
+    if bad := set(a.augment_tasks.split(',')) - {'sentiment', 'topic'}:
+        ap.error(f'--augment-tasks: unknown task(s) {sorted(bad)}; use sentiment and/or topic')
+    if bad := set(x for x in a.splits_to_score.split(',') if x) - {'train', 'dev', 'test'}:
+        ap.error(f'--splits-to-score: unknown split(s) {sorted(bad)}; use train, dev and/or test')
     repo = os.path.realpath(os.path.join(os.path.dirname(__file__), '..', '..'))
     for flag, path in (('--out', a.out), ('--save', a.save)):
         if path and os.path.commonpath([repo, os.path.realpath(path)]) == repo:
