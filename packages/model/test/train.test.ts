@@ -227,6 +227,7 @@ describe("trainModel on a synthetic corpus", () => {
   // A rule "teacher" for synthetic texts without sentiment labels: the mood word decides.
   const moods = [["plunges", "slumps", "crashes"], ["holds", "steady", "flat"], ["soars", "jumps", "rallies"]];
   const moodLogits = (text: string) => ({ sentiment: Float32Array.from(moods.map((ws) => (ws.some((w) => text.includes(` ${w} `)) ? 4 : 0))) });
+  const distilOpts = { epochs: 6, lr: 3e-3, dropout: 0, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } };
   const moodTeacher = () => {
     const train = synthetic(384, 11).map(({ sentiment: _, ...e }) => e);
     return { train, teacher: new Map(train.map((e) => [e.text, moodLogits(e.text)])) };
@@ -234,7 +235,7 @@ describe("trainModel on a synthetic corpus", () => {
 
   it("learns a task from a teacher's soft targets alone (no gold label for it) and refuses a teacher that covers nothing", async () => {
     const { train, teacher } = moodTeacher();
-    const { r } = await trainSynthetic(384, 96, 11, { epochs: 6, lr: 3e-3, dropout: 0, distillWeight: 0.5, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } }, { train, teacher });
+    const { r } = await trainSynthetic(384, 96, 11, { ...distilOpts, distillWeight: 0.5 }, { train, teacher });
     expect(r.best!.sentiment!.accuracy).toBeGreaterThan(0.9); // dev sentiment gold labels vs a model that saw none
     const without = await trainSynthetic(384, 96, 11, { epochs: 1, lr: 3e-3, dropout: 0 }, { train });
     expect(without.r.best!.sentiment!.accuracy).toBeLessThan(0.7); // and without the teacher it has nothing to learn from
@@ -249,8 +250,7 @@ describe("trainModel on a synthetic corpus", () => {
     const texts = [...synthetic(384, 21).map((e) => e.text.replace(/^\$(\w+) (\w+)/, (_, t: string, f: string) => `$${t} ${f === "Acme" ? "Hooli" : "Acme"}`)), train[0]!.text];
     const transfer = new Map(texts.map((t) => [t, moodLogits(t)]));
     const logs: string[] = [];
-    const opts = { epochs: 6, lr: 3e-3, dropout: 0, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } };
-    const { r } = await trainSynthetic(384, 96, 11, opts, { train, transfer, log: (l) => logs.push(l) });
+    const { r } = await trainSynthetic(384, 96, 11, distilOpts, { train, transfer, log: (l) => logs.push(l) });
     expect(r.best!.sentiment!.accuracy).toBeGreaterThan(0.9); // dev gold sentiment, learned from the transfer texts alone
     expect(logs.join("\n")).toContain(`transfer set: ${transfer.size - 1} texts with teacher targets only (1 skipped`);
     await expect(trainSynthetic(64, 16, 11, { epochs: 1 }, { transfer: new Map([[synthetic(64, 11)[0]!.text, moodLogits("x")]]) })).rejects.toThrow(
@@ -264,10 +264,9 @@ describe("trainModel on a synthetic corpus", () => {
 
   it("weighs distillation per task: α = 0 for sentiment ignores the teacher there, α = 1 learns from it alone", async () => {
     const { train, teacher } = moodTeacher();
-    const opts = { epochs: 6, lr: 3e-3, dropout: 0, sizes: { dModel: 32, nLayers: 1, nHeads: 2, dFF: 64, maxLen: 16 } };
-    const on = await trainSynthetic(384, 96, 11, { ...opts, distillWeight: { sentiment: 1, topic: 0 } }, { train, teacher });
+    const on = await trainSynthetic(384, 96, 11, { ...distilOpts, distillWeight: { sentiment: 1, topic: 0 } }, { train, teacher });
     expect(on.r.best!.sentiment!.accuracy).toBeGreaterThan(0.9);
-    const off = await trainSynthetic(384, 96, 11, { ...opts, distillWeight: { sentiment: 0, topic: 1 } }, { train, teacher });
+    const off = await trainSynthetic(384, 96, 11, { ...distilOpts, distillWeight: { sentiment: 0, topic: 1 } }, { train, teacher });
     expect(off.r.best!.sentiment!.accuracy).toBeLessThan(0.7);
   });
 

@@ -159,8 +159,9 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const addSoft = (text: string, t: TeacherTargets): boolean => {
     const at = (task: DistilledTask) => (tasks.has(task) && t[task] ? softTargets(t[task], o.distillTemperature) : null);
     const soft = { sentiment: at("sentiment"), topic: at("topic") };
-    if (soft.sentiment || soft.topic) softByText.set(text, soft);
-    return soft.sentiment !== null || soft.topic !== null;
+    const any = soft.sentiment !== null || soft.topic !== null;
+    if (any) softByText.set(text, soft);
+    return any;
   };
   for (const [text, t] of input.teacher ?? []) addSoft(text, t);
   const trainTexts = new Set(input.train.map((e) => e.text));
@@ -175,15 +176,16 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const useful = (e: Example) =>
     (tasks.has("sentiment") && e.sentiment !== undefined) || (tasks.has("topic") && e.topic !== undefined) || (tasks.has("entities") && e.entities !== undefined);
   const dev = input.dev.filter(useful).map((e) => restrictTasks(encodeExample(e, tok, config.maxLen), tasks));
-  const trainSrc = [...input.train.filter((e) => useful(e) || softByText.has(e.text)), ...transfer];
+  const own = input.train.filter((e) => useful(e) || softByText.has(e.text));
+  const trainSrc = [...own, ...transfer];
   let train = trainSrc.map((e) => enc(e));
   if (input.transfer) {
     if (transfer.length === 0) throw new Error(`transfer set: none of its ${input.transfer.size} texts adds a new text with targets for a trained task`);
     log(`[train] transfer set: ${transfer.length} texts with teacher targets only (${input.transfer.size - transfer.length} skipped: training texts or no trained task)`);
   }
   if (input.teacher) {
-    const own = train.slice(0, train.length - transfer.length); // the transfer set has its own line above
-    const covered = (k: DistilledTask) => own.filter((x) => x.soft?.[k]).length;
+    // The training texts only: the transfer set has its own line above.
+    const covered = (k: DistilledTask) => own.filter((e) => softByText.get(e.text)?.[k]).length;
     if (covered("sentiment") + covered("topic") === 0) throw new Error(`teacher: none of its ${input.teacher.size} texts is a training text of a trained task`);
     log(`[train] teacher: soft targets for ${covered("sentiment")} (sentiment) and ${covered("topic")} (topic) of ${own.length} train texts; weight ${distillWeightText(o)}, T ${o.distillTemperature}`);
   }
