@@ -3,7 +3,8 @@
 `train --teacher` file (knowledge distillation; docs/model.md, Training and Results).
 
 A one-off research tool, not part of the product or of `npm test`: PyTorch trains the teacher only because
-tfjs on this 2-core CPU cannot (measured: docs/model.md). Needs Debian's python3-torch and python3-onnx, the
+tfjs on this 2-core CPU cannot (measured: docs/model.md). Needs Debian's python3-torch and python3-onnx plus
+libopenblas0-pthread (without it Debian's torch runs on the reference BLAS: a training step is ~8x slower), the
 splits from `npm run splits -- --splits train,dev,test`, and the model from infra/pretrained/fetch-minilm.sh:
 
   /usr/bin/python3 infra/teacher/minilm_teacher.py --splits /tmp/splits --out /tmp/teacher/t1 --epochs 1 --freeze 2 --lr 1e-4
@@ -242,13 +243,17 @@ def main():
     ap.add_argument('--save', help='also write the fine-tuned weights here (torch state_dict; outside the repository)')
     ap.add_argument('--load', help='skip training: score with weights written by an earlier --save')
     ap.add_argument('--augment', type=int, default=0, help='also write <out>.augment.logits.jsonl: this many word-replaced variants per training text, scored by the teacher (a transfer set for train --transfer)')
-    ap.add_argument('--augment-tasks', default='sentiment', help='augment the training texts labelled for these tasks (comma list of sentiment, topic)')
+    ap.add_argument('--augment-tasks', default='sentiment', help='augment the training texts labelled for these tasks (comma list of sentiment, topic; task=K gives that task its own variant count instead of --augment)')
     ap.add_argument('--replace-p', type=float, default=0.3, help='per-word replacement probability of --augment')
     ap.add_argument('--neighbours', type=int, default=10, help='replacement candidates per word (nearest MiniLM input embeddings)')
     ap.add_argument('--splits-to-score', default='dev,test,train', help='which splits to write logits for (comma list; may be empty)')
     a = ap.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(a.seed); random.seed(a.seed)
-    if bad := set(a.augment_tasks.split(',')) - {'sentiment', 'topic'}:
-        ap.error(f'--augment-tasks: unknown task(s) {sorted(bad)}; use sentiment and/or topic')
+    per_task = {}
+    for item in a.augment_tasks.split(','):
+        name, _, k = item.partition('=')
+        if name not in ('sentiment', 'topic'): ap.error(f'--augment-tasks: unknown task {name!r}; use sentiment and/or topic')
+        if k and not k.isdigit(): ap.error(f'--augment-tasks: {item!r}: the count after = must be a whole number')
+        per_task[name] = int(k) if k else a.augment
     if bad := set(x for x in a.splits_to_score.split(',') if x) - {'train', 'dev', 'test'}:
         ap.error(f'--splits-to-score: unknown split(s) {sorted(bad)}; use train, dev and/or test')
     repo = os.path.realpath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -296,13 +301,14 @@ def main():
         write_logits(f'{a.out}.{k}.logits.jsonl', data[k], ps, pt)
     if a.augment > 0:
         cols = {'sentiment': 2, 'topic': 3}
-        src = [r for r in data['train'] if any(r[cols[t]] >= 0 for t in a.augment_tasks.split(','))]
-        words = {w.lower() for r in src for w in WORD.findall(r[0])}
+        # Variants per text: the largest count among the tasks it is labelled for (0 = not augmented).
+        src = [(r, k) for r in data['train'] if (k := max((n for t, n in per_task.items() if r[cols[t]] >= 0), default=0)) > 0]
+        words = {w.lower() for r, _ in src for w in WORD.findall(r[0])}
         t1 = time.time(); table = neighbour_table(model, tok, words, a.neighbours)
         print(f'augment: neighbours for {len(table)} of {len(words)} words in {time.time() - t1:.0f} s', flush=True)
         rng = random.Random(a.seed); seen = {r[0] for r in data['train']}; rows = []
-        for r in src:
-            for _ in range(a.augment):
+        for r, k in src:
+            for _ in range(k):
                 t = augment(r[0], table, rng, a.replace_p)
                 if t not in seen: seen.add(t); rows.append((t, tok.encode(t, a.max_len), -100, -100))
         print(f'augment: {len(rows)} new texts from {len(src)} training texts; scoring', flush=True)
