@@ -299,7 +299,7 @@ def main():
         if k != 'train': print(f'{k} sentiment (acc, macro-F1) {score(data[k], ps, 2, 3)} topic {score(data[k], pt, 3, 20)}', flush=True)
         print(f'{k}: {len(data[k])} texts scored at {len(data[k]) / (time.time() - t1):.0f} texts/s', flush=True)
         write_logits(f'{a.out}.{k}.logits.jsonl', data[k], ps, pt)
-    if a.augment > 0:
+    if any(per_task.values()):
         cols = {'sentiment': 2, 'topic': 3}
         # Variants per text: the largest count among the tasks it is labelled for (0 = not augmented).
         src = [(r, k) for r in data['train'] if (k := max((n for t, n in per_task.items() if r[cols[t]] >= 0), default=0)) > 0]
