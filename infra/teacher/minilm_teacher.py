@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Fine-tunes all-MiniLM-L6-v2 on the training split's sentiment and topic labels and writes its logits as a
-`train --teacher` file (knowledge distillation; docs/model.md, Training and Results).
+`train --teacher` file (knowledge distillation; docs/model.md, Training and Results). Any 384-wide BERT-uncased
+ONNX export of any depth works through --model-dir, e.g. the 12-layer bge-small-en-v1.5 from
+infra/pretrained/fetch-bge-small.sh (a stronger teacher at about 2.5x the time).
 
 A one-off research tool, not part of the product or of `npm test`: PyTorch trains the teacher only because
 tfjs on this 2-core CPU cannot (measured: docs/model.md). Needs Debian's python3-torch and python3-onnx plus
@@ -8,6 +10,11 @@ libopenblas0-pthread (without it Debian's torch runs on the reference BLAS: a tr
 splits from `npm run splits -- --splits train,dev,test`, and the model from infra/pretrained/fetch-minilm.sh:
 
   /usr/bin/python3 infra/teacher/minilm_teacher.py --splits /tmp/splits --out /tmp/teacher/t1 --epochs 1 --freeze 2 --lr 1e-4
+
+The 12-layer teacher b3 of docs/model.md: bge-small, 3 epochs (~70 min of training on one core here, ~25 of scoring):
+
+  bash infra/pretrained/fetch-bge-small.sh
+  /usr/bin/python3 infra/teacher/minilm_teacher.py --splits /tmp/splits --model-dir infra/pretrained/bge-small-en-v1.5 --out /tmp/teacher/b3 --epochs 3 --freeze 0 --lr 5e-5 --seed 2 --threads 1 --save /tmp/teacher/b3.pt --augment 2 --augment-tasks sentiment,topic=1
 
 Writes <out>.{train,dev,test}.logits.jsonl ({text, sentiment: [3], topic: [20]}) and prints dev/test metrics.
 With --save the weights are kept; a later run with --load skips training, e.g. to write a transfer set of
@@ -110,8 +117,12 @@ class Bert(nn.Module):
         bias = (1.0 - mask[:, None, None, :].float()) * -1e4
         for l in s.layers: x = l(x, bias)
         return x
-    def load_onnx(s, path):
+    @staticmethod
+    def from_onnx(path):
+        """A Bert as deep as the export (MiniLM-L6: 6 layers, bge-small: 12), holding its weights."""
         w = load(path); t = lambda k: torch.tensor(w[k])
+        n = len({k.split('.')[2] for k in w if k.startswith('encoder.layer.')}); s = Bert(n_layers=n)
+        assert n > 0 and w['embeddings.word_embeddings.weight'].shape == (30522, 384), f'{path}: not a 384-wide BERT-uncased export'
         with torch.no_grad():
             s.tok.weight.copy_(t('embeddings.word_embeddings.weight')); s.pos.weight.copy_(t('embeddings.position_embeddings.weight'))
             s.typ.weight.copy_(t('embeddings.token_type_embeddings.weight'))
@@ -133,9 +144,9 @@ SENT = ["bearish", "neutral", "bullish"]
 
 
 class Teacher(nn.Module):
-    """MiniLM + one linear head per task on [CLS] ‖ mean-pooled states (the student's pooling)."""
+    """The encoder (MiniLM, bge-small) + one linear head per task on [CLS] ‖ mean-pooled states (the student's pooling)."""
     def __init__(s, model_dir):
-        super().__init__(); s.enc = Bert().load_onnx(os.path.join(model_dir, 'model.onnx')); s.drop = nn.Dropout(0.1)
+        super().__init__(); s.enc = Bert.from_onnx(os.path.join(model_dir, 'model.onnx')); s.drop = nn.Dropout(0.1)
         s.sent = nn.Linear(768, 3); s.topic = nn.Linear(768, 20)
     def forward(s, ids, mask):
         h = s.enc(ids, mask); m = mask.unsqueeze(-1).float()
@@ -194,7 +205,7 @@ WORD = re.compile(r"[A-Za-z]+")
 
 def neighbour_table(model, tok, words, k):
     """For each lower-case whole-word vocabulary entry among `words`: its k nearest whole words by cosine similarity of
-    MiniLM's input token embeddings (TinyBERT-style replacement candidates for single-piece words)."""
+    the encoder's input token embeddings (TinyBERT-style replacement candidates for single-piece words)."""
     cands = [w for w, i in tok.vocab.items() if WORD.fullmatch(w) and len(w) > 1 and i >= 1996]  # 1996: first non-special entry
     emb = F.normalize(model.enc.tok.weight.detach().cpu(), dim=-1)
     ce = emb[[tok.vocab[w] for w in cands]]
@@ -234,7 +245,7 @@ def write_logits(path, rs, ps, pt):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--splits', required=True, help='folder with train/dev/test.jsonl from npm run splits')
-    ap.add_argument('--model-dir', default=os.path.join(os.path.dirname(__file__), '..', 'pretrained', 'all-minilm-l6-v2'))
+    ap.add_argument('--model-dir', default=os.path.join(os.path.dirname(__file__), '..', 'pretrained', 'all-minilm-l6-v2'), help='model.onnx + tokenizer.json of a 384-wide BERT-uncased export')
     ap.add_argument('--out', required=True, help='output prefix (outside the repository)')
     ap.add_argument('--epochs', type=int, default=1); ap.add_argument('--lr', type=float, default=1e-4); ap.add_argument('--bs', type=int, default=32)
     ap.add_argument('--freeze', type=int, default=2, help='lower encoder layers kept frozen (embeddings always are): CPU time')
@@ -245,7 +256,7 @@ def main():
     ap.add_argument('--augment', type=int, default=0, help='also write <out>.augment.logits.jsonl: this many word-replaced variants per training text, scored by the teacher (a transfer set for train --transfer)')
     ap.add_argument('--augment-tasks', default='sentiment', help='augment the training texts labelled for these tasks (comma list of sentiment, topic; task=K gives that task its own variant count instead of --augment)')
     ap.add_argument('--replace-p', type=float, default=0.3, help='per-word replacement probability of --augment')
-    ap.add_argument('--neighbours', type=int, default=10, help='replacement candidates per word (nearest MiniLM input embeddings)')
+    ap.add_argument('--neighbours', type=int, default=10, help='replacement candidates per word (nearest input embeddings of the encoder)')
     ap.add_argument('--splits-to-score', default='dev,test,train', help='which splits to write logits for (comma list; may be empty)')
     a = ap.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(a.seed); random.seed(a.seed)
     per_task = {}
