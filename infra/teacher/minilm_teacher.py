@@ -121,8 +121,12 @@ class Bert(nn.Module):
     def from_onnx(path):
         """A Bert as deep as the export (MiniLM-L6: 6 layers, bge-small: 12), holding its weights."""
         w = load(path); t = lambda k: torch.tensor(w[k])
-        n = len({k.split('.')[2] for k in w if k.startswith('encoder.layer.')}); s = Bert(n_layers=n)
-        assert n > 0 and w['embeddings.word_embeddings.weight'].shape == (30522, 384), f'{path}: not a 384-wide BERT-uncased export'
+        n = len({k.split('.')[2] for k in w if k.startswith('encoder.layer.')})
+        emb = w.get('embeddings.word_embeddings.weight')
+        # A raise, not an assert: python -O drops asserts, and a wrong export must not train silently.
+        if n == 0 or emb is None or emb.shape != (30522, 384):
+            raise SystemExit(f'{path}: not a 384-wide BERT-uncased export ({n} encoder layers, word embeddings {None if emb is None else emb.shape})')
+        s = Bert(n_layers=n)
         with torch.no_grad():
             s.tok.weight.copy_(t('embeddings.word_embeddings.weight')); s.pos.weight.copy_(t('embeddings.position_embeddings.weight'))
             s.typ.weight.copy_(t('embeddings.token_type_embeddings.weight'))
