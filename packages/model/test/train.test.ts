@@ -8,7 +8,7 @@ import type { Example } from "../src/data/example.ts";
 import { loadScorer } from "../src/runtime/index.ts";
 import { Tokenizer } from "../src/tokenizer/index.ts";
 import { buildEntityPool, swapEntities, tokenDropout } from "../src/train/augment.ts";
-import { classWeights, maskedCrossEntropy, distillationLoss } from "../src/train/losses.ts";
+import { classWeights, maskedCrossEntropy, distillationLoss, featureLoss } from "../src/train/losses.ts";
 import { loadTeacher, softTargets } from "../src/train/teacher.ts";
 import { learningRate } from "../src/train/schedule.ts";
 import { encodeExample, evaluate, fineTune, trainModel, type TrainInput, type TrainOptionsInput } from "../src/train/index.ts";
@@ -145,6 +145,20 @@ describe("distillation pieces", () => {
     expect(distillationLoss(tf.tensor2d([[1, 0, 0]]), match, 1, 2)!.dataSync()[0]).toBeCloseTo(0, 5);
     expect(distillationLoss(logits, new Float32Array(6), 0, 2)).toBeNull();
   });
+
+  it("reads teacher features, refuses a file whose feature lengths differ, and scores them over rows with a target", async () => {
+    const t = await loadTeacher(await file([JSON.stringify({ text: "a", sentiment: [1, 2, 3], features: [0.5, -1] }), JSON.stringify({ text: "b", sentiment: [0, 0, 0] })]));
+    expect(Array.from(t.get("a")!.features!)).toEqual([0.5, -1]);
+    expect(t.get("b")!.features).toBeUndefined();
+    await expect(
+      loadTeacher(await file([JSON.stringify({ text: "a", sentiment: [1, 2, 3], features: [1, 2] }), JSON.stringify({ text: "b", sentiment: [1, 2, 3], features: [1, 2, 3] })])),
+    ).rejects.toThrow(/line 2: features: 3 values, earlier rows have 2/);
+    await expect(loadTeacher(await file([JSON.stringify({ text: "a", sentiment: [1, 2, 3], features: [1, null] })]))).rejects.toThrow(/line 1: features/);
+    // Row 2 has no target (mask 0): only row 1's mean squared error counts.
+    const pred = tf.tensor2d([[1, 2], [9, 9]]);
+    expect(featureLoss(pred, Float32Array.from([0, 0, 0, 0]), Float32Array.from([1, 0]), 1)!.dataSync()[0]).toBeCloseTo((1 + 4) / 2, 6);
+    expect(featureLoss(pred, new Float32Array(4), new Float32Array(2), 0)).toBeNull();
+  });
 });
 
 describe("trainModel on a synthetic corpus", () => {
@@ -268,6 +282,25 @@ describe("trainModel on a synthetic corpus", () => {
     expect(on.r.best!.sentiment!.accuracy).toBeGreaterThan(0.9);
     const off = await trainSynthetic(384, 96, 11, { ...distilOpts, distillWeight: { sentiment: 0, topic: 1 } }, { train, teacher });
     expect(off.r.best!.sentiment!.accuracy).toBeLessThan(0.7);
+  });
+
+  it("learns the teacher's features through a training-only map that is not kept, and refuses a weight without features", async () => {
+    const { train, teacher } = moodTeacher();
+    // Features: the mood as ±1 on two axes, which the pooled vector can only reproduce by reading the mood words.
+    const feats = new Map(
+      [...teacher].map(([text, t]) => {
+        const m = t.sentiment!.indexOf(4);
+        return [text, { ...t, features: Float32Array.from([m === 0 ? 1 : -1, m === 2 ? 1 : -1]) }];
+      }),
+    );
+    const logs: string[] = [];
+    const { r } = await trainSynthetic(384, 96, 11, { ...distilOpts, featureWeight: 1 }, { train, teacher: feats, log: (l) => logs.push(l) });
+    const fl = r.history.map((h) => h.loss.features!);
+    expect(fl[0]).toBeGreaterThan(0.3);
+    expect(fl.at(-1)!).toBeLessThan(fl[0]! / 4);
+    expect(Object.keys(r.raw).some((k) => k.startsWith("feat."))).toBe(false);
+    expect(logs.join("\n")).toContain(`feature term: ${feats.size} texts with 2-value teacher features; weight 1`);
+    await expect(trainSynthetic(64, 16, 11, { epochs: 1, featureWeight: 1 }, { train, teacher })).rejects.toThrow(/featureWeight > 0 needs teacher or transfer rows with features/);
   });
 
   it("fineTune continues from a model directory and records the parent", async () => {

@@ -84,6 +84,7 @@ const cmd = new Command("train")
   .option("--transfer <file>", "JSONL in the --teacher format whose texts (e.g. augmented copies, infra/teacher) join training with the teacher's targets only")
   .option("--distill-weight <x>", "share of the sentiment/topic loss given to the teacher's soft targets: 0.5, or per task sentiment=0.8,topic=0.5", distillWeight, 0.5)
   .option("--distill-temperature <x>", "softmax temperature of the distillation term", num, 2)
+  .option("--feature-weight <x>", "weight of the feature term: the pooled vector, through a training-only map, learns the teacher files' \"features\" (minilm_teacher.py --features); 0 = off", num, 0)
   .option("--d-model <n>", "hidden size", int)
   .option("--layers <n>", "encoder layers", int)
   .option("--heads <n>", "attention heads", int)
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
     averageFrom: a.averageFrom,
     distillWeight: a.distillWeight,
     distillTemperature: a.distillTemperature,
+    featureWeight: a.featureWeight,
     sizes: Object.fromEntries(
       Object.entries({ dModel: a.dModel, nLayers: a.layers, nHeads: a.heads, dFF: a.ffn, maxLen: a.maxLen }).filter(([, v]) => v !== undefined),
     ),
@@ -154,6 +156,7 @@ async function main(): Promise<void> {
   }
 
   if (teacher) cardNotes.push(`Distilled from a teacher's logits (${basename(a.teacher as string)}, ${teacher.size} texts; weight ${distillWeightText(options)}, temperature ${options.distillTemperature}); docs/model.md says how the teacher was made.`);
+  if (options.featureWeight > 0) cardNotes.push(`Feature term: the pooled vector also learned the teacher's reduced pooled vectors (weight ${options.featureWeight}) through a training-only map that is not exported; docs/model.md.`);
   if (transfer) cardNotes.push(`Transfer set: ${transfer.size} further texts (${basename(a.transfer as string)}) trained on the teacher's targets only, distillation weight as above; docs/model.md says how they were made.`);
 
   await mkdir(out, { recursive: true });

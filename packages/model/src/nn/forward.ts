@@ -22,6 +22,8 @@ export interface ForwardOutput {
   clsAttention: tf.Tensor2D;
   /** Final-LayerNorm hidden states [B,T,D] (masked-LM head and diagnostics). */
   hidden: tf.Tensor3D;
+  /** [CLS] state ‖ masked mean, after dropout: what the sentiment and topic heads read [B,2D]. */
+  pooled: tf.Tensor2D;
   /** The wide path's own logits [B,3+20] (sentiment columns, then topic), when the model has it. */
   wideLogits?: tf.Tensor2D;
 }
@@ -120,7 +122,7 @@ export function forward(w: WeightMap, ids: tf.Tensor2D, c: ModelConfig, opts: Fo
   const cls = tf.reshape(tf.slice(hidden, [0, 0, 0], [B, 1, D]), [B, D]);
   const keep3 = tf.reshape(keep, [B, T, 1]);
   const mean = tf.div(tf.sum(tf.mul(hidden, keep3), 1), tf.sum(keep3, 1)); // masked mean over real tokens
-  const pooled = drop(tf.concat([cls, mean], 1));
+  const pooled = drop(tf.concat([cls, mean], 1)) as tf.Tensor2D;
 
   const clsAttention = lastAttn as tf.Tensor2D;
   let sentimentLogits = dense(pooled, w2(w, "sent.w"), w2(w, "sent.b")) as tf.Tensor2D;
@@ -140,6 +142,7 @@ export function forward(w: WeightMap, ids: tf.Tensor2D, c: ModelConfig, opts: Fo
     tagLogits: dense(drop(hidden), w2(w, "tag.w"), w2(w, "tag.b")) as tf.Tensor3D,
     clsAttention,
     hidden,
+    pooled,
     ...(wideLogits ? { wideLogits } : {}),
   };
 }

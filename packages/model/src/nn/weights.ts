@@ -18,7 +18,7 @@ export interface WeightSpec {
 }
 
 /** Every weight the model has, with its shape — the single source of truth for init, loading and validation. */
-export function weightSpecs(c: ModelConfig, opts: { mlm?: boolean } = {}): WeightSpec[] {
+export function weightSpecs(c: ModelConfig, opts: { mlm?: boolean; featureDim?: number } = {}): WeightSpec[] {
   const D = c.dModel;
   const s: WeightSpec[] = [
     { name: "tok_emb", shape: [c.vocabSize, D], init: "normal", noDecay: true },
@@ -45,11 +45,16 @@ export function weightSpecs(c: ModelConfig, opts: { mlm?: boolean } = {}): Weigh
   // Zero start: the wide path begins as a no-op and learns only what the token counts add to the encoder.
   if (c.wide) s.push({ name: "wide.w", shape: [c.vocabSize, N_SENTIMENT + N_TOPIC], init: "zeros", noDecay: false });
   if (opts.mlm) s.push({ name: "mlm.b", shape: [c.vocabSize], init: "zeros", noDecay: true, trainOnly: true });
+  // The feature term's map from the pooled vector to the teacher's features (train/losses.ts featureLoss).
+  if (opts.featureDim) {
+    s.push({ name: "feat.w", shape: [2 * D, opts.featureDim], init: "normal", noDecay: false, trainOnly: true });
+    s.push({ name: "feat.b", shape: [opts.featureDim], init: "zeros", noDecay: true, trainOnly: true });
+  }
   return s;
 }
 
 /** Seeded random weights (normal σ=0.02, as in BERT), for tests, benchmarks and training from scratch. */
-export function initRawWeights(c: ModelConfig, seed = 1, opts: { mlm?: boolean; std?: number } = {}): RawWeights {
+export function initRawWeights(c: ModelConfig, seed = 1, opts: { mlm?: boolean; featureDim?: number; std?: number } = {}): RawWeights {
   const rng = mulberry32(seed);
   const std = opts.std ?? 0.02;
   const out: RawWeights = {};

@@ -33,6 +33,8 @@ export interface PackedBatch {
   tags: Int32Array; // [B*T], -1 at [CLS], padding and unannotated examples
   /** Teacher probabilities [B*K], all-zero rows where the teacher has none, and how many rows have one. */
   soft: { sentiment: Float32Array; sentimentRows: number; topic: Float32Array; topicRows: number } | null;
+  /** Teacher feature vectors [B*K] (all-zero rows where there is none), a 1/0 row mask [B], and the row count. */
+  feat: { q: Float32Array; K: number; mask: Float32Array; rows: number } | null;
 }
 
 export function packBatch(items: readonly Encoded[], padId: number): PackedBatch {
@@ -44,7 +46,21 @@ export function packBatch(items: readonly Encoded[], padId: number): PackedBatch
     ids.set(x.ids, b * T);
     if (x.tags) for (let t = 0; t < x.tags.length; t++) tags[b * T + t] = x.tags[t]!;
   });
-  return { B, T, ids, tags, sentiment: Int32Array.from(items, (x) => x.sentiment), topic: Int32Array.from(items, (x) => x.topic), soft: packSoft(items) };
+  return { B, T, ids, tags, sentiment: Int32Array.from(items, (x) => x.sentiment), topic: Int32Array.from(items, (x) => x.topic), soft: packSoft(items), feat: packFeatures(items) };
+}
+
+function packFeatures(items: readonly Encoded[]): PackedBatch["feat"] {
+  const K = items.find((x) => x.feat)?.feat?.length;
+  if (K === undefined) return null;
+  const q = new Float32Array(items.length * K);
+  const mask = new Float32Array(items.length);
+  items.forEach((x, b) => {
+    if (!x.feat) return;
+    if (x.feat.length !== K) throw new Error(`feature vectors of ${x.feat.length} and ${K} values in one batch`);
+    q.set(x.feat, b * K);
+    mask[b] = 1;
+  });
+  return { q, K, mask, rows: mask.reduce((a, v) => a + v, 0) };
 }
 
 function packSoft(items: readonly Encoded[]): PackedBatch["soft"] {

@@ -14,6 +14,8 @@ export interface Encoded {
   topic: number;
   /** Teacher probabilities at the distillation temperature (`teacher.ts`), when a teacher covers this text. */
   soft?: { sentiment: Float32Array | null; topic: Float32Array | null };
+  /** The teacher's feature vector for this text (`TrainOptions.featureWeight`). */
+  feat?: Float32Array;
 }
 
 /**

@@ -43,6 +43,17 @@ export function distillationLoss(logits: tf.Tensor, q: Float32Array, rows: numbe
 }
 
 /**
+ * Feature term: mean over the rows that have a target (mask 1) of the mean squared difference between `pred` [B,K]
+ * and the targets q [B*K]. Null when no row has one.
+ */
+export function featureLoss(pred: tf.Tensor, q: Float32Array, mask: Float32Array, rows: number): tf.Scalar | null {
+  if (rows === 0) return null;
+  const [B, K] = pred.shape as [number, number];
+  const sq = tf.mean(tf.square(tf.sub(pred, tf.tensor2d(q, [B, K]))), -1); // [B]
+  return tf.div(tf.sum(tf.mul(sq, tf.tensor1d(mask))), rows) as tf.Scalar;
+}
+
+/**
  * Inverse-frequency class weights (counts^-power), normalised so the weighted label mean is 1; power 0.5 softens
  * them, 0 disables. Capped at `cap` so a class seen a handful of times cannot dominate.
  */

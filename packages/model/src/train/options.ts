@@ -62,6 +62,13 @@ export const TrainOptions = z.object({
     .default(0.5),
   /** Softmax temperature for the teacher's and the student's logits in the distillation term. */
   distillTemperature: z.number().positive().default(2),
+  /**
+   * Weight of the feature term (0 = off): mean squared error between a training-only linear map of the student's
+   * pooled vector and the teacher's `features` for the texts that have them — a hint of the teacher's whole
+   * representation beside its 23 logits (FitNets, Romero et al. 2015, on the pooled vector). Outside the learned
+   * task weights: it is a fixed auxiliary term, not a task.
+   */
+  featureWeight: z.number().min(0).default(0),
   sizes: z
     .object({
       dModel: z.number().int().positive().default(DEFAULT_SIZES.dModel),

@@ -2,7 +2,7 @@ import { appendFile } from "node:fs/promises";
 import * as tf from "@tensorflow/tfjs";
 import { N_SENTIMENT, N_TAGS, N_TOPIC, ModelConfig } from "../nn/config.ts";
 import { defaultEmbeddingGrad, type EmbeddingGrad } from "../nn/embedding.ts";
-import { forward } from "../nn/forward.ts";
+import { dense, forward } from "../nn/forward.ts";
 import { initRawWeights, mulberry32, weightSpecs, type RawWeights, type WeightMap } from "../nn/weights.ts";
 import { toWeightMap } from "../nn/tfWeights.ts";
 import type { Example } from "../data/example.ts";
@@ -12,12 +12,12 @@ import { buildEntityPool, swapEntities, tokenDropout } from "./augment.ts";
 import { bucketBatches, packBatch, type PackedBatch } from "./batches.ts";
 import { encodeExample, NO_LABEL, type Encoded } from "./encode.ts";
 import { evaluate, type DevMetrics } from "./evaluate.ts";
-import { classWeights, distillationLoss, maskedCrossEntropy } from "./losses.ts";
+import { classWeights, distillationLoss, featureLoss, maskedCrossEntropy } from "./losses.ts";
 import { maskTokens, mlmLoss } from "./mlm.ts";
 import { distillWeightOf, distillWeightText, TrainOptions, TASKS, type DistilledTask, type Task, type TrainOptionsInput } from "./options.ts";
 import { makeProgressBar } from "./progress.ts";
 import { learningRate } from "./schedule.ts";
-import { softTargets, type TeacherLogits, type TeacherTargets } from "./teacher.ts";
+import { featureDimOf, softTargets, type TeacherLogits, type TeacherTargets } from "./teacher.ts";
 
 export interface TrainInput {
   train: readonly Example[];
@@ -73,7 +73,7 @@ export interface EpochRecord {
   phase: "mlm" | "joint";
   steps: number;
   lr: number;
-  loss: Partial<Record<Task | "mlm" | "total", number>>;
+  loss: Partial<Record<Task | "mlm" | "total" | "features", number>>;
   taskWeights?: Partial<Record<Task, number>>;
   dev?: DevMetrics;
   /** Dev metrics of the running weight average (`averageFrom`), from its second epoch on. */
@@ -110,6 +110,7 @@ function restrictTasks(x: Encoded, tasks: ReadonlySet<Task>): Encoded {
     topic: tasks.has("topic") ? x.topic : NO_LABEL,
     tags: tasks.has("entities") ? x.tags : null,
     ...(x.soft ? { soft: x.soft } : {}), // restricted to the trained tasks when softened (trainModel)
+    ...(x.feat ? { feat: x.feat } : {}),
   };
 }
 
@@ -131,8 +132,10 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
 
   // Parameters as tf.Variables (names unique per run: tfjs registers variable names globally).
   const withMlm = o.mlmEpochs > 0;
-  const specs = weightSpecs(config, { mlm: withMlm });
-  const init = initRawWeights(config, o.seed, { mlm: withMlm });
+  const featureDim = o.featureWeight > 0 ? featureDimOf(input.teacher, input.transfer) : undefined;
+  if (o.featureWeight > 0 && featureDim === undefined) throw new Error("featureWeight > 0 needs teacher or transfer rows with features");
+  const specs = weightSpecs(config, { mlm: withMlm, ...(featureDim ? { featureDim } : {}) });
+  const init = initRawWeights(config, o.seed, { mlm: withMlm, ...(featureDim ? { featureDim } : {}) });
   const params: Record<string, tf.Variable> = {};
   for (const [name, t] of Object.entries(input.seedWeights ?? {})) {
     const sp = specs.find((x) => x.name === name);
@@ -156,11 +159,13 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
 
   // Teacher targets for the trained tasks, softened once; looked up by the original text (entity swapping changes it).
   const softByText = new Map<string, NonNullable<Encoded["soft"]>>();
+  const featByText = new Map<string, Float32Array>();
   const addSoft = (text: string, t: TeacherTargets): boolean => {
     const at = (task: DistilledTask) => (tasks.has(task) && t[task] ? softTargets(t[task], o.distillTemperature) : null);
     const soft = { sentiment: at("sentiment"), topic: at("topic") };
     const any = soft.sentiment !== null || soft.topic !== null;
     if (any) softByText.set(text, soft);
+    if (any && featureDim && t.features) featByText.set(text, t.features);
     return any;
   };
   for (const [text, t] of input.teacher ?? []) addSoft(text, t);
@@ -170,7 +175,8 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const enc = (e: Example, original = e) => {
     const x = encodeExample(e, tok, config.maxLen);
     const soft = softByText.get(original.text);
-    return restrictTasks(soft ? { ...x, soft } : x, tasks);
+    const feat = featByText.get(original.text);
+    return restrictTasks({ ...x, ...(soft ? { soft } : {}), ...(feat ? { feat } : {}) }, tasks);
   };
   // Examples with no label for any trained task would only cost time (single-task runs).
   const useful = (e: Example) =>
@@ -189,6 +195,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
     if (covered("sentiment") + covered("topic") === 0) throw new Error(`teacher: none of its ${input.teacher.size} texts is a training text of a trained task`);
     log(`[train] teacher: soft targets for ${covered("sentiment")} (sentiment) and ${covered("topic")} (topic) of ${own.length} train texts; weight ${distillWeightText(o)}, T ${o.distillTemperature}`);
   }
+  if (featureDim) log(`[train] feature term: ${featByText.size} texts with ${featureDim}-value teacher features; weight ${o.featureWeight}`);
   const pool = o.entitySwap > 0 ? buildEntityPool(trainSrc) : undefined;
   const cw = {
     sentiment: classWeights(train.map((x) => x.sentiment), N_SENTIMENT, o.classWeightPower),
@@ -407,6 +414,13 @@ function jointLoss(
     // would be absorbed by s). All 1 (the default) is plain uncertainty weighting.
     const ws = o.staticWeights[t];
     parts.push(s ? (tf.mul(tf.add(tf.mul(tf.exp(tf.neg(s)), l), s), ws) as tf.Scalar) : (tf.mul(l, ws) as tf.Scalar));
+  }
+  if (p.feat && o.featureWeight > 0) {
+    const fl = featureLoss(dense(out.pooled, w["feat.w"]!, w["feat.b"]!), p.feat.q, p.feat.mask, p.feat.rows);
+    if (fl) {
+      kept.features = tf.keep(fl);
+      parts.push(tf.mul(fl, o.featureWeight) as tf.Scalar);
+    }
   }
   if (out.wideLogits && o.wideAuxWeight > 0) {
     const wl = out.wideLogits;
