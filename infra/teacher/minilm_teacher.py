@@ -22,6 +22,9 @@ word-replaced training texts scored by the teacher (`train --transfer`, docs/mod
 
   /usr/bin/python3 infra/teacher/minilm_teacher.py --splits /tmp/splits --out /tmp/teacher/t2 --load /tmp/teacher/t2.pt --splits-to-score '' --augment 2
 
+--features K adds each train and augment text's pooled vector (768 values) reduced to K principal components as
+"features" (the student's --feature-weight term; K 128 keeps ~96 % of the variance of t2's vectors).
+
 The files hold the sources' text, so --out and --save must lie outside the repository (checked).
 """
 import argparse, json, math, os, random, re, time, unicodedata
@@ -152,10 +155,10 @@ class Teacher(nn.Module):
     def __init__(s, model_dir):
         super().__init__(); s.enc = Bert.from_onnx(os.path.join(model_dir, 'model.onnx')); s.drop = nn.Dropout(0.1)
         s.sent = nn.Linear(768, 3); s.topic = nn.Linear(768, 20)
-    def forward(s, ids, mask):
+    def forward(s, ids, mask, with_pooled=False):
         h = s.enc(ids, mask); m = mask.unsqueeze(-1).float()
         pooled = s.drop(torch.cat([h[:, 0], (h * m).sum(1) / m.sum(1)], -1))
-        return s.sent(pooled), s.topic(pooled)
+        return (s.sent(pooled), s.topic(pooled), pooled) if with_pooled else (s.sent(pooled), s.topic(pooled))
 
 
 def read_split(path, tok, max_len):
@@ -185,12 +188,14 @@ def batches(rs, bs, shuffle):
     return out
 
 
-def predict(model, rs, device):
+def predict(model, rs, device, pooled=None):
+    """Logits per row; with a [len(rs), 768] tensor as `pooled`, also fills it with the pooled vectors."""
     model.eval(); ps, pt = [None] * len(rs), [None] * len(rs)
     with torch.no_grad():
         for b in batches(rs, 128, False):
-            ids, mask, _, _ = batchify([rs[i] for i in b]); ls, lt = model(ids.to(device), mask.to(device))
+            ids, mask, _, _ = batchify([rs[i] for i in b]); ls, lt, pv = model(ids.to(device), mask.to(device), with_pooled=True)
             for j, i in enumerate(b): ps[i] = ls[j].tolist(); pt[i] = lt[j].tolist()
+            if pooled is not None: pooled[b] = pv.float().cpu()
     model.train(); return ps, pt
 
 
@@ -239,11 +244,27 @@ def augment(text, table, rng, p):
     return ' '.join(out)
 
 
-def write_logits(path, rs, ps, pt):
+def write_logits(path, rs, ps, pt, feats=None):
     with open(path, 'w') as f:
-        for r, s, t in zip(rs, ps, pt):
-            f.write(json.dumps({'text': r[0], 'sentiment': [round(x, 4) for x in s], 'topic': [round(x, 4) for x in t]}) + '\n')
+        for i, (r, s, t) in enumerate(zip(rs, ps, pt)):
+            row = {'text': r[0], 'sentiment': [round(x, 4) for x in s], 'topic': [round(x, 4) for x in t]}
+            if feats is not None: row['features'] = [round(x, 3) for x in feats[i].tolist()]
+            f.write(json.dumps(row) + '\n')
     print(f'wrote {path}', flush=True)
+
+
+class Features:
+    """The teacher's pooled vectors reduced to k principal components (fitted on the training texts' vectors),
+    scaled so an average component has variance 1: targets for the student's `--feature-weight` (a representation
+    hint beside the 23 logits; docs/model.md)."""
+    def __init__(s, train_pooled, k):
+        s.mean = train_pooled.mean(0)
+        _, sv, v = torch.linalg.svd(train_pooled - s.mean, full_matrices=False)
+        s.basis = v[:k].T; var = (sv[:k] ** 2) / (len(train_pooled) - 1)
+        s.scale = var.mean().sqrt()
+        print(f'features: {k} of 768 components keep {float((sv[:k] ** 2).sum() / (sv ** 2).sum()):.1%} of the variance', flush=True)
+    def __call__(s, pooled):
+        return (pooled - s.mean) @ s.basis / s.scale
 
 
 def main():
@@ -262,6 +283,7 @@ def main():
     ap.add_argument('--replace-p', type=float, default=0.3, help='per-word replacement probability of --augment')
     ap.add_argument('--neighbours', type=int, default=10, help='replacement candidates per word (nearest input embeddings of the encoder)')
     ap.add_argument('--splits-to-score', default='dev,test,train', help='which splits to write logits for (comma list; may be empty)')
+    ap.add_argument('--features', type=int, default=0, help='also write each text\'s pooled vector reduced to this many principal components (fitted on the training texts) as "features" in the train and augment files, for train --feature-weight; 0 = off')
     a = ap.parse_args(); torch.set_num_threads(a.threads); torch.manual_seed(a.seed); random.seed(a.seed)
     per_task = {}
     for item in a.augment_tasks.split(','):
@@ -309,11 +331,16 @@ def main():
         print(f'== epoch {ep + 1} dev sentiment {score(data["dev"], ps, 2, 3)} topic {score(data["dev"], pt, 3, 20)}', flush=True)
     if a.save and not a.load:
         torch.save(model.state_dict(), a.save); print(f'saved {a.save}', flush=True)
-    for k in [x for x in a.splits_to_score.split(',') if x]:
-        t1 = time.time(); ps, pt = predict(model, data[k], device)
+    if a.features and 'train' not in a.splits_to_score.split(','):
+        ap.error('--features needs train in --splits-to-score (the components are fitted on the training texts)')
+    proj = None
+    for k in sorted((x for x in a.splits_to_score.split(',') if x), key=lambda x: x != 'train'):  # train first: it fits proj
+        pooled = torch.zeros(len(data[k]), 768) if a.features and k == 'train' else None
+        t1 = time.time(); ps, pt = predict(model, data[k], device, pooled)
         if k != 'train': print(f'{k} sentiment (acc, macro-F1) {score(data[k], ps, 2, 3)} topic {score(data[k], pt, 3, 20)}', flush=True)
         print(f'{k}: {len(data[k])} texts scored at {len(data[k]) / (time.time() - t1):.0f} texts/s', flush=True)
-        write_logits(f'{a.out}.{k}.logits.jsonl', data[k], ps, pt)
+        if pooled is not None: proj = Features(pooled, a.features)
+        write_logits(f'{a.out}.{k}.logits.jsonl', data[k], ps, pt, proj(pooled) if pooled is not None else None)
     if any(per_task.values()):
         cols = {'sentiment': 2, 'topic': 3}
         # Variants per text: the largest count among the tasks it is labelled for (0 = not augmented).
@@ -327,9 +354,10 @@ def main():
                 t = augment(r[0], table, rng, a.replace_p)
                 if t not in seen: seen.add(t); rows.append((t, tok.encode(t, a.max_len), -100, -100))
         print(f'augment: {len(rows)} new texts from {len(src)} training texts; scoring', flush=True)
-        t1 = time.time(); ps, pt = predict(model, rows, device)
+        pooled = torch.zeros(len(rows), 768) if proj else None
+        t1 = time.time(); ps, pt = predict(model, rows, device, pooled)
         print(f'augment: scored at {len(rows) / (time.time() - t1):.0f} texts/s', flush=True)
-        write_logits(f'{a.out}.augment.logits.jsonl', rows, ps, pt)
+        write_logits(f'{a.out}.augment.logits.jsonl', rows, ps, pt, proj(pooled) if proj else None)
 
 
 if __name__ == '__main__':
