@@ -120,21 +120,38 @@ async function compareModels(dirs: [string, string], o: { seqLen: number; second
   if (o.json) console.log(JSON.stringify({ models: ids, onnxBytes: mds.map((m) => m.onnx.byteLength), seqLen: o.seqLen, rounds: o.rounds, perBatch, e2e, e2eCpuUs, rssMB }));
 }
 
-/** Candidate sizes for docs/model.md: inference cost of each at batch 64 (vocab 8000). */
+/**
+ * Candidate sizes for docs/model.md: inference cost of each at batch 64 (vocab 8000), and its ratio to the BERT-base
+ * encoder timed in the same process (the speed target is ≥ 50×). Then the shapes of Turc et al.'s pre-trained BERT
+ * miniatures (Tiny 2/128, Mini 4/256, Small 4/512; FFN 4 × d) and of the two teacher encoders (infra/teacher), to show
+ * which pre-trained shapes the target admits.
+ */
 async function sizeSweep(seqLen: number, seconds: number, threads?: number): Promise<void> {
-  const sizes = [
+  const sizes: { name?: string; dModel: number; nLayers: number; nHeads: number; dFF: number }[] = [
     { dModel: 128, nLayers: 2, nHeads: 4, dFF: 256 },
     { dModel: 128, nLayers: 2, nHeads: 4, dFF: 512 },
     { dModel: 128, nLayers: 4, nHeads: 4, dFF: 512 },
     { dModel: 192, nLayers: 3, nHeads: 4, dFF: 384 },
     { dModel: 256, nLayers: 2, nHeads: 4, dFF: 512 },
     { dModel: 256, nLayers: 4, nHeads: 8, dFF: 1024 },
+    { name: "BERT-Tiny shape", dModel: 128, nLayers: 2, nHeads: 2, dFF: 512 },
+    { name: "BERT-Mini shape", dModel: 256, nLayers: 4, nHeads: 4, dFF: 1024 },
+    { name: "BERT-Small shape", dModel: 512, nLayers: 4, nHeads: 8, dFF: 2048 },
+    { name: "MiniLM-L6 / teacher t2 shape", dModel: 384, nLayers: 6, nHeads: 12, dFF: 1536 },
+    { name: "bge-small / teacher b3 shape", dModel: 384, nLayers: 12, nHeads: 12, dFF: 1536 },
   ];
+  const sess = { executionProvider: "cpu" as const, intraOpThreads: threads, log: () => {} };
+  const bertCfg = ModelConfig.parse({ ...BERT_BASE_SIZES, maxLen: 512, padId: 0 });
+  const { session: bs } = await createSession(buildOnnxModel(bertCfg, initRawWeights(bertCfg, 1)), sess);
+  const bert = await throughput(bs, bertCfg.vocabSize, 64, seqLen, seconds);
+  await bs.release();
+  console.log(`BERT-base (d=768 L=12 ff=3072): ${bert.toFixed(1)} items/s (batch 64, seq ${seqLen})`);
   for (const sz of sizes) {
     const cfg = ModelConfig.parse({ ...sz, vocabSize: 8000, maxLen: 64, padId: 0 });
-    const { session } = await createSession(buildOnnxModel(cfg, initRawWeights(cfg, 1)), { executionProvider: "cpu", intraOpThreads: threads, log: () => {} });
+    const { session } = await createSession(buildOnnxModel(cfg, initRawWeights(cfg, 1)), sess);
     const ips = await throughput(session, 8000, 64, seqLen, seconds);
-    console.log(`d=${sz.dModel} L=${sz.nLayers} H=${sz.nHeads} ff=${sz.dFF}: ${ips.toFixed(0)} items/s (batch 64, seq ${seqLen})`);
+    const label = `${sz.name ? `${sz.name} ` : ""}d=${sz.dModel} L=${sz.nLayers} H=${sz.nHeads} ff=${sz.dFF}`;
+    console.log(`${label}: ${ips.toFixed(0)} items/s (batch 64, seq ${seqLen}), ${(ips / bert).toFixed(0)}× BERT-base`);
     await session.release();
   }
 }
