@@ -9,7 +9,7 @@ import { loadScorer } from "../src/runtime/index.ts";
 import { Tokenizer } from "../src/tokenizer/index.ts";
 import { buildEntityPool, swapEntities, tokenDropout } from "../src/train/augment.ts";
 import { classWeights, maskedCrossEntropy, distillationLoss, featureLoss } from "../src/train/losses.ts";
-import { loadTeacher, softTargets } from "../src/train/teacher.ts";
+import { featureDimOf, loadTeacher, softTargets } from "../src/train/teacher.ts";
 import { learningRate } from "../src/train/schedule.ts";
 import { encodeExample, evaluate, fineTune, trainModel, type TrainInput, type TrainOptionsInput } from "../src/train/index.ts";
 import { toWeightMap } from "../src/nn/index.ts";
@@ -158,6 +158,12 @@ describe("distillation pieces", () => {
     const pred = tf.tensor2d([[1, 2], [9, 9]]);
     expect(featureLoss(pred, Float32Array.from([0, 0, 0, 0]), Float32Array.from([1, 0]), 1)!.dataSync()[0]).toBeCloseTo((1 + 4) / 2, 6);
     expect(featureLoss(pred, new Float32Array(4), new Float32Array(2), 0)).toBeNull();
+    // Across files (teacher and transfer set) the lengths must agree too; files without features say nothing.
+    const f2 = new Map([["a", { sentiment: Float32Array.from([1, 2, 3]), features: Float32Array.from([1, 2]) }]]);
+    const f3 = new Map([["b", { sentiment: Float32Array.from([1, 2, 3]), features: Float32Array.from([1, 2, 3]) }]]);
+    expect(featureDimOf(f2, undefined, new Map([["c", { topic: new Float32Array(20) }]]))).toBe(2);
+    expect(featureDimOf(undefined)).toBeUndefined();
+    expect(() => featureDimOf(f2, f3)).toThrow(/disagree on the feature length \(2 vs 3\)/);
   });
 });
 
