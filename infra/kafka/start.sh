@@ -122,11 +122,16 @@ num.recovery.threads.per.data.dir=1
 PROPS
 
   # Cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
-  CLUSTER_ID="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  # Like Kafka's Uuid.randomUuid, draw again while it starts with '-': the tool's argument parser
+  # reads such a value as an option ("expected one argument"), 1 run in 64.
+  CLUSTER_ID="-"
+  while [ "${CLUSTER_ID#-}" != "$CLUSTER_ID" ]; do
+    CLUSTER_ID="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  done
   CP="$LIB/*"
   say "formatting $DATA/logs (cluster $CLUSTER_ID)"
   java -cp "$CP" -Dlog4j.configuration="file:$HERE/log4j.properties" \
-    kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$CONF" >"$LOG" 2>&1 \
+    kafka.tools.StorageTool format --cluster-id="$CLUSTER_ID" -c "$CONF" >"$LOG" 2>&1 \
     || { cat "$LOG" >&2; say "storage format failed"; exit 1; }
 
   # shellcheck disable=SC2086  # heap/JVM opts are deliberately word-split
