@@ -122,12 +122,8 @@ num.recovery.threads.per.data.dir=1
 PROPS
 
   # Cluster id: 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
-  # Like Kafka's Uuid.randomUuid, draw again while it starts with '-': the tool's argument parser
-  # reads such a value as an option ("expected one argument"), 1 run in 64.
-  CLUSTER_ID="-"
-  while [ "${CLUSTER_ID#-}" != "$CLUSTER_ID" ]; do
-    CLUSTER_ID="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-  done
+  # It may start with '-' (1 run in 64): passed as --cluster-id=<id> so the parser never reads it as an option.
+  CLUSTER_ID="$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
   CP="$LIB/*"
   say "formatting $DATA/logs (cluster $CLUSTER_ID)"
   java -cp "$CP" -Dlog4j.configuration="file:$HERE/log4j.properties" \
