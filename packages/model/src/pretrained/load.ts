@@ -26,7 +26,10 @@ export async function loadPretrainedEmbeddings(dir: string): Promise<PretrainedE
     readFile(join(dir, f)).catch((e: NodeJS.ErrnoException) => {
       throw new Error(`pre-trained model dir ${dir}: cannot read ${f} (${e.code ?? e.message}); infra/pretrained/fetch-minilm.sh writes one`);
     });
-  const [onnx, tok] = await Promise.all([read("model.onnx"), read("tokenizer.json")]);
+  // One after the other, so that with both missing the error always names model.onnx (Promise.all reported whichever
+  // read failed first).
+  const onnx = await read("model.onnx");
+  const tok = await read("tokenizer.json");
   let json: unknown;
   try {
     json = JSON.parse(tok.toString("utf8"));
