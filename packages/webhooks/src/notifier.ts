@@ -51,6 +51,11 @@ export async function startNotifier(deps: NotifierDeps): Promise<{ stop(): Promi
     now: deps.now ?? (() => new Date()),
     ...(deps.resolve ? { resolve: deps.resolve } : {}),
   };
+  if (!ctx.secretKey) {
+    log.warn(
+      "WEBHOOK_SECRET_KEY is not set: webhook signing secrets are stored in plain text in the database. Set it to base64 of 32 random bytes (openssl rand -base64 32) on every api and notifier process to store them encrypted",
+    );
+  }
   const worker = startWorker(ctx, { concurrency: deps.concurrency ?? env.concurrency, pollMs: deps.pollMs ?? 1000, leaseMs });
   const consumer =
     deps.consume === false

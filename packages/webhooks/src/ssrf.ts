@@ -26,16 +26,21 @@ const ALLOWED: Record<AllowPrivate, ReadonlySet<AddressClass>> = {
   all: new Set(["public", "loopback", "private", "special"]),
 };
 
-/** Classifies an IP; IPv4 embedded in IPv6 (mapped ::ffff:a.b.c.d, NAT64 64:ff9b::/96) is judged as the IPv4. */
+/**
+ * Classifies an IP; IPv4 embedded in IPv6 (mapped ::ffff:a.b.c.d, NAT64 64:ff9b::/96) is judged as the IPv4. The
+ * deprecated IPv4-compatible form ::a.b.c.d (URL parsers write it ::7f00:1) is refused as special: stacks differ in
+ * where they send it, and ipaddr.js calls it unicast.
+ */
 export function classifyAddress(address: string): { cls: AddressClass; range: string } {
   if (!ipaddr.isValid(address)) return { cls: "special", range: "invalid" };
   let ip: ipaddr.IPv4 | ipaddr.IPv6 = ipaddr.parse(address);
   if (ip.kind() === "ipv6") {
     const v6 = ip as ipaddr.IPv6;
     const r = v6.range();
+    const p = v6.parts;
+    if (r === "unicast" && p.slice(0, 6).every((x) => x === 0)) return { cls: "special", range: "ipv4Compatible" };
     if (r === "ipv4Mapped") ip = v6.toIPv4Address();
     else if (r === "rfc6052" || r === "rfc6145") {
-      const p = v6.parts;
       ip = new ipaddr.IPv4([p[6]! >> 8, p[6]! & 255, p[7]! >> 8, p[7]! & 255]);
     }
   }

@@ -28,6 +28,9 @@ describe("SSRF guard", () => {
       ["ff02::1", "special"],
       ["0.0.0.0", "special"],
       ["::", "special"],
+      ["::7f00:1", "special"],
+      ["::a00:1", "special"],
+      ["::808:808", "special"],
       ["255.255.255.255", "special"],
       ["not-an-ip", "special"],
     ];
@@ -44,6 +47,8 @@ describe("SSRF guard", () => {
       "http://[fd12::1]/",
       "http://100.64.1.1/",
       "http://0.0.0.0/",
+      "http://[::127.0.0.1]/",
+      "http://[::10.0.0.1]/",
     ]) {
       await expect(checkTarget(url, "none"), url).rejects.toBeInstanceOf(SsrfError);
     }
@@ -63,6 +68,8 @@ describe("SSRF guard", () => {
     await expect(checkTarget("http://[::1]:9/", "loopback")).resolves.toBeTruthy();
     await expect(checkTarget("http://[::ffff:127.0.0.1]/", "loopback")).resolves.toBeTruthy();
     await expect(checkTarget("http://10.0.0.5/", "loopback")).rejects.toBeInstanceOf(SsrfError);
+    // The deprecated IPv4-compatible form is never a loopback way in.
+    await expect(checkTarget("http://[::127.0.0.1]/", "loopback")).rejects.toThrow(/ipv4Compatible/);
     await expect(checkTarget("http://10.0.0.5/", "private")).resolves.toBeTruthy();
     await expect(checkTarget("http://169.254.169.254/", "private")).rejects.toBeInstanceOf(SsrfError);
     expect(isAddressAllowed("169.254.169.254", "all")).toBe(true);
