@@ -9,7 +9,7 @@ import {
 } from "@finsentry/learning";
 import { loadScorer } from "@finsentry/model";
 import {
-  BUNDLED_MODEL_DIR, createRuntime, IngestWriter, loadTextScorer, startDemoSource, startLagReporter, startScorer, StreamRegistry, StreamSupervisor,
+  BUNDLED_MODEL_DIR, createRuntime, IngestWriter, loadIngestConfig, loadTextScorer, startDemoSource, startLagReporter, startScorer, StreamRegistry, StreamSupervisor,
 } from "@finsentry/pipeline";
 import { TOPICS } from "@finsentry/schemas";
 import { apiRoutePlugins, buildServer, ensureAdmin, mountDashboard, startLiveGateway } from "@finsentry/server";
@@ -22,7 +22,9 @@ const { bus, db, log, config } = rt;
 
 // source → score
 const streams = new StreamRegistry(db.db);
-const writer = new IngestWriter(bus);
+// HTTP pushes are answered once stored (in-memory bus: after the scorer's commit) and refused while it is far behind.
+const ingestConfig = loadIngestConfig();
+const writer = new IngestWriter(bus, { maxLag: ingestConfig.INGEST_MAX_LAG, ackTimeoutMs: ingestConfig.INGEST_ACK_TIMEOUT_MS });
 const supervisor = new StreamSupervisor({ bus, log, writer, registry: streams });
 await supervisor.start();
 const store = defaultModelStore(log);
@@ -55,7 +57,7 @@ const trainer = championRow
     )
   : null;
 
-const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus, log, ratePerSec: Number(process.env.DEMO_RATE ?? 4) });
+const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus, log, ratePerSec: Number(process.env.DEMO_RATE ?? 4), maxLag: ingestConfig.INGEST_MAX_LAG });
 await ensureAdmin(db.db, log);
 // The dashboard is a path, not an import: the built Next app is served for every non-API path.
 const dashboard = await mountDashboard(server.app, fileURLToPath(new URL("../../dashboard", import.meta.url)), log);

@@ -1,5 +1,6 @@
 export * from "./types.ts";
-export { MemoryBus } from "./memory.ts";
+export { BusClosedError, MemoryBus, type MemoryBusOptions } from "./memory.ts";
+export { errorSummary } from "./retry.ts";
 export { KafkaBus, type KafkaBusOptions } from "./kafka.ts";
 import type { Logger } from "@finsentry/core";
 import type { Bus } from "./types.ts";
@@ -11,5 +12,5 @@ export function createBus(opts: { brokers?: string[]; clientId?: string; partiti
   if (opts.brokers && opts.brokers.length > 0) {
     return new KafkaBus({ brokers: opts.brokers, clientId: opts.clientId, defaultPartitions: opts.partitions, namespace: opts.namespace, log: opts.log });
   }
-  return new MemoryBus(opts.partitions);
+  return new MemoryBus(opts.partitions, { log: opts.log });
 }

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer, type Admin, type LogEntry } from "kafkajs";
 import { createLogger, type Logger } from "@finsentry/core";
-import type { Bus, OutgoingMessage, SubscribeOptions, Subscription } from "./types.ts";
+import type { Batch, Bus, OutgoingMessage, SubscribeOptions, Subscription } from "./types.ts";
+import { DEFAULT_MAX_ATTEMPTS, errorSummary, retryDelayMs } from "./retry.ts";
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -116,6 +117,7 @@ export class KafkaBus implements Bus {
     const topics = opts.topics.map((t) => (typeof t === "string" ? this.ns + t : new RegExp(`^${this.ns.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:${t.source})$`)));
     await consumer.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
     const max = opts.maxBatchSize ?? 500;
+    const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -126,7 +128,7 @@ export class KafkaBus implements Bus {
           if (!isRunning() || isStale()) return;
           const chunk = batch.messages.slice(i, i + max);
           const topic = batch.topic.slice(this.ns.length);
-          await opts.eachBatch({
+          const handed: Batch = {
             topic,
             partition: batch.partition,
             messages: chunk.map((m) => ({
@@ -138,7 +140,31 @@ export class KafkaBus implements Bus {
               headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, v ? v.toString() : ""])),
               timestamp: m.timestamp,
             })),
-          });
+          };
+          // Retried here rather than thrown to kafkajs (which would restart the consumer, forever, silently).
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await opts.eachBatch(handed);
+              break;
+            } catch (err) {
+              const where = { group: opts.groupId, topic, partition: batch.partition, offset: chunk[0]!.offset, messages: chunk.length, attempt, ...errorSummary(err) };
+              this.log.warn(where, "batch handler failed; will retry");
+              if (attempt >= maxAttempts && opts.onRetriesExhausted) {
+                try {
+                  await opts.onRetriesExhausted(handed, err);
+                  break;
+                } catch (again) {
+                  this.log.error({ ...where, ...errorSummary(again) }, "batch still failing after retries exhausted; retrying");
+                }
+              } else if (attempt >= maxAttempts) {
+                this.log.error(where, "batch keeps failing and has no fallback; retrying");
+              }
+              await new Promise((r) => setTimeout(r, retryDelayMs(attempt)));
+              // Stopping or rebalanced away: leave the batch uncommitted for whoever owns the partition next.
+              if (!isRunning() || isStale()) return;
+              await heartbeat();
+            }
+          }
           const last = chunk[chunk.length - 1]!.offset;
           resolveOffset(last);
           // Effects are durable (the handler resolved): only now does the group move past these messages.

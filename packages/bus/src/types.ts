@@ -18,6 +18,13 @@ export interface OutgoingMessage {
   partition?: number;
 }
 
+/** Where one sent message landed. */
+export interface SentPosition {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 export interface Batch {
   topic: string;
   partition: number;
@@ -35,6 +42,14 @@ export interface SubscribeOptions {
   eachBatch: (batch: Batch) => Promise<void>;
   /** Upper bound on messages per batch handed to eachBatch. */
   maxBatchSize?: number;
+  /** Failed deliveries of one batch, each logged, before `onRetriesExhausted` is asked (default 5). */
+  maxAttempts?: number;
+  /**
+   * Called when a batch failed `maxAttempts` times in a row (e.g. a poison message). Resolving means the handler
+   * dealt with every message itself (stored the good ones, dead-lettered the rest): the batch is committed and the
+   * partition moves on. Without it, or if it throws, the batch keeps being retried with backoff and a log line.
+   */
+  onRetriesExhausted?: (batch: Batch, lastError: unknown) => Promise<void>;
 }
 
 export interface Subscription {
@@ -45,7 +60,8 @@ export interface Subscription {
 export interface Bus {
   readonly kind: "kafka" | "memory";
   ensureTopics(topics: { name: string; partitions?: number }[]): Promise<void>;
-  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /** Resolves once the bus has the messages (Kafka: acked by the in-sync replicas); the memory bus also says where each landed. */
+  send(topic: string, messages: OutgoingMessage[]): Promise<SentPosition[] | void>;
   subscribe(opts: SubscribeOptions): Promise<Subscription>;
   /** Messages in `topic` not yet committed by `groupId`, summed over partitions. */
   lag(groupId: string, topic: string): Promise<number>;

@@ -70,12 +70,29 @@ export function demoItems(n: number, opts: { seed?: number; start?: Date; stepMs
   return out;
 }
 
-/** Publishes the demo stream onto the source topics at `ratePerSec`, forever, until stopped. */
-export function startDemoSource(deps: { bus: Bus; log: Logger; ratePerSec?: number }): { stop(): void } {
+/**
+ * Publishes the demo stream onto the source topics at `ratePerSec`, forever, until stopped. Pauses while the
+ * pipeline is more than `maxLag` items behind, so an in-memory bus never grows without bound.
+ */
+export function startDemoSource(deps: { bus: Bus; log: Logger; ratePerSec?: number; maxLag?: number }): { stop(): void } {
   const rate = deps.ratePerSec ?? 4;
+  const maxLag = deps.maxLag ?? 10_000;
   let i = 0;
   let buffer = demoItems(400, { start: new Date() });
+  let paused = false;
+  const sampleLag = async () => {
+    const behind = (await Promise.all([
+      deps.bus.lag("ingest-news", TOPICS.news),
+      deps.bus.lag("ingest-social", TOPICS.social),
+      deps.bus.lag("scorer", TOPICS.raw),
+    ])).reduce((a, b) => a + b, 0);
+    if (behind > maxLag !== paused) deps.log.info({ behind, maxLag }, behind > maxLag ? "demo source paused: pipeline behind" : "demo source resumed");
+    paused = behind > maxLag;
+  };
+  const sampler = setInterval(() => void sampleLag().catch((err) => deps.log.debug({ err }, "demo lag sample failed")), 1000);
+  sampler.unref();
   const timer = setInterval(() => {
+    if (paused) return;
     if (i >= buffer.length) {
       buffer = demoItems(400, { seed: Date.now() % 100000, start: new Date() });
       i = 0;
@@ -87,5 +104,10 @@ export function startDemoSource(deps: { bus: Bus; log: Logger; ratePerSec?: numb
   }, 1000 / rate);
   timer.unref();
   deps.log.info({ ratePerSec: rate }, "demo source publishing to news/social");
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      clearInterval(sampler);
+    },
+  };
 }

@@ -1,5 +1,6 @@
 export * from "./metrics.ts";
 export * from "./ingest-service.ts";
+export * from "./ingest-config.ts";
 export * from "./scorer-service.ts";
 export * from "./persist.ts";
 export * from "./entity-keys.ts";

@@ -1,8 +1,8 @@
 import type { Logger } from "@finsentry/core";
-import type { Bus, Subscription } from "@finsentry/bus";
+import { errorSummary, type Batch, type Bus, type BusMessage, type Subscription } from "@finsentry/bus";
 import type { DbHandle } from "@finsentry/db";
 import type { TextScorer } from "@finsentry/model";
-import { RawItemV1, TOPICS, type RawItem, type ScoredItem } from "@finsentry/schemas";
+import { DeadLetterV1, RawItemV1, TOPICS, type DeadLetter, type RawItem, type ScoredItem } from "@finsentry/schemas";
 import { mentionsOf } from "./entity-keys.ts";
 import { m, recordPredictions } from "./metrics.ts";
 import { markPublished, persistScored } from "./persist.ts";
@@ -15,6 +15,8 @@ export interface ScorerDeps {
   model: TextScorer;
   groupId?: string;
   batchSize?: number;
+  /** Failed tries of a batch before its messages are stored one by one and poison ones dead-lettered (default 5). */
+  maxAttempts?: number;
 }
 
 export interface ScorerHandle {
@@ -87,16 +89,53 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
     recordPredictions(toPublish);
   };
 
+  /**
+   * A batch failed every retry: store its messages one by one and dead-letter those that fail on their own data (a
+   * database data error, or failing while others of the batch went through). If any failure looks like the system's
+   * (e.g. the database is down), throw: the bus keeps retrying the batch, and stores already made are idempotent.
+   */
+  const isolatePoison = async (batch: Batch) => {
+    const failed: { msg: BusMessage; err: unknown }[] = [];
+    let stored = 0;
+    for (const msg of batch.messages) {
+      try {
+        await handleBatch([msg]);
+        stored++;
+      } catch (err) {
+        failed.push({ msg, err });
+      }
+    }
+    if (failed.length === 0) return;
+    const poison = failed.every((f) => stored > 0 || isDataError(f.err));
+    if (!poison) throw failed[0]!.err;
+    for (const { msg, err } of failed) {
+      const why = errorSummary(err);
+      log.error({ topic: msg.topic, partition: msg.partition, offset: msg.offset, ...why }, "item cannot be stored; sent to the dead-letter topic");
+      const stream = streamOf(msg.value);
+      const dl: DeadLetter = DeadLetterV1.parse({
+        v: 1, at: new Date().toISOString(), stream,
+        origin: { topic: msg.topic, partition: msg.partition, offset: msg.offset },
+        reason: "invalid_fields",
+        errors: [{ path: "(store)", message: `could not be stored: ${why.error}${why.code ? ` (${why.code})` : ""}` }],
+        payload: msg.value.toString().slice(0, 65536),
+      });
+      await bus.send(TOPICS.deadLetter, [{ key: stream, value: JSON.stringify(dl) }]);
+      m.deadLetters.inc({ stream, reason: dl.reason });
+    }
+  };
+
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight = p.catch(() => undefined);
+    return p;
+  };
   const sub: Subscription = await bus.subscribe({
     groupId: deps.groupId ?? "scorer",
     topics: [TOPICS.raw],
     fromBeginning: true,
     maxBatchSize: deps.batchSize ?? 64,
-    eachBatch: async ({ messages }) => {
-      const p = handleBatch(messages);
-      inFlight = p.catch(() => undefined);
-      await p;
-    },
+    maxAttempts: deps.maxAttempts,
+    eachBatch: ({ messages }) => track(handleBatch(messages)),
+    onRetriesExhausted: (batch) => track(isolatePoison(batch)),
   });
   log.info({ model: model.version, bus: bus.kind, db: db.kind }, "scorer started");
 
@@ -118,4 +157,19 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
       await inFlight;
     },
   };
+}
+
+/** SQLSTATE class 22 (data exception, e.g. a NUL in text) or 23 (constraint): retrying the same data cannot help. */
+function isDataError(err: unknown): boolean {
+  return /^2[23]/.test(errorSummary(err).code ?? "");
+}
+
+function streamOf(value: Buffer): string {
+  try {
+    const s = (JSON.parse(value.toString()) as { stream?: unknown }).stream;
+    if (typeof s === "string" && s.length > 0 && s.length <= 63) return s;
+  } catch {
+    // fall through
+  }
+  return "items.raw";
 }

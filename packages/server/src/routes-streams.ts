@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { ingestDocument, splitBody } from "@finsentry/ingest";
-import { StreamSpec, type IngestWriter, type StreamRegistry, type StreamSupervisor } from "@finsentry/pipeline";
+import { IngestBusyError, StreamSpec, type IngestWriter, type StreamRegistry, type StreamSupervisor } from "@finsentry/pipeline";
+import { problem, sendProblem } from "@finsentry/core";
 import { validationFailed } from "./problems.ts";
 
 export interface StreamRouteDeps {
@@ -46,7 +47,15 @@ export async function streamRoutes(app: FastifyInstance, deps: StreamRouteDeps) 
     const docs = splitBody(body, req.headers["content-type"]);
     if (docs.length === 0) return reply.code(400).send({ error: "validation_failed", problems: [{ path: "(body)", message: "no documents in body" }] });
     const results = docs.map((d) => ingestDocument(d.payload, { stream: stream.id, topic: null, partition: null, offset: null }, { mapping: stream.mapping }));
-    const out = await deps.writer.write(results);
+    let out;
+    try {
+      // Answered only once the items are durable; refused (429) rather than queued when the scorer is behind.
+      out = await deps.writer.write(results, { durable: true });
+    } catch (err) {
+      if (!(err instanceof IngestBusyError)) throw err;
+      reply.header("retry-after", String(err.retryAfterS));
+      return sendProblem(reply, problem(err.status, err.status === 429 ? "too_busy" : "not_stored_in_time", err.message));
+    }
     const errors = docs.flatMap((d, i) => {
       const r = results[i]!;
       return r.ok ? [] : [{ line: d.line, reason: r.deadLetter.reason, problems: r.deadLetter.errors }];
