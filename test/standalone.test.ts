@@ -30,6 +30,13 @@ describe("npm start (embedded defaults)", () => {
     const password = /sign in as 'admin' with password\s+(\S+)/.exec(out)?.[1];
     expect(password, out).toBeTruthy();
     expect((await globalThis.fetch(`${base}/api/v1/items/count`)).status).toBe(401);
+    // The reported bypass, against the whole process (dashboard's not-found handler included): an escaped path is
+    // still the route it decodes to, and needs its role.
+    const evil = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "evil", role: "admin", password: "evil-password-123" }) };
+    for (const prefix of ["/%61pi", "/ap%69", "/a%70i", "//api"]) {
+      expect((await globalThis.fetch(`${base}${prefix}/v1/users`, evil)).status, prefix).toBe(401);
+      expect((await globalThis.fetch(`${base}${prefix}/v1/keys`)).status, prefix).toBe(401);
+    }
     const login = await globalThis.fetch(`${base}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password }) });
     expect(login.status).toBe(200);
     const cookie: string = login.headers.get("set-cookie")!.split(";")[0]!;

@@ -221,7 +221,9 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
 
   it("shows a bearish burst published to Kafka as a live warning within 5 s, without reload", async () => {
     // A rule for this test's time scale: 1-minute windows stepping every 10 s (the schema's minimums).
+    // Cookie-authenticated mutations name the dashboard's origin, as its own pages do (CSRF check).
     const rule = await api.post(`${baseUrl}/api/v1/rules`, {
+      headers: { origin: baseUrl },
       data: {
         id: RULE_ID,
         name: `Bearish burst on ${TICKER}`,
@@ -358,7 +360,7 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
     const item = items.find((i) => i.text === text);
     expect(item, `labelled text not among the stored items: ${text}`).toBeTruthy();
     // Through the API with an API key, as an integration would.
-    const key = await api.post(`${baseUrl}/api/v1/keys`, { data: { name: "acceptance-reader", role: "viewer" } });
+    const key = await api.post(`${baseUrl}/api/v1/keys`, { headers: { origin: baseUrl }, data: { name: "acceptance-reader", role: "viewer" } });
     expect(key.status(), await key.text()).toBe(201);
     const bearer = ((await key.json()) as { key: string }).key;
     const r = await fetch(`${baseUrl}/api/v1/labels?item_id=${item!.id}`, { headers: { authorization: `Bearer ${bearer}` } });

@@ -113,7 +113,8 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
     const { json, ...rest } = init;
     return fetch(url + path, {
       ...rest,
-      headers: { cookie, ...(json !== undefined ? { "content-type": "application/json" } : {}), ...(rest.headers as Record<string, string>) },
+      // As the dashboard's own pages would: cookie-authenticated mutations must name this origin (CSRF check).
+      headers: { cookie, origin: url, ...(json !== undefined ? { "content-type": "application/json" } : {}), ...(rest.headers as Record<string, string>) },
       body: json !== undefined ? JSON.stringify(json) : rest.body,
     });
   };

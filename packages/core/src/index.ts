@@ -4,3 +4,4 @@ export * from "./config.ts";
 export * from "./lifecycle.ts";
 export * from "./metrics-server.ts";
 export * from "./random.ts";
+export * from "./problem.ts";

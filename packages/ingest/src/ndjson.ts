@@ -1,3 +1,5 @@
+import { jsonTextDepth, MAX_JSON_DEPTH } from "@finsentry/schemas";
+
 /** One document of a JSON / JSON-array / NDJSON request body, with its 1-based line for error reports. */
 export interface BodyDocument {
   line: number;
@@ -11,7 +13,9 @@ export interface BodyDocument {
 export function splitBody(body: string, contentType: string | undefined): BodyDocument[] {
   const trimmed = body.trim();
   const ndjson = /ndjson|jsonlines|x-jsonl/i.test(contentType ?? "");
-  if (!ndjson && trimmed.startsWith("[")) {
+  // A hostile nesting depth is not unpacked (re-serialising it would overflow the stack): it stays one document,
+  // which the caller's validation rejects.
+  if (!ndjson && trimmed.startsWith("[") && jsonTextDepth(trimmed) <= MAX_JSON_DEPTH + 1) {
     try {
       const arr = JSON.parse(trimmed) as unknown[];
       if (Array.isArray(arr)) return arr.map((d, i) => ({ line: i + 1, payload: JSON.stringify(d) }));

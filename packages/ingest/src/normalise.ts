@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { describeIssues, IncomingItemV1, MAX_TEXT_BYTES, type DeadLetter, type RawItem } from "@finsentry/schemas";
+import { describeIssues, findUnsafeInput, IncomingItemV1, jsonTextDepth, MAX_JSON_DEPTH, MAX_TEXT_BYTES, type DeadLetter, type RawItem } from "@finsentry/schemas";
 import { applyMapping, type FieldMapping } from "./mapping.ts";
 
 /** Rejected payloads are kept on the dead-letter topic up to this size. */
@@ -59,13 +59,21 @@ export function ingestDocument(payload: Buffer | string | unknown, origin: Origi
   if (typeof payload === "string" || Buffer.isBuffer(payload)) {
     const bytes = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
     if (bytes > MAX_MESSAGE_BYTES) return reject(origin, payload, "oversize", [{ path: "(root)", message: `message is ${bytes} bytes, limit ${MAX_MESSAGE_BYTES}` }], now);
+    const text = payload.toString();
+    // Refused before parsing: nothing downstream (JSON.stringify, jsonb) copes with unbounded nesting.
+    if (jsonTextDepth(text) > MAX_JSON_DEPTH) return reject(origin, payload, "invalid_fields", [{ path: "(root)", message: `nested deeper than ${MAX_JSON_DEPTH} levels` }], now);
     try {
-      doc = JSON.parse(payload.toString());
+      doc = JSON.parse(text);
     } catch (err) {
       return reject(origin, payload, "malformed_json", [{ path: "(root)", message: (err as Error).message }], now);
     }
   }
-  const original = typeof payload === "string" || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
+  // Poison for Postgres anywhere in the document (the mapped raw document is stored as jsonb too): NUL, unpaired
+  // surrogates, hostile nesting. Checked before anything serialises the document again.
+  const unsafe = findUnsafeInput(doc);
+  const textual = typeof payload === "string" || Buffer.isBuffer(payload);
+  if (unsafe) return reject(origin, textual ? payload : "(document not kept: unsafe input)", "invalid_fields", [unsafe], now);
+  const original = textual ? payload : JSON.stringify(payload);
   let candidate = doc;
   let raw: Record<string, unknown> | null = null;
   if (opts.mapping) {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Bus } from "@finsentry/bus";
+import { problem, sendProblem, validationProblem } from "@finsentry/core";
 import type { Db } from "@finsentry/db";
 import { splitBody } from "@finsentry/ingest";
 import { describeIssues, LabelFields, LabelV1, TOPICS, type Label } from "@finsentry/schemas";
@@ -12,7 +13,7 @@ const LabelInput = LabelFields.omit({ v: true, author: true, role: true, created
 const LabelsQuery = z.object({ item_id: z.string().regex(/^[0-9a-f]{32}$/) });
 const QueueQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(25), days: z.coerce.number().min(0.01).max(365).default(7) });
 
-const bad = (reply: FastifyReply, problems: { path: string; message: string }[]) => reply.code(400).send({ error: "validation_failed", problems });
+const bad = (reply: FastifyReply, problems: { path: string; message: string }[]) => sendProblem(reply, validationProblem(problems));
 
 export async function labelRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus }) {
   const { db, bus } = deps;
@@ -49,7 +50,7 @@ export async function labelRoutes(app: FastifyInstance, deps: { db: Db; bus: Bus
         errors.push({ line: d.line, problems: [{ path: err.path, message: err.message }] });
       }
     }
-    if (saved.length === 0) return reply.code(400).send({ error: "validation_failed", saved: 0, errors });
+    if (saved.length === 0) return sendProblem(reply, problem(400, "validation_failed", `no label saved: ${errors.length} rejected`, { saved: 0, errors }));
     return reply.code(201).send({ saved: saved.length, ids: saved.map((s) => s.id), errors });
   });
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { sendProblem, validationProblem } from "@finsentry/core";
 import type { DbHandle } from "@finsentry/db";
-import { ENTITY_TYPES, IsoDate, SENTIMENT_LABELS, TOPIC_LABELS, describeIssues } from "@finsentry/schemas";
+import { ENTITY_TYPES, IsoDate, SENTIMENT_LABELS, TOPIC_LABELS, describeIssues, pgText } from "@finsentry/schemas";
 
 const RESOLUTIONS = { "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "6h": 21_600_000, "1d": 86_400_000 } as const;
 const MAX_BUCKETS = 2000;
@@ -15,7 +16,7 @@ export const DriftQuery = z
     to: IsoDate.optional(),
     resolution: z.enum(["5m", "15m", "1h", "6h", "1d"]).default("1h"),
     /** One model version only; default: every version, each its own series. */
-    model_version: z.string().min(1).max(200).optional(),
+    model_version: pgText().min(1).max(200).optional(),
   })
   .transform((q) => {
     const to = q.to ? Date.parse(q.to) : Date.now();
@@ -125,7 +126,7 @@ export async function driftRoutes(app: FastifyInstance, deps: { db: DbHandle }) 
   const summary = "Prediction mix and mean confidence per task, per time bucket and model version (drift)";
   app.get("/api/v1/models/drift", { config: { minRole: "viewer", summary, query: DriftQuery } }, async (req, reply) => {
     const q = DriftQuery.safeParse(req.query);
-    if (!q.success) return reply.code(400).send({ error: "validation_failed", problems: describeIssues(q.error) });
+    if (!q.success) return sendProblem(reply, validationProblem(describeIssues(q.error)));
     const { points, model_versions } = await driftSeries(deps.db, q.data);
     return {
       from: new Date(q.data.from).toISOString(),

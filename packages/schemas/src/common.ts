@@ -3,8 +3,27 @@ import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS } from "./constants.ts";
 
 export { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS };
 
-/** ISO-8601 timestamp with offset, normalised to a string. */
-export const IsoDate = z.iso.datetime({ offset: true });
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: what Postgres reads back from an ISO string (year 0000 it refuses). */
+const MIN_INSTANT = -62_135_596_800_000;
+const MAX_INSTANT = 253_402_300_799_999;
+
+/** Whether Postgres accepts an ISO-8601 timestamp: its instant in years 0001–9999 UTC, its offset within ±15:59. */
+export function isPgInstant(iso: string): boolean {
+  const offset = /([+-])(\d{2}):?(\d{2})$/.exec(iso);
+  if (offset && Number(offset[2]) > 15) return false;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) && ms >= MIN_INSTANT && ms <= MAX_INSTANT;
+}
+
+/**
+ * ISO-8601 timestamp with offset, normalised to a string. Only instants Postgres can hold: zod's format alone lets
+ * `0000-01-01T00:00:00Z` and `+23:00` offsets through, which then fail inside a query.
+ */
+export const IsoDate = z.iso.datetime({ offset: true }).refine(isPgInstant, {
+  message: "timestamp out of range (years 0001-9999 UTC, offsets within ±15:59)",
+  // Judged only once the format holds: one problem per bad field.
+  when: (payload) => payload.issues.length === 0,
+});
 
 export const SentimentLabel = z.enum(SENTIMENT_LABELS);
 export type SentimentLabel = z.infer<typeof SentimentLabel>;

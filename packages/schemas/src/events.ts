@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EntitySpan, IsoDate, SentimentLabel, TopicLabel } from "./common.ts";
+import { pgText } from "./hygiene.ts";
 
 export const Severity = z.enum(["info", "warning", "critical"]);
 export type Severity = z.infer<typeof Severity>;
@@ -35,13 +36,13 @@ export type AlertEvent = z.infer<typeof AlertEventV1>;
 export const LabelFields = z
   .object({
     v: z.literal(1),
-    id: z.string().min(1).optional(),
-    item_id: z.string().min(1).optional(),
-    text: z.string().min(1).max(32 * 1024).optional(),
+    id: pgText().min(1).optional(),
+    item_id: pgText().min(1).optional(),
+    text: pgText().min(1).max(32 * 1024).optional(),
     sentiment: SentimentLabel.optional(),
     topic: TopicLabel.optional(),
     entities: z.array(EntitySpan).optional(),
-    author: z.string().min(1),
+    author: pgText().min(1),
     role: z.enum(["viewer", "analyst", "admin"]),
     created_at: IsoDate,
   })

@@ -1,4 +1,5 @@
 export * from "./common.ts";
+export * from "./hygiene.ts";
 export * from "./item.ts";
 export * from "./score.ts";
 export * from "./events.ts";

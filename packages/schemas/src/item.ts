@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { IsoDate } from "./common.ts";
+import { isPgText, PG_TEXT_MESSAGE, pgText } from "./hygiene.ts";
 
 /** Maximum UTF-8 size of an item's text; larger items are rejected, not truncated. */
 export const MAX_TEXT_BYTES = 32 * 1024;
@@ -10,17 +11,16 @@ export const MAX_TEXT_BYTES = 32 * 1024;
  */
 export const IncomingItemV1 = z
   .object({
-    id: z.string().min(1).max(256).optional(),
-    source: z.string().min(1).max(128),
+    id: pgText().min(1).max(256).optional(),
+    source: pgText().min(1).max(128),
     published_at: IsoDate,
-    text: z
-      .string()
+    text: pgText()
       .min(1)
       .refine((t) => Buffer.byteLength(t, "utf8") <= MAX_TEXT_BYTES, { message: `text exceeds ${MAX_TEXT_BYTES} bytes` })
       .refine((t) => t.trim().length > 0, { message: "text is blank" }),
-    url: z.url().max(2048).nullish(),
-    author: z.string().max(256).nullish(),
-    lang: z.string().min(2).max(16).nullish(),
+    url: z.url().max(2048).refine(isPgText, { message: PG_TEXT_MESSAGE }).nullish(),
+    author: pgText().max(256).nullish(),
+    lang: pgText().min(2).max(16).nullish(),
   })
   .strict();
 export type IncomingItemV1 = z.infer<typeof IncomingItemV1>;

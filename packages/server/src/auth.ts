@@ -1,6 +1,6 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { apiKeys, sessions, users, type Db } from "@finsentry/db";
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number }) => Promise<Buffer>;
@@ -35,19 +35,22 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(expected, got);
 }
 
-/** Creates a key `fsk_<prefix>_<secret>`; the full key is returned once and never stored. */
-export async function createApiKey(db: Db, o: { name: string; role: Role; createdBy: string }) {
+export const DEFAULT_KEY_DAYS = 90;
+
+/** Creates a key `fsk_<prefix>_<secret>` valid for `expiresInDays` (90); the full key is returned once and never stored. */
+export async function createApiKey(db: Db, o: { name: string; role: Role; createdBy: string; expiresInDays?: number }) {
   const prefix = randomBytes(4).toString("hex");
   const secret = randomBytes(24).toString("base64url");
   const id = randomBytes(8).toString("hex");
-  await db.insert(apiKeys).values({ id, prefix, secretHash: sha256(secret), name: o.name, role: o.role, createdBy: o.createdBy });
-  return { id, prefix, name: o.name, role: o.role, key: `fsk_${prefix}_${secret}` };
+  const expiresAt = new Date(Date.now() + (o.expiresInDays ?? DEFAULT_KEY_DAYS) * 86_400_000);
+  await db.insert(apiKeys).values({ id, prefix, secretHash: sha256(secret), name: o.name, role: o.role, createdBy: o.createdBy, expiresAt: expiresAt.toISOString() });
+  return { id, prefix, name: o.name, role: o.role, expires_at: expiresAt.toISOString(), key: `fsk_${prefix}_${secret}` };
 }
 
 async function principalFromKey(db: Db, key: string): Promise<Principal | null> {
   const m = /^fsk_([0-9a-f]{8})_([A-Za-z0-9_-]{20,64})$/.exec(key);
   if (!m) return null;
-  const rows = await db.select().from(apiKeys).where(and(eq(apiKeys.prefix, m[1]!), isNull(apiKeys.revokedAt)));
+  const rows = await db.select().from(apiKeys).where(and(eq(apiKeys.prefix, m[1]!), isNull(apiKeys.revokedAt), gt(apiKeys.expiresAt, sql`now()`)));
   const want = Buffer.from(sha256(m[2]!));
   const row = rows.find((r) => timingSafeEqual(Buffer.from(r.secretHash), want));
   if (!row) return null;

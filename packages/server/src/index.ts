@@ -10,3 +10,4 @@ export * from "./routes-entities.ts";
 export * from "./dashboard.ts";
 export * from "./openapi.ts";
 export * from "./api-routes.ts";
+export * from "./login-throttle.ts";

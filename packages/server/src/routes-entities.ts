@@ -1,14 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { DbHandle } from "@finsentry/db";
+import { IsoDate, pgText } from "@finsentry/schemas";
 import { validationFailed } from "./problems.ts";
 
 const RESOLUTIONS = { "1m": "1 minute", "5m": "5 minutes", "1h": "1 hour", "1d": "1 day" } as const;
 
+const EntityKeyParam = z.object({ key: pgText().min(3).max(300) });
+
 const SeriesQuery = z.object({
   resolution: z.enum(["1m", "5m", "1h", "1d"]).default("5m"),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: IsoDate.optional(),
+  to: IsoDate.optional(),
 });
 
 const MoversQuery = z.object({
@@ -44,14 +47,14 @@ export const ENTITY_SERIES_SQL = `
 /** Entity time series (volume, mean sentiment, bearish count per bucket) and the entities moving most vs baseline. */
 export async function entityRoutes(app: FastifyInstance, deps: { db: DbHandle }) {
   const { db } = deps;
-  app.get("/api/v1/entities/:key/series", { config: { minRole: "viewer", summary: "An entity's mention volume and sentiment per time bucket, and its topic mix", query: SeriesQuery } }, async (req, reply) => {
-    const key = z.string().min(3).max(300).safeParse((req.params as { key: string }).key);
+  app.get("/api/v1/entities/:key/series", { config: { minRole: "viewer", summary: "An entity's mention volume and sentiment per time bucket, and its topic mix", params: EntityKeyParam, query: SeriesQuery } }, async (req, reply) => {
+    const key = EntityKeyParam.safeParse(req.params);
     const q = SeriesQuery.safeParse(req.query);
     if (!key.success) return validationFailed(reply, key.error);
     if (!q.success) return validationFailed(reply, q.error);
     const to = q.data.to ?? new Date().toISOString();
     const from = q.data.from ?? new Date(new Date(to).getTime() - 24 * 3600_000).toISOString();
-    const { rows } = await db.exec(ENTITY_SERIES_SQL, [key.data, from, to, RESOLUTIONS[q.data.resolution]]);
+    const { rows } = await db.exec(ENTITY_SERIES_SQL, [key.data.key, from, to, RESOLUTIONS[q.data.resolution]]);
     const points = [];
     const topicMix = [];
     for (const r of rows) {
@@ -59,7 +62,7 @@ export async function entityRoutes(app: FastifyInstance, deps: { db: DbHandle })
         points.push({ t: new Date(r.t as string).toISOString(), count: r.count, mean_sentiment: r.mean_sentiment, weighted_sentiment: r.weighted_sentiment, bearish: r.bearish });
       } else topicMix.push({ topic: r.topic, n: r.count });
     }
-    return { key: key.data, from, to, resolution: q.data.resolution, points, topic_mix: topicMix };
+    return { key: key.data.key, from, to, resolution: q.data.resolution, points, topic_mix: topicMix };
   });
 
   app.get("/api/v1/entities/top-movers", { config: { minRole: "viewer", summary: "Entities whose sentiment moved most against their 7-day baseline", query: MoversQuery } }, async (req, reply) => {

@@ -2,28 +2,48 @@ import type { FastifyInstance } from "fastify";
 import { and, desc, eq, gte, ilike, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { entityMentions, items, scores, type Db } from "@finsentry/db";
-import { SentimentLabel, TopicLabel } from "@finsentry/schemas";
+import { problem, sendProblem, validationProblem } from "@finsentry/core";
+import { IsoDate, pgText, SentimentLabel, TopicLabel } from "@finsentry/schemas";
 import { validationFailed } from "./problems.ts";
 
 const ItemQuery = z.object({
-  entity: z.string().min(1).max(200).optional(),
+  entity: pgText().min(1).max(200).optional(),
   topic: TopicLabel.optional(),
   sentiment: SentimentLabel.optional(),
-  q: z.string().min(1).max(200).optional(),
-  stream: z.string().min(1).max(63).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  q: pgText().min(1).max(200).optional(),
+  stream: pgText().min(1).max(63).optional(),
+  from: IsoDate.optional(),
+  to: IsoDate.optional(),
   /** Opaque cursor: `<published_at>|<id>` of the last item of the previous page. */
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(200).regex(/^[A-Za-z0-9_-]*$/, "invalid cursor").optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-const ItemIdParams = z.object({ id: z.string().regex(/^[0-9a-f]{32}$/) });
+const ItemId = /^[0-9a-f]{32}$/;
+const ItemIdParams = z.object({ id: z.string().regex(ItemId) });
 
-function decodeCursor(c: string): { at: string; id: string } | null {
-  const [at, id] = Buffer.from(c, "base64url").toString().split("|");
-  return at && id ? { at, id } : null;
+const Instant = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](?:0\d|1[0-5])(?::?[0-5]\d)?)$/;
+
+/** A timestamp as Postgres writes it (or ISO-8601), with a real calendar date and time of day. */
+function isInstant(at: string): boolean {
+  const m = Instant.exec(at);
+  if (!m) return false;
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h < 24 && mi < 60 && sec < 60;
 }
+
+/**
+ * A cursor is `<published_at>|<id>` as the previous page ended (microseconds kept, so no item is skipped). It is only
+ * trusted after it decodes to a real instant and an item id: anything else is a 400, never a garbage timestamp in SQL.
+ */
+function decodeCursor(c: string): { at: string; id: string } | null {
+  const parts = Buffer.from(c, "base64url").toString().split("|");
+  if (parts.length !== 2) return null;
+  const [at, id] = parts as [string, string];
+  return ItemId.test(id) && isInstant(at) ? { at, id } : null;
+}
+const encodeCursor = (publishedAt: string, id: string) => Buffer.from(`${publishedAt}|${id}`).toString("base64url");
 
 export async function itemRoutes(app: FastifyInstance, deps: { db: Db }) {
   const { db } = deps;
@@ -41,7 +61,7 @@ export async function itemRoutes(app: FastifyInstance, deps: { db: Db }) {
     if (q.entity) where.push(sql`exists (select 1 from ${entityMentions} em where em.item_id = ${items.id} and em.entity_key = ${q.entity})`);
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
-      if (!c) return reply.code(400).send({ error: "validation_failed", problems: [{ path: "cursor", message: "invalid cursor" }] });
+      if (!c) return sendProblem(reply, validationProblem([{ path: "cursor", message: "invalid cursor" }]));
       where.push(sql`(${items.publishedAt}, ${items.id}) < (${c.at}::timestamptz, ${c.id})`);
     }
     const rows = await db
@@ -57,7 +77,7 @@ export async function itemRoutes(app: FastifyInstance, deps: { db: Db }) {
         id: item.id, source: item.source, stream: item.stream, published_at: new Date(item.publishedAt).toISOString(), text: item.text, url: item.url,
         model_version: score?.modelVersion ?? null, output: score?.output ?? null,
       })),
-      next_cursor: rows.length === q.limit && last ? Buffer.from(`${last.item.publishedAt}|${last.item.id}`).toString("base64url") : null,
+      next_cursor: rows.length === q.limit && last ? encodeCursor(last.item.publishedAt, last.item.id) : null,
     };
   });
 
@@ -70,7 +90,7 @@ export async function itemRoutes(app: FastifyInstance, deps: { db: Db }) {
     const p = ItemIdParams.safeParse(req.params);
     if (!p.success) return validationFailed(reply, p.error);
     const [row] = await db.select({ item: items, score: scores }).from(items).leftJoin(scores, eq(scores.itemId, items.id)).where(eq(items.id, p.data.id));
-    if (!row) return reply.code(404).send({ error: "not_found" });
+    if (!row) return sendProblem(reply, problem(404, "not_found", `no item ${p.data.id}`));
     // The span columns only: the score copies on entity_mentions are a read path for the entity series, and this
     // response already carries the score.
     const m = entityMentions;

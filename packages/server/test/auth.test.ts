@@ -63,7 +63,7 @@ describe("auth on every route", () => {
     const cookie = setCookie.split(";")[0]!;
     const me = await server.app.inject({ method: "GET", url: "/api/v1/auth/me", headers: { cookie } });
     expect(me.json()).toEqual({ user: { name: "ana", role: "analyst", via: "session" } });
-    await server.app.inject({ method: "POST", url: "/api/v1/auth/logout", headers: { cookie } });
+    await server.app.inject({ method: "POST", url: "/api/v1/auth/logout", headers: { cookie, origin: "http://localhost:80" } });
     expect((await server.app.inject({ method: "GET", url: "/api/v1/auth/me", headers: { cookie } })).statusCode).toBe(401);
   });
 

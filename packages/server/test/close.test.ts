@@ -24,7 +24,7 @@ async function serverAnsweringAfter(ms: number) {
   const server = await buildServer({
     db, log,
     plugins: [async (app) => {
-      app.get("/slow", async () => {
+      app.get("/slow", { config: { public: true } }, async () => {
         signal();
         await new Promise((r) => setTimeout(r, ms).unref());
         return { ok: true };

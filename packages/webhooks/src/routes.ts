@@ -1,9 +1,9 @@
 import type { FastifyContextConfig, FastifyInstance, FastifyReply } from "fastify";
 import { and, asc, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Logger } from "@finsentry/core";
+import { problem as httpProblem, sendProblem, validationProblem, type Logger } from "@finsentry/core";
 import { webhookAttempts, webhookDeliveries, webhookNotices, webhookSubscriptions, type Db } from "@finsentry/db";
-import { describeIssues, IsoDate, Severity } from "@finsentry/schemas";
+import { describeIssues, IsoDate, pgText, Severity } from "@finsentry/schemas";
 import { loadWebhookConfig, type AllowPrivate } from "./config.ts";
 import { attemptDelivery, type DeliveryContext } from "./deliver.ts";
 import { SubscribableEventType, testEvent } from "./events.ts";
@@ -34,21 +34,21 @@ const admin = (doc: Omit<FastifyContextConfig, "minRole">) => ({ config: { ...do
 
 const uniq = <T>(a: T[]) => [...new Set(a)];
 const Filters = {
-  description: z.string().max(500),
+  description: pgText().max(500),
   enabled: z.boolean(),
   event_types: z.array(SubscribableEventType).max(10).transform(uniq),
   severities: z.array(Severity).max(3).transform(uniq),
-  rule_ids: z.array(z.string().min(1).max(200)).max(200).transform(uniq),
-  entity_keys: z.array(z.string().min(1).max(200)).max(200).transform(uniq),
+  rule_ids: z.array(pgText().min(1).max(200)).max(200).transform(uniq),
+  entity_keys: z.array(pgText().min(1).max(200)).max(200).transform(uniq),
 };
-const Url = z.string().min(1).max(2048);
+const Url = pgText().min(1).max(2048);
 const CreateBody = z.object({ url: Url, ...Filters }).partial().required({ url: true }).strict();
 const UpdateBody = z.object({ url: Url, ...Filters }).partial().strict();
 const RotateBody = z
   .object({ overlap_seconds: z.number().int().min(0).max(7 * 86_400).default(86_400) })
   .strict()
   .default({ overlap_seconds: 86_400 });
-const IdParam = z.object({ id: z.string().min(1).max(100) });
+const IdParam = z.object({ id: pgText().min(1).max(100) });
 const NoticeIdParam = z.object({ id: z.coerce.number().int().positive() });
 const DeliveriesQuery = z.object({
   status: z.enum(["pending", "delivering", "succeeded", "dead"]).optional(),
@@ -61,12 +61,13 @@ const NoticesQuery = z.object({
 });
 
 function invalid(reply: FastifyReply, error: z.ZodError) {
-  return reply.code(400).send({ error: "validation_failed", problems: describeIssues(error) });
+  return sendProblem(reply, validationProblem(describeIssues(error)));
 }
 function problem(reply: FastifyReply, path: string, message: string) {
-  return reply.code(400).send({ error: "validation_failed", problems: [{ path, message }] });
+  return sendProblem(reply, validationProblem([{ path, message }]));
 }
-const notFound = (reply: FastifyReply) => reply.code(404).send({ error: "not_found" });
+const notFound = (reply: FastifyReply) => sendProblem(reply, httpProblem(404, "not_found", "no such webhook, delivery or notice"));
+const conflict = (reply: FastifyReply, message: string) => sendProblem(reply, httpProblem(409, "conflict", message, { message }));
 
 /** Webhook administration under /api/v1/webhooks; every route needs the admin role. */
 export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): Promise<void> {
@@ -180,14 +181,14 @@ export async function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps
     const [existing] = await db.select().from(d).where(eq(d.id, p.data.id));
     if (!existing) return notFound(reply);
     const [sub] = await db.select({ enabled: s.enabled }).from(s).where(eq(s.id, existing.subscriptionId));
-    if (!sub?.enabled) return reply.code(409).send({ error: "conflict", message: "the webhook is disabled; enable it before replaying" });
+    if (!sub?.enabled) return conflict(reply, "the webhook is disabled; enable it before replaying");
     const t = now();
     const [row] = await db
       .update(d)
       .set({ status: "pending", nextAttemptAt: t, retryIndex: 0, replays: sql`${d.replays} + 1`, lockToken: null, deadAt: null, updatedAt: t })
       .where(and(eq(d.id, p.data.id), inArray(d.status, ["dead", "succeeded"])))
       .returning();
-    if (!row) return reply.code(409).send({ error: "conflict", message: `delivery is ${existing.status}; it is still being delivered` });
+    if (!row) return conflict(reply, `delivery is ${existing.status}; it is still being delivered`);
     return reply.code(202).send({ delivery: (await withAttempts([row]))[0] });
   });
 

@@ -106,10 +106,10 @@ describe("webhook admin API", () => {
     }
     const strict = await api(env, { allowPrivate: "none" });
     const refused = await strict.inject({ method: "POST", url: "/api/v1/webhooks", payload: { url: "http://localhost:8080/hook" } });
-    expect(refused.json()).toEqual({ error: "validation_failed", problems: [{ path: "url", message: expect.stringMatching(/localhost resolves to .*loopback/) }] });
+    expect(refused.json()).toEqual({ type: "urn:finsentry:problem:validation_failed", title: "Bad Request", status: 400, detail: expect.any(String), error: "validation_failed", problems: [{ path: "url", message: expect.stringMatching(/localhost resolves to .*loopback/) }] });
     const nxdomain = await api(env, { resolve: async () => Promise.reject(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })) });
     const unresolved = await nxdomain.inject({ method: "POST", url: "/api/v1/webhooks", payload: { url: "https://does-not-exist.invalid/" } });
-    expect(unresolved.json()).toEqual({ error: "validation_failed", problems: [{ path: "url", message: "host could not be resolved (ENOTFOUND)" }] });
+    expect(unresolved.json()).toEqual({ type: "urn:finsentry:problem:validation_failed", title: "Bad Request", status: 400, detail: expect.any(String), error: "validation_failed", problems: [{ path: "url", message: "host could not be resolved (ENOTFOUND)" }] });
     await nxdomain.close();
     const q = await app.inject({ method: "GET", url: "/api/v1/webhooks/wh_x/deliveries?limit=0" });
     expect(q.json()).toMatchObject({ error: "validation_failed", problems: [{ path: "limit" }] });

@@ -8,9 +8,10 @@ export interface Problem {
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly body: { error?: string; message?: string; problems?: Problem[] } & Record<string, unknown>,
+    // An RFC 9457 problem (`detail`), or an older `{ error, message }` body.
+    readonly body: { error?: string; detail?: string; message?: string; problems?: Problem[] } & Record<string, unknown>,
   ) {
-    super(body.message ?? body.error ?? `HTTP ${status}`);
+    super(body.detail ?? body.message ?? body.error ?? `HTTP ${status}`);
   }
   get problems(): Problem[] {
     return Array.isArray(this.body.problems) ? this.body.problems : [];

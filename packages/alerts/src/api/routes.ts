@@ -3,7 +3,8 @@ import { and, asc, desc, eq, inArray, lt, ne, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { alertEvents, alerts, items, scores, type Db } from "@finsentry/db";
 import type { Bus } from "@finsentry/bus";
-import { AlertState, Severity, TOPICS, describeIssues } from "@finsentry/schemas";
+import { handleHttpError, problem, ProblemError, sendProblem, validationProblem } from "@finsentry/core";
+import { AlertState, Severity, TOPICS, describeIssues, pgText } from "@finsentry/schemas";
 import { acknowledgeAlert, flushOutbox, resolveAlert, type AlertRow, type ManualResult } from "../engine/alert-store.ts";
 import { BacktestRequest, backtestRule } from "../backtest.ts";
 import { Rule, RuleValidationError } from "../rules/schema.ts";
@@ -27,32 +28,30 @@ export interface AlertRoutesDeps {
 const viewer = { minRole: "viewer" } as const;
 const analyst = { minRole: "analyst" } as const;
 
-const IdParams = z.strictObject({ id: z.string().min(1).max(200) });
-const NoteBody = z.strictObject({ note: z.string().max(2000).optional() }).optional();
+const IdParams = z.strictObject({ id: pgText().min(1).max(200) });
+const NoteBody = z.strictObject({ note: pgText().max(2000).optional() }).optional();
 const AlertsQuery = z.strictObject({
   state: z.union([AlertState, z.literal("open")]).optional(),
   severity: Severity.optional(),
-  entity: z.string().min(1).max(500).optional(),
-  rule: z.string().min(1).max(200).optional(),
+  entity: pgText().min(1).max(500).optional(),
+  rule: pgText().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
 });
-const Cursor = z.tuple([z.number(), z.string()]);
+// Bounded to real instants (years 1970-9999): a larger number is an Invalid Date, which fails only inside the query.
+const Cursor = z.tuple([z.number().int().min(0).max(253_402_300_799_999), pgText().max(200)]);
 const InlineBacktest = z.strictObject({ rule: z.unknown(), from: z.string(), to: z.string(), warmup: z.string().optional() });
 /** For the docs: PATCH takes any subset of one rule type's fields (merged into the stored rule, then validated whole). */
 const RulePatch = z.union(Rule.options.map((o) => z.strictObject(o.shape).partial()));
 /** For the docs: the inline body as it is validated in two steps (the rule, then the range). */
 const InlineBacktestDoc = z.strictObject({ ...BacktestRequest.shape, rule: Rule });
 
-class HttpError extends Error {
-  constructor(readonly status: number, readonly body: Record<string, unknown>) {
-    super(String(body.error));
-  }
-}
+/** Thrown by handlers: answered as an RFC 9457 problem by the shared error handler. */
+const notFound = (what: string) => new ProblemError(problem(404, "not_found", `no such ${what}`));
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const r = schema.safeParse(input);
-  if (!r.success) throw new HttpError(400, { error: "validation_failed", problems: describeIssues(r.error) });
+  if (!r.success) throw new ProblemError(validationProblem(describeIssues(r.error)));
   return r.data;
 }
 
@@ -99,7 +98,7 @@ function decodeCursor(c: string): [number, string] {
   try {
     return Cursor.parse(JSON.parse(Buffer.from(c, "base64url").toString("utf8")));
   } catch {
-    throw new HttpError(400, { error: "validation_failed", problems: [{ path: "cursor", message: "invalid cursor" }] });
+    throw new ProblemError(validationProblem([{ path: "cursor", message: "invalid cursor" }]));
   }
 }
 
@@ -109,14 +108,11 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
   const topic = deps.alertsTopic ?? TOPICS.alerts;
 
   app.setErrorHandler((err, req, reply) => {
-    if (err instanceof HttpError) return reply.code(err.status).send(err.body);
-    if (err instanceof RuleValidationError) return reply.code(400).send({ error: "validation_failed", problems: err.problems });
-    if (err instanceof RuleConflictError) return reply.code(409).send({ error: "conflict", message: err.message });
-    if (err instanceof RuleNotFoundError) return reply.code(404).send({ error: "not_found", message: err.message });
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status < 500) return reply.code(status).send({ error: "bad_request", message: (err as Error).message });
-    req.log.error({ err }, "alert route failed");
-    return reply.code(500).send({ error: "internal" });
+    // The rule store's errors become problems; everything else (and 5xx, without details) as the server answers it.
+    if (err instanceof RuleValidationError) return sendProblem(reply, validationProblem(err.problems));
+    if (err instanceof RuleConflictError) return sendProblem(reply, problem(409, "conflict", err.message, { message: err.message }));
+    if (err instanceof RuleNotFoundError) return sendProblem(reply, problem(404, "not_found", err.message, { message: err.message }));
+    return handleHttpError(err, req, reply);
   });
 
   /** Rule changes reach an in-process engine at once; a separate alerter picks them up by polling. */
@@ -132,7 +128,7 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
   app.get("/api/v1/rules/:id", { config: { ...viewer, summary: "One rule", params: IdParams } }, async (req) => {
     const { id } = parse(IdParams, req.params);
     const r = await getRule(db, id);
-    if (!r) throw new HttpError(404, { error: "not_found" });
+    if (!r) throw notFound("rule");
     return ruleJson(r);
   });
 
@@ -158,7 +154,7 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
 
   app.delete("/api/v1/rules/:id", { config: { ...analyst, summary: "Delete a rule", params: IdParams } }, async (req, reply) => {
     const { id } = parse(IdParams, req.params);
-    if (!(await deleteRule(db, id))) throw new HttpError(404, { error: "not_found" });
+    if (!(await deleteRule(db, id))) throw notFound("rule");
     await rulesChanged();
     return reply.code(204).send();
   });
@@ -167,7 +163,7 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
     const { id } = parse(IdParams, req.params);
     const body = parse(BacktestRequest, req.body ?? {});
     const r = await getRule(db, id);
-    if (!r) throw new HttpError(404, { error: "not_found" });
+    if (!r) throw notFound("rule");
     return backtestRule(db, r.rule, body);
   });
 
@@ -203,7 +199,7 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
   app.get("/api/v1/alerts/:id", { config: { ...viewer, summary: "One alert with its history and evidence items", params: IdParams } }, async (req) => {
     const { id } = parse(IdParams, req.params);
     const [a] = await db.select().from(alerts).where(eq(alerts.id, id));
-    if (!a) throw new HttpError(404, { error: "not_found" });
+    if (!a) throw notFound("alert");
     const events = await db
       .select({ id: alertEvents.id, seq: alertEvents.seq, type: alertEvents.type, state: alertEvents.state, actor: alertEvents.actor, note: alertEvents.note, at: alertEvents.at })
       .from(alertEvents)
@@ -216,8 +212,8 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
     const { id } = parse(IdParams, req.params);
     const body = parse(NoteBody, req.body ?? undefined);
     const r: ManualResult = await action(db, id, who(req), body?.note);
-    if (r.outcome === "not_found") throw new HttpError(404, { error: "not_found" });
-    if (r.outcome === "conflict") return reply.code(409).send({ error: "conflict", message: `alert is ${r.alert.state}`, alert: alertJson(r.alert) });
+    if (r.outcome === "not_found") throw notFound("alert");
+    if (r.outcome === "conflict") return sendProblem(reply, problem(409, "conflict", `alert is ${r.alert.state}`, { message: `alert is ${r.alert.state}`, alert: alertJson(r.alert) }));
     if (r.outcome === "changed") {
       await flushOutbox(db, bus, topic).catch((err) => req.log.warn({ err }, "alert event publish deferred"));
     }

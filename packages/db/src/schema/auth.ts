@@ -23,6 +23,8 @@ export const apiKeys = pgTable(
     role: text("role").notNull(),
     createdBy: text("created_by").notNull(),
     createdAt: tz("created_at").notNull().default(sql`now()`),
+    /** Every key expires (keys made before expiry existed were given a date by migration 0008). */
+    expiresAt: tz("expires_at").notNull(),
     lastUsedAt: tz("last_used_at"),
     revokedAt: tz("revoked_at"),
   },
