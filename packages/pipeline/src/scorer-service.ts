@@ -91,8 +91,9 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
 
   /**
    * A batch failed every retry: store its messages one by one and dead-letter those that fail on their own data (a
-   * database data error, or failing while others of the batch went through). If any failure looks like the system's
-   * (e.g. the database is down), throw: the bus keeps retrying the batch, and stores already made are idempotent.
+   * database data error, or failing while others of the batch went through, unless the database or network is what
+   * failed). If any failure looks like the system's (e.g. the database is down), throw: the bus keeps retrying the
+   * batch, and stores already made are idempotent.
    */
   const isolatePoison = async (batch: Batch) => {
     const failed: { msg: BusMessage; err: unknown }[] = [];
@@ -106,7 +107,7 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
       }
     }
     if (failed.length === 0) return;
-    const poison = failed.every((f) => stored > 0 || isDataError(f.err));
+    const poison = failed.every((f) => isDataError(f.err) || (stored > 0 && !isUnavailable(f.err)));
     if (!poison) throw failed[0]!.err;
     for (const { msg, err } of failed) {
       const why = errorSummary(err);
@@ -162,6 +163,12 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
 /** SQLSTATE class 22 (data exception, e.g. a NUL in text) or 23 (constraint): retrying the same data cannot help. */
 function isDataError(err: unknown): boolean {
   return /^2[23]/.test(errorSummary(err).code ?? "");
+}
+
+/** The database or network went away (SQLSTATE 08 connection, 57P shutdown, 53 resources, socket errors): not the item's fault. */
+function isUnavailable(err: unknown): boolean {
+  const code = errorSummary(err).code ?? "";
+  return /^(08|57P|53)/.test(code) || /^E(CONN|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND|AI_AGAIN)/.test(code);
 }
 
 function streamOf(value: Buffer): string {
