@@ -75,7 +75,7 @@ async function pipeline(): Promise<{ rate: number; model: string }> {
   const db = await openDb(tdb.url);
   const bus = new KafkaBus({ brokers: KAFKA_BROKERS!, namespace: ns, log });
   await bus.ensureTopics(Object.values(TOPICS).map((name) => ({ name, partitions: 3 })));
-  const model = await loadTextScorer(log, process.env.MODEL_DIR);
+  const model = await loadTextScorer(log, process.env.MODEL_DIR, process.env.SCORER_FALLBACK === "lexicon" ? "lexicon" : "none");
   const t0 = performance.now();
   const supervisor = new StreamSupervisor({ bus, log, writer: new IngestWriter(bus), registry: new StreamRegistry(db.db) });
   await supervisor.start();

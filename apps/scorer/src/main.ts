@@ -1,4 +1,4 @@
-import { onShutdown, serveMetrics } from "@finsentry/core";
+import { onShutdown, orExit, serveMetrics } from "@finsentry/core";
 import { championScorer, defaultModelStore, followChampion } from "@finsentry/learning";
 import { createRuntime, loadTextScorer, startLagReporter, startScorer } from "@finsentry/pipeline";
 import { TOPICS } from "@finsentry/schemas";
@@ -7,7 +7,7 @@ import { TOPICS } from "@finsentry/schemas";
 // Follows model.events: a promoted model is loaded beside the old one and switched in between batches.
 const rt = await createRuntime("scorer");
 const store = defaultModelStore(rt.log);
-const model = await championScorer({ db: rt.db.db, store, log: rt.log }, () => loadTextScorer(rt.log, rt.config.MODEL_DIR));
+const model = await orExit("scorer", rt.log, championScorer({ db: rt.db.db, store, log: rt.log }, () => loadTextScorer(rt.log, rt.config.MODEL_DIR, rt.config.SCORER_FALLBACK)));
 const scorer = await startScorer({ bus: rt.bus, db: rt.db, log: rt.log, model, batchSize: rt.config.SCORER_BATCH_SIZE });
 const follow = await followChampion({ bus: rt.bus, db: rt.db.db, store, log: rt.log }, (next) => scorer.swapModel(next), () => scorer.modelVersion);
 const lag = startLagReporter(rt.bus, rt.log, [{ group: "scorer", topic: TOPICS.raw }]);

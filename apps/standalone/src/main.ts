@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { onShutdown } from "@finsentry/core";
+import { onShutdown, orExit } from "@finsentry/core";
 import { startAlerter } from "@finsentry/alerts";
 import { startLabelConsumer } from "@finsentry/labels";
 import {
@@ -32,7 +32,7 @@ const models = new ModelRegistry(db.db);
 // The registry's champion serves (the bundled model on first run); MODEL_DIR pins a directory instead.
 const champion = !config.MODEL_DIR && existsSync(join(BUNDLED_MODEL_DIR, "manifest.json")) ? await ensureChampion({ registry: models, store, log }, BUNDLED_MODEL_DIR) : null;
 const championRow = champion ? await models.get(champion) : null;
-const model = championRow ? await loadScorer(await store.localDir(championRow.uri)) : await loadTextScorer(log, config.MODEL_DIR);
+const model = await orExit("finsentry", log, championRow ? store.localDir(championRow.uri).then(loadScorer) : loadTextScorer(log, config.MODEL_DIR, config.SCORER_FALLBACK));
 const scorer = await startScorer({ bus, db, log, model, batchSize: config.SCORER_BATCH_SIZE });
 const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(next), () => scorer.modelVersion);
 

@@ -15,6 +15,8 @@ export const Config = z.object({
   /** Services without an HTTP API serve /metrics and /healthz here when set. */
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   MODEL_DIR: z.string().optional(),
+  /** `lexicon`: with no model at MODEL_DIR, score with the regex baseline instead of refusing to start (tests, demos). */
+  SCORER_FALLBACK: z.enum(["none", "lexicon"]).default("none"),
   SCORER_BATCH_SIZE: z.coerce.number().int().min(1).max(4096).default(64),
   TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(3),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),

@@ -19,3 +19,18 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * For a service's start: awaits `p`, and if it fails prints "<service>: cannot start: <reason>" (one line, no stack)
+ * to stderr, logs the error, and exits with status 1 — a misconfigured service stops visibly instead of limping on.
+ */
+export async function orExit<T>(service: string, log: Logger, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    log.fatal({ err }, "cannot start");
+    process.stderr.write(`${service}: cannot start: ${reason.split("\n")[0]}\n`);
+    process.exit(1);
+  }
+}
