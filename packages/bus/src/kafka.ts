@@ -10,6 +10,8 @@ export interface KafkaBusOptions {
   /** Prefix for every topic and group id, so several deployments (or test runs) can share one cluster. */
   namespace?: string;
   log?: Logger;
+  /** How soon a crashed member's partitions move to the survivors (KAFKA_SESSION_TIMEOUT_MS, validated in core's config). */
+  sessionTimeoutMs?: number;
 }
 
 /** kafkajs log lines routed into the service's structured logger. */
@@ -34,9 +36,11 @@ export class KafkaBus implements Bus {
   private log: Logger;
   private defaultPartitions: number;
   private ns: string;
+  private sessionTimeoutMs: number;
 
   constructor(opts: KafkaBusOptions) {
     this.ns = opts.namespace ?? "";
+    this.sessionTimeoutMs = opts.sessionTimeoutMs ?? 15_000;
     this.log = opts.log ?? createLogger("bus");
     this.defaultPartitions = opts.defaultPartitions ?? 3;
     this.kafka = new Kafka({
@@ -107,7 +111,7 @@ export class KafkaBus implements Bus {
     const consumer = this.kafka.consumer({
       groupId: this.ns + opts.groupId,
       // A crashed member's partitions move to the survivors after this long.
-      sessionTimeout: Number(process.env.KAFKA_SESSION_TIMEOUT_MS ?? 15_000),
+      sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 1 << 20,
       allowAutoTopicCreation: true,

@@ -20,7 +20,7 @@ export const EMBEDDED_DB_DIR = fileURLToPath(new URL("../../../.data/pglite", im
 export async function createRuntime(service: string, env = process.env): Promise<Runtime> {
   const config = loadConfig(env);
   const log = createLogger(service, config.LOG_LEVEL);
-  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${service}`, partitions: config.TOPIC_PARTITIONS, namespace: config.KAFKA_NAMESPACE, log });
+  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${service}`, partitions: config.TOPIC_PARTITIONS, namespace: config.KAFKA_NAMESPACE, log, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS });
   let dbUrl = config.DATABASE_URL;
   if (!dbUrl) {
     mkdirSync(EMBEDDED_DB_DIR, { recursive: true });
