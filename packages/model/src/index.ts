@@ -5,6 +5,9 @@ import type { FineTuneOptions } from "./train/finetune.ts";
 
 export type { TextScorer } from "./types.ts";
 export {
+  CascadeScorer,
+  leastConfidence,
+  type CascadeOptions,
   loadScorer,
   writeModelDir,
   readModelDir,

@@ -21,6 +21,8 @@ export const ModelOutput = z.object({
       confidence: z.number().min(0).max(1).optional(),
     }),
   ),
+  /** Which tier of a cascade answered (absent when one model serves alone). */
+  tier: z.enum(["fast", "accurate"]).optional(),
   /** Per-span contribution to the sentiment decision, for "why" highlights. */
   attributions: z.array(z.object({ start: z.number().int(), end: z.number().int(), weight: z.number() })).optional(),
 });

@@ -1,0 +1,69 @@
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ModelOutput } from "@finsentry/schemas";
+import { CascadeScorer, leastConfidence, loadScorer, type OnnxScorer } from "../src/runtime/index.ts";
+import type { TextScorer } from "../src/types.ts";
+
+const BUNDLED = fileURLToPath(new URL("../../../models/default", import.meta.url));
+
+/** A stand-in accurate tier that records what it was asked and answers with a recognisable output. */
+class RecordingTier implements TextScorer {
+  readonly version = "accurate-test";
+  asked: string[][] = [];
+  async score(texts: string[]): Promise<ModelOutput[]> {
+    this.asked.push(texts);
+    return texts.map(() => ({
+      sentiment: { label: "bearish", score: -0.9, confidence: 0.99, probs: { bearish: 0.99, neutral: 0.005, bullish: 0.005 } },
+      topic: { label: "Company | Product News", index: 2, confidence: 0.99 },
+      entities: [],
+    }));
+  }
+  async close(): Promise<void> {}
+}
+
+const TEXTS = [
+  "Northwind Motors shares plunge 12% after the CEO resigns abruptly",
+  "Contoso beats estimates and raises full-year guidance",
+  "Markets mixed ahead of the Fed decision",
+  "lol what a day",
+  "$NWM to the moon",
+  "Fabrikam announces a new product line for 2027",
+];
+
+describe("CascadeScorer over the bundled model", () => {
+  let fast: OnnxScorer;
+  beforeAll(async () => {
+    fast = await loadScorer(BUNDLED, { executionProvider: "cpu" });
+  });
+  afterAll(async () => fast.close());
+
+  it("escalates exactly the items whose least fast-tier confidence is under the threshold, and records the tier", async () => {
+    const alone = await fast.score(TEXTS);
+    const least = alone.map(leastConfidence);
+    // A threshold between the observed confidences, so both tiers answer some items.
+    const threshold = [...least].sort((a, b) => a - b)[Math.floor(TEXTS.length / 2)]!;
+    const accurate = new RecordingTier();
+    const cascade = new CascadeScorer(fast, accurate, { threshold });
+    const out = await cascade.score(TEXTS);
+    const expected = TEXTS.filter((_, i) => least[i]! < threshold);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(TEXTS.length);
+    expect(accurate.asked).toEqual([expected]); // one batch, in order
+    out.forEach((o, i) => {
+      if (least[i]! < threshold) expect(o).toMatchObject({ tier: "accurate", sentiment: { label: "bearish", confidence: 0.99 } });
+      else expect(o).toEqual({ ...alone[i], tier: "fast" });
+    });
+    expect(cascade.answered).toEqual({ fast: TEXTS.length - expected.length, accurate: expected.length });
+    expect(cascade.version).toBe(`${fast.version}>accurate-test@${threshold}`);
+  });
+
+  it("at threshold 0 never calls the accurate tier; above 1 sends it everything", async () => {
+    const a0 = new RecordingTier();
+    expect((await new CascadeScorer(fast, a0, { threshold: 0 }).score(TEXTS)).every((o) => o.tier === "fast")).toBe(true);
+    expect(a0.asked).toEqual([]);
+    const a1 = new RecordingTier();
+    expect((await new CascadeScorer(fast, a1, { threshold: 1.01 }).score(TEXTS)).every((o) => o.tier === "accurate")).toBe(true);
+    expect(a1.asked).toEqual([TEXTS]);
+    expect(() => new CascadeScorer(fast, a1, { threshold: Number.NaN })).toThrow(/threshold/);
+  });
+});
