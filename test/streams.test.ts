@@ -76,7 +76,22 @@ describe("custom streams over HTTP (in-memory bus + PGlite)", () => {
       expect.objectContaining({ line: 2, reason: "malformed_json" }),
       expect.objectContaining({ line: 3, reason: "mapping_failed", problems: [expect.objectContaining({ path: "headline" })] }),
     ]);
+    // One result per line, in order, tied to its line number.
+    expect(res.results.map((x: { line: number; status: string }) => [x.line, x.status])).toEqual([
+      [1, "accepted"], [2, "rejected"], [3, "rejected"], [4, "accepted"], [5, "duplicate"],
+    ]);
+    expect(res.results[4].id).toBe(res.results[0].id);
+    expect(res.results[1]).toMatchObject({ reason: "malformed_json" });
     expect(await waitFor(async () => (await countItems(db, "acme-http")) === 2, 10_000)).toBe(true);
+
+    // The item's detail answers in snake_case like the lists.
+    const detail = await sys.inject({ method: "GET", url: `/api/v1/items/${res.results[0].id}` });
+    expect(detail.statusCode).toBe(200);
+    const d = detail.json();
+    expect(d.item).toMatchObject({ id: res.results[0].id, stream: "acme-http", source: "acme", published_at: "2026-01-01T00:00:00.000Z", text: "Acme Corp shares jump 8% on record orders" });
+    expect(d.score).toMatchObject({ model_version: expect.any(String), sentiment: expect.any(String), scored_at: expect.any(String) });
+    const keys = (o: object): string[] => Object.keys(o);
+    for (const k of [...keys(d.item), ...keys(d.score), ...d.mentions.flatMap(keys)]) expect(k, "camelCase key").toMatch(/^[a-z0-9_]+$/);
   });
 
   it("answers 400 when nothing in the body is valid, and 404 for an unknown stream", async () => {

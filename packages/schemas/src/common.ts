@@ -46,5 +46,29 @@ export type EntitySpan = z.infer<typeof EntitySpan>;
 
 /** Human-readable list of zod problems: `path: message` per issue. */
 export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.join(".") || "(root)", message: i.message }));
+  return error.issues.map((i) => ({ path: i.path.join(".") || "(root)", message: messageOf(i) }));
+}
+
+/**
+ * A union of enums and literals (e.g. an alert state or "open") fails as a bare "Invalid input": say which values
+ * are allowed instead, as a plain enum's message does.
+ */
+function messageOf(i: z.core.$ZodIssue): string {
+  if (i.code !== "invalid_union") return i.message;
+  const values = allowedValues(i);
+  return values?.length ? `Invalid option: expected one of ${values.map((v) => JSON.stringify(v)).join("|")}` : i.message;
+}
+
+/** The values a failed enum/literal (or union of them) accepts; null when any branch is not such a choice. */
+function allowedValues(i: z.core.$ZodIssue): unknown[] | null {
+  if (i.code === "invalid_value") return [...i.values];
+  if (i.code !== "invalid_union" || i.errors.length === 0) return null;
+  const out: unknown[] = [];
+  for (const branch of i.errors) {
+    if (branch.length !== 1) return null;
+    const v = allowedValues(branch[0]!);
+    if (!v) return null;
+    out.push(...v);
+  }
+  return out;
 }

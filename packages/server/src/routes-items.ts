@@ -95,9 +95,23 @@ export async function itemRoutes(app: FastifyInstance, deps: { db: Db }) {
     // response already carries the score.
     const m = entityMentions;
     const mentions = await db
-      .select({ itemId: m.itemId, start: m.start, end: m.end, entityKey: m.entityKey, type: m.type, text: m.text, publishedAt: m.publishedAt })
+      .select({ item_id: m.itemId, start: m.start, end: m.end, entity_key: m.entityKey, type: m.type, text: m.text, published_at: m.publishedAt })
       .from(m)
       .where(eq(m.itemId, p.data.id));
-    return { item: row.item, score: row.score, mentions };
+    const { item, score } = row;
+    // snake_case like every other response (the row objects are drizzle's camelCase).
+    return {
+      item: {
+        id: item.id, external_id: item.externalId, source: item.source, stream: item.stream, published_at: iso(item.publishedAt),
+        ingested_at: iso(item.ingestedAt), text: item.text, url: item.url, author: item.author, lang: item.lang, raw: item.raw,
+      },
+      score: score && {
+        model_version: score.modelVersion, sentiment: score.sentiment, sentiment_score: score.sentimentScore, confidence: score.confidence,
+        topic: score.topic, topic_index: score.topicIndex, topic_confidence: score.topicConfidence, output: score.output, scored_at: iso(score.scoredAt),
+      },
+      mentions: mentions.map((x) => ({ ...x, published_at: iso(x.published_at) })),
+    };
   });
 }
+
+const iso = (t: string) => new Date(t).toISOString();

@@ -61,10 +61,20 @@ export async function streamRoutes(app: FastifyInstance, deps: StreamRouteDeps) 
       return r.ok ? [] : [{ line: d.line, reason: r.deadLetter.reason, problems: r.deadLetter.errors }];
     });
     const code = out.accepted.length + out.duplicates > 0 ? 202 : 400;
+    // One entry per document, keyed by its line (NDJSON) or position: the first copy of an id is accepted, later
+    // copies (in this body or sent before) are duplicates.
+    const fresh = new Set(out.accepted.map((i) => i.id));
+    const results_by_line = docs.map((d, i) => {
+      const r = results[i]!;
+      if (!r.ok) return { line: d.line, status: "rejected" as const, reason: r.deadLetter.reason, problems: r.deadLetter.errors };
+      const status = fresh.delete(r.item.id) ? ("accepted" as const) : ("duplicate" as const);
+      return { line: d.line, status, id: r.item.id };
+    });
     return reply.code(code).send({
       accepted: out.accepted.length,
       duplicates: out.duplicates,
       rejected: errors.length,
+      results: results_by_line,
       ids: results.flatMap((r) => (r.ok ? [r.item.id] : [])),
       errors,
     });
