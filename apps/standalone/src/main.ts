@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { onShutdown, orExit } from "@finsentry/core";
-import { startAlerter } from "@finsentry/alerts";
+import { DEFAULT_RULES_FILE, loadRulesFile, seedRules, startAlerter } from "@finsentry/alerts";
 import { startLabelConsumer } from "@finsentry/labels";
 import {
   defaultModelStore, ensureChampion, followChampion, ModelRegistry, trainerOptionsFromEnv, RunStore, startTrainer,
@@ -37,7 +37,20 @@ const scorer = await startScorer({ bus, db, log, model, batchSize: config.SCORER
 const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(next), () => scorer.modelVersion);
 
 // → alert → deliver
-const alerter = await startAlerter({ bus, db, log, options: { expectedPartitions: config.TOPIC_PARTITIONS } });
+// With the demo on (the default), the demo rules are seeded beside the default ones and the engine allows 10 s of
+// lateness instead of 2 min: the demo's items are dated "now" by this process, and the demo's warning is promised
+// within two minutes of start (README, "What you'll see"). DEMO=off keeps production timing and rules only.
+const demoOn = process.env.DEMO !== "off";
+const DEMO_RULES_FILE = join(dirname(DEFAULT_RULES_FILE), "rules.demo.yaml");
+const alerter = await startAlerter({
+  bus, db, log,
+  options: { expectedPartitions: config.TOPIC_PARTITIONS, ...(demoOn ? { latenessMs: 10_000 } : {}) },
+});
+if (demoOn) {
+  const added = await seedRules(db.db, await loadRulesFile(DEMO_RULES_FILE));
+  if (added) log.info({ file: DEMO_RULES_FILE, added }, "demo alert rules seeded");
+  await alerter.engine.reloadRules();
+}
 const notifier = await startNotifier({ bus, db, log });
 
 // learn
@@ -57,7 +70,12 @@ const trainer = championRow
     )
   : null;
 
-const demo = process.env.DEMO === "off" ? null : startDemoSource({ bus, log, ratePerSec: Number(process.env.DEMO_RATE ?? 4), maxLag: ingestConfig.INGEST_MAX_LAG });
+const demo = demoOn
+  ? startDemoSource({
+      bus, log, ratePerSec: Number(process.env.DEMO_RATE ?? 4), maxLag: ingestConfig.INGEST_MAX_LAG,
+      storyPeriodMs: process.env.DEMO_STORY_PERIOD_S ? Number(process.env.DEMO_STORY_PERIOD_S) * 1000 : undefined,
+    })
+  : null;
 await ensureAdmin(db.db, log);
 // The dashboard is a path, not an import: the built Next app is served for every non-API path.
 const dashboard = await mountDashboard(server.app, fileURLToPath(new URL("../../dashboard", import.meta.url)), log);

@@ -4,7 +4,9 @@ import { TOPICS, type IncomingItemV1 } from "@finsentry/schemas";
 
 /**
  * The demo stream for `npm start`: sentences the project writes itself (no third-party text), replayed as news and
- * social posts at a steady rate, with a periodic bearish burst about one company so warnings can be seen firing.
+ * social posts at a steady rate. On top of that normal traffic it tells a story on a cycle (`DEMO_STORY`): one
+ * company's news turns bad — a sustained run of bearish headlines about it — then recovers, so a warning can be seen
+ * firing and resolving (with the demo rules, packages/alerts/rules.demo.yaml, within two minutes of start).
  */
 const COMPANIES = [
   ["Northwind Motors", "NWM"], ["Contoso Pharma", "CTSO"], ["Fabrikam Energy", "FBK"], ["Tailspin Airlines", "TSPN"],
@@ -32,6 +34,46 @@ const BEARISH = [
   "${t} slides {p}% as CEO of {c} resigns abruptly",
 ];
 
+/** The company the story is about, and its timeline within one cycle. */
+export const DEMO_STORY = {
+  company: ["Northwind Motors", "NWM"] as const,
+  /** The entity the demo rules' warning is raised on (the model tags the name as an ORG). */
+  entityKey: "ORG:northwind motors",
+  /** Default cycle length; `DEMO_STORY_PERIOD_S` overrides it for `npm start`. */
+  periodMs: 600_000,
+  /** Normal traffic first, for this long (at most a tenth of the cycle)… */
+  calmMs: 10_000,
+  /** …then bad news until this share of the cycle has passed, then recovery until the cycle ends. */
+  badUntil: 0.45,
+  /** Share of all items that are about the story company while it is in the news. */
+  share: 0.3,
+} as const;
+const STORY_BAD = [
+  "{c} shares plunge {p}% after profit warning",
+  "${t} tumbles as {c} misses earnings and cuts outlook",
+  "{c} recalls {n},000 vehicles over brake defect",
+  "Regulators open probe into {c} safety reporting; stock sinks",
+  "{c} halts production at two plants; shares slide {p}%",
+  "Brokers downgrade {c} to sell as recall costs mount",
+  "${t} slides {p}% as {c} suspends its dividend",
+];
+const STORY_RECOVERY = [
+  "${t} rallies as {c} restores full-year guidance",
+  "{c} restarts production; shares rise {p}%",
+  "Brokers upgrade {c} to buy on recovering demand",
+  "{c} wins record fleet order; shares rally {p}%",
+  "{c} beats estimates as revenue jumps {p}% to ${n}bn",
+];
+
+export type StoryPhase = "calm" | "bad" | "recovery";
+
+/** Where the story stands `elapsedMs` after the demo started, on a cycle of `periodMs`. */
+export function storyPhase(elapsedMs: number, periodMs: number = DEMO_STORY.periodMs): StoryPhase {
+  const t = ((elapsedMs % periodMs) + periodMs) % periodMs;
+  if (t < Math.min(DEMO_STORY.calmMs, periodMs / 10)) return "calm";
+  return t < periodMs * DEMO_STORY.badUntil ? "bad" : "recovery";
+}
+
 function fill(template: string, company: readonly [string, string], rnd: () => number): string {
   return template
     .replaceAll("{c}", company[0])
@@ -43,42 +85,64 @@ function fill(template: string, company: readonly [string, string], rnd: () => n
 
 export { mulberry32 };
 
-/** Generates `n` demo items; every `burstEvery`-th block is a bearish burst about one company. */
-export function demoItems(n: number, opts: { seed?: number; start?: Date; stepMs?: number } = {}): { topic: string; item: IncomingItemV1 }[] {
+type DemoItem = { topic: string; item: IncomingItemV1 };
+
+/** One demo item (the `i`-th of its run) at story phase `phase`; `rnd` drives every choice. */
+function demoItem(i: number, phase: StoryPhase, rnd: () => number, publishedAt: Date): DemoItem {
+  const story = phase !== "calm" && rnd() < DEMO_STORY.share;
+  let company: readonly [string, string];
+  let pool: string[];
+  if (story) {
+    company = DEMO_STORY.company;
+    pool = phase === "bad" ? STORY_BAD : STORY_RECOVERY;
+  } else {
+    // While the story company is in the news, the rest of the traffic is about the others.
+    const others = phase === "calm" ? COMPANIES : COMPANIES.filter((c) => c[0] !== DEMO_STORY.company[0]);
+    company = others[Math.floor(rnd() * others.length)]!;
+    pool = rnd() < 0.6 ? NEUTRAL : rnd() < 0.5 ? BULLISH : BEARISH;
+  }
+  const social = rnd() < 0.4;
+  const text = `${fill(pool[Math.floor(rnd() * pool.length)]!, company, rnd)}${social ? ` #${company[1]}` : ""} (${i})`;
+  return {
+    topic: social ? TOPICS.social : TOPICS.news,
+    item: {
+      source: social ? "demo-social" : "demo-wire",
+      published_at: publishedAt.toISOString(),
+      text,
+      url: social ? null : `https://news.example.com/demo/${i}`,
+      author: social ? `@trader${Math.floor(rnd() * 50)}` : "Demo Wire",
+      lang: "en",
+    },
+  };
+}
+
+/**
+ * Generates `n` demo items dated `stepMs` apart from `start`, telling the story by their dates (a cycle of
+ * `storyPeriodMs` from `start`).
+ */
+export function demoItems(n: number, opts: { seed?: number; start?: Date; stepMs?: number; storyPeriodMs?: number } = {}): DemoItem[] {
   const rnd = mulberry32(opts.seed ?? 7);
   const start = opts.start?.getTime() ?? Date.now();
-  const out: { topic: string; item: IncomingItemV1 }[] = [];
-  for (let i = 0; i < n; i++) {
-    const block = Math.floor(i / 40);
-    const inBurst = block % 3 === 2 && i % 40 < 15;
-    const company = inBurst ? COMPANIES[block % COMPANIES.length]! : COMPANIES[Math.floor(rnd() * COMPANIES.length)]!;
-    const pool = inBurst ? BEARISH : rnd() < 0.6 ? NEUTRAL : rnd() < 0.5 ? BULLISH : BEARISH;
-    const social = rnd() < 0.4;
-    const text = `${fill(pool[Math.floor(rnd() * pool.length)]!, company, rnd)}${social ? ` #${company[1]}` : ""} (${i})`;
-    out.push({
-      topic: social ? TOPICS.social : TOPICS.news,
-      item: {
-        source: social ? "demo-social" : "demo-wire",
-        published_at: new Date(start + i * (opts.stepMs ?? 1000)).toISOString(),
-        text,
-        url: social ? null : `https://news.example.com/demo/${i}`,
-        author: social ? `@trader${Math.floor(rnd() * 50)}` : "Demo Wire",
-        lang: "en",
-      },
-    });
-  }
+  const step = opts.stepMs ?? 1000;
+  const out: DemoItem[] = [];
+  for (let i = 0; i < n; i++) out.push(demoItem(i, storyPhase(i * step, opts.storyPeriodMs), rnd, new Date(start + i * step)));
   return out;
 }
 
 /**
- * Publishes the demo stream onto the source topics at `ratePerSec`, forever, until stopped. Pauses while the
- * pipeline is more than `maxLag` items behind, so an in-memory bus never grows without bound.
+ * Publishes the demo stream onto the source topics at `ratePerSec`, forever, until stopped, with live timestamps; the
+ * story's phase follows the wall clock from the start (a cycle of `storyPeriodMs`). Pauses while the pipeline is more
+ * than `maxLag` items behind, so an in-memory bus never grows without bound.
  */
-export function startDemoSource(deps: { bus: Bus; log: Logger; ratePerSec?: number; maxLag?: number }): { stop(): void } {
+export function startDemoSource(deps: { bus: Bus; log: Logger; ratePerSec?: number; maxLag?: number; storyPeriodMs?: number; seed?: number }): { stop(): void } {
   const rate = deps.ratePerSec ?? 4;
   const maxLag = deps.maxLag ?? 10_000;
+  const period = deps.storyPeriodMs ?? DEMO_STORY.periodMs;
+  if (!(period >= 60_000)) throw new Error(`demo story period must be at least 60 s (got ${period} ms)`);
+  const rnd = mulberry32(deps.seed ?? 7);
+  const startedAt = Date.now();
   let i = 0;
-  let buffer = demoItems(400, { start: new Date() });
+  let phase: StoryPhase | null = null;
   let paused = false;
   const sampleLag = async () => {
     const behind = (await Promise.all([
@@ -93,17 +157,18 @@ export function startDemoSource(deps: { bus: Bus; log: Logger; ratePerSec?: numb
   sampler.unref();
   const timer = setInterval(() => {
     if (paused) return;
-    if (i >= buffer.length) {
-      buffer = demoItems(400, { seed: Date.now() % 100000, start: new Date() });
-      i = 0;
+    const now = new Date();
+    const p = storyPhase(now.getTime() - startedAt, period);
+    if (p !== phase) {
+      deps.log.info({ phase: p, company: DEMO_STORY.company[0] }, p === "bad" ? "demo story: news about the company turns bad" : p === "recovery" ? "demo story: the company's news recovers" : "demo story: normal traffic");
+      phase = p;
     }
-    const next = buffer[i++]!;
     // Live timestamps: the demo reads as "now" on the dashboard.
-    const item = { ...next.item, published_at: new Date().toISOString() };
-    deps.bus.send(next.topic, [{ value: JSON.stringify(item) }]).catch((err) => deps.log.warn({ err }, "demo publish failed"));
+    const next = demoItem(i++, p, rnd, now);
+    deps.bus.send(next.topic, [{ value: JSON.stringify(next.item) }]).catch((err) => deps.log.warn({ err }, "demo publish failed"));
   }, 1000 / rate);
   timer.unref();
-  deps.log.info({ ratePerSec: rate }, "demo source publishing to news/social");
+  deps.log.info({ ratePerSec: rate, storyPeriodS: period / 1000, company: DEMO_STORY.company[0] }, "demo source publishing to news/social");
   return {
     stop: () => {
       clearInterval(timer);
