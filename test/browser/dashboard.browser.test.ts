@@ -59,11 +59,17 @@ describe.skipIf(skip)("dashboard (browser)", () => {
     const ev = bearish.filter((i) => i.output!.entities.some((e) => e.text.replace(/^\$/, "").toUpperCase() === tick)).slice(0, 4).map((i) => i.id);
     await stack.fireAlert({ entityKey: "ORG:litware bank", severity: "info", title: "Litware Bank: topic watch — Legal | Regulation", summary: "2 items on watched topics in the last hour.", evidence: items.slice(5, 7).map((i) => i.id), figures: { count: 2 } });
     await stack.fireAlert({ entityKey: "TICKER:FBK", severity: "warning", title: "FBK: bearish volume spike", summary: "9 bearish mentions in 30m, z-score 4.6 against a baseline of 1.2.", evidence: items.slice(2, 5).map((i) => i.id), figures: { bearish: 9, z_score: 4.61, baseline_mean: 1.2 } });
-    await stack.fireAlert({ entityKey, severity: "critical", title: `${tick ?? "NWM"}: sentiment dropped sharply`, summary: "Weighted sentiment −0.62 in the last hour vs baseline +0.08 (5.1σ).", evidence: ev.length ? ev : items.slice(0, 3).map((i) => i.id), figures: { weighted_mean: -0.62, baseline_mean: 0.08, std_devs: 5.1, samples: 14 } });
+    await stack.fireAlert({ entityKey, severity: "critical", title: `${tick ?? "NWM"}: sentiment dropped sharply`, summary: "Weighted sentiment −0.62 in the last hour vs baseline +0.08 (5.1σ).", evidence: ev.length ? ev : items.slice(0, 3).map((i) => i.id), figures: { window_start_ms: Date.now() - 3600_000, window_end_ms: Date.now(), count: 14, mean: -0.58, weighted_mean: -0.62, value: -0.62, bearish: 11, bearish_share: 0.7857, baseline_mean: 0.08, baseline_std: 0.14, shift_std_devs: 5.1 } });
     expect(await stack.flushAlerts()).toBeGreaterThanOrEqual(3);
     await page.getByTestId("warning-toast").first().waitFor({ timeout: 15_000 });
     expect(await page.getByTestId("warning-toast").count()).toBeGreaterThanOrEqual(1);
     await page.getByTestId("open-alert").first().waitFor({ timeout: 15_000 });
+    // The market-mood chart (last hour by minute) and the server's ingest rate (two samples of its counters).
+    await page.locator("[data-testid=market-mood] [data-testid=mood-chart] canvas").first().waitFor({ timeout: 20_000 });
+    expect(await waitFor(async () => /\d\/min/.test((await page.getByTestId("ingest-rate").textContent()) ?? ""), 20_000)).toBe(true);
+    // Away from the cursor the legend shows each series' latest value, not "—".
+    const legend = (await page.locator("[data-testid=market-mood] .u-legend").textContent()) ?? "";
+    expect(legend).toContain("latest");
     await page.waitForTimeout(600);
     await screenshot(page, "03-live-dark");
     await page.getByTestId("theme-toggle").click();
@@ -80,6 +86,29 @@ describe.skipIf(skip)("dashboard (browser)", () => {
     await page.getByTestId("ack-button").waitFor();
     await page.getByTestId("evidence-item").first().waitFor();
     await page.waitForTimeout(800);
+    // Human times, not epoch milliseconds; the rule's value is not shown twice; attributions shade whole words.
+    const win = (await page.getByTestId("alert-window").textContent()) ?? "";
+    expect(win).toMatch(/\d{1,2}:\d{2}/);
+    const figs = (await page.getByTestId("alert-figures").textContent()) ?? "";
+    expect(figs).not.toMatch(/\d{1,3}(,\d{3}){3,}|\d{12,}/);
+    const labels = await page.locator("[data-testid=alert-figures] .figure .k").allTextContents();
+    expect(labels).not.toContain("weighted mean");
+    expect(labels.some((l) => l.startsWith("value"))).toBe(true);
+    const cut = await page.locator("[data-testid=evidence-item] .attr").evaluateAll((els) =>
+      els.flatMap((el) => {
+        const p = el.closest(".item-text");
+        if (!p) return [];
+        const r = document.createRange();
+        r.setStart(p, 0);
+        r.setEnd(el, 0);
+        const at = r.toString().length;
+        const full = p.textContent ?? "";
+        const t = el.textContent ?? "";
+        const word = /[\p{L}\p{N}]/u;
+        return word.test(full[at - 1] ?? " ") || word.test(full[at + t.length] ?? " ") || !/\p{L}/u.test(t) ? [t] : [];
+      }),
+    );
+    expect(cut, `attribution shading cuts words: ${cut.join(", ")}`).toEqual([]);
     await screenshot(page, "05-alerts-detail");
     await page.getByTestId("ack-button").click();
     await page.getByTestId("alert-detail").getByText("acknowledged", { exact: true }).first().waitFor({ timeout: 10_000 });
@@ -170,11 +199,25 @@ describe.skipIf(skip)("dashboard (browser)", () => {
     await screenshot(page, "14-models");
   }, 30_000);
 
+  it("models page offers no roll back on the only version; /favicon.ico is served", async () => {
+    const { models } = (await (await stack.apiFetch("/api/v1/models")).json()) as { models: unknown[] };
+    if (models.length < 2) expect(await page.getByTestId("rollback").count()).toBe(0);
+    const ico = await stack.apiFetch("/favicon.ico");
+    expect(ico.status).toBe(200);
+    expect(ico.headers.get("content-type") ?? "").toMatch(/icon|image/);
+  }, 30_000);
+
   it("is usable on a phone-sized screen and in the light theme", async () => {
     const phone = await signedInContext(browser, stack, { width: 390, height: 844, theme: "light" });
     const p = await phone.newPage();
     await p.goto(stack.url);
     await p.getByTestId("feed-item").first().waitFor({ timeout: 20_000 });
+    await p.getByTestId("open-alert").first().waitFor({ timeout: 15_000 });
+    // Warnings and movers come before the feed on a phone, not below 60 items.
+    const y = async (id: string) => (await p.getByTestId(id).boundingBox())!.y;
+    expect(await y("open-alerts")).toBeLessThan(await y("feed"));
+    expect(await y("top-movers")).toBeLessThan(await y("feed"));
+    expect(await y("open-alerts")).toBeLessThan(844);
     await screenshot(p, "15-live-phone-light");
     await p.goto(`${stack.url}/alerts`);
     await p.getByTestId("alert-row").first().waitFor({ timeout: 15_000 });
@@ -182,4 +225,38 @@ describe.skipIf(skip)("dashboard (browser)", () => {
     await phone.close();
     expect(errors, errors.join("\n")).toEqual([]);
   }, 60_000);
+
+  it("screenshots every page at desktop (1440x900) and phone (390x844) widths", async () => {
+    const { alerts } = (await (await stack.apiFetch("/api/v1/alerts?limit=1")).json()) as { alerts: { id: string }[] };
+    const pages: [string, string, string][] = [
+      ["live", "/", "feed-item"],
+      ["alerts", "/alerts", "alert-row"],
+      ["alert-detail", `/alerts?id=${encodeURIComponent(alerts[0]?.id ?? "")}`, "alert-detail"],
+      ["entities", "/entities", "top-movers"],
+      ["entity", `/entities/${encodeURIComponent(entityKey)}`, "sentiment-chart"],
+      ["labels", "/labels", "label-card"],
+      ["streams", "/streams", "stream-row"],
+      ["rules", "/rules", "rule-row"],
+      ["webhooks", "/webhooks", "new-webhook"],
+      ["models", "/models", "model-row"],
+    ];
+    const overflow: string[] = [];
+    for (const [size, width, height] of [["desktop", 1440, 900], ["phone", 390, 844]] as const) {
+      const c = await signedInContext(browser, stack, { width, height });
+      const p = await c.newPage();
+      p.on("pageerror", (e) => errors.push(`${size}: ${String(e)}`));
+      for (const [name, path, testId] of pages) {
+        await p.goto(stack.url + path);
+        await p.getByTestId(testId).first().waitFor({ timeout: 20_000 });
+        await p.waitForTimeout(900);
+        await screenshot(p, `page-${name}-${size}`, { fullPage: size === "phone" });
+        // Nothing wider than the screen: a page that scrolls sideways on a phone hides its controls.
+        const sw = await p.evaluate(() => document.documentElement.scrollWidth);
+        if (sw > width) overflow.push(`${name} at ${size}: ${sw}px wide`);
+      }
+      await c.close();
+    }
+    expect(overflow).toEqual([]);
+    expect(errors, errors.join("\n")).toEqual([]);
+  }, 180_000);
 });

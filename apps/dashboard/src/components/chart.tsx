@@ -45,6 +45,27 @@ function useThemeVersion(): number {
   return v;
 }
 
+function lastValue(vals: (number | null | undefined)[] | undefined): number | null {
+  if (!vals) return null;
+  for (let i = vals.length - 1; i >= 0; i--) if (vals[i] != null) return vals[i]!;
+  return null;
+}
+
+const hm = typeof Intl !== "undefined" ? new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hour12: false }) : null;
+const dhm = typeof Intl !== "undefined" ? new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false }) : null;
+/** A bucket's time in the legend: a clock time when the chart spans under a day, else with the date. */
+function legendTime(sec: number, xs: ArrayLike<number>): string {
+  const span = xs.length ? xs[xs.length - 1]! - xs[0]! : 0;
+  const f = span < 86_400 ? hm : dhm;
+  return f ? f.format(sec * 1000) : new Date(sec * 1000).toISOString();
+}
+
+const md = typeof Intl !== "undefined" ? new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" }) : null;
+function tickTime(sec: number, span: number): string {
+  const f = span < 2 * 86_400 ? hm : md;
+  return f ? f.format(sec * 1000) : new Date(sec * 1000).toISOString().slice(11, 16);
+}
+
 /** A small uPlot time chart: lines, areas and bars on up to two scales; resizes with its container. */
 export function Chart({ x, series, height = 180, ranges, timeAxis = true, ariaLabel, testId }: ChartProps) {
   const host = useRef<HTMLDivElement>(null);
@@ -80,11 +101,24 @@ export function Chart({ x, series, height = 180, ranges, timeAxis = true, ariaLa
         cursor: { drag: { x: false, y: false }, points: { size: 6 } },
         scales,
         axes: [
-          { stroke: axisText, font: "11px system-ui", grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 28 },
+          {
+            stroke: axisText,
+            font: "11px system-ui",
+            grid: { stroke: grid, width: 1 },
+            ticks: { show: false },
+            size: 28,
+            // One line per tick (uPlot's default adds a second date line that the axis height clips): a clock time
+            // when the chart spans under two days, else the date.
+            ...(timeAxis ? { values: (u: uPlot, splits: number[]) => splits.map((v) => tickTime(v, (u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0))) } : {}),
+          },
           ...scaleNames.map((s, i) => axis(s, i === 0 ? 3 : 1)),
         ],
         series: [
-          { label: timeAxis ? "time" : "x" },
+          {
+            label: timeAxis ? "time" : "x",
+            // Away from the cursor the legend reads "latest" and each series its last value, not "—".
+            value: (u, v, _si, idx) => (idx == null ? "latest" : v == null ? "" : timeAxis ? legendTime(v, u.data[0]) : String(v)),
+          },
           ...series.map((s): uPlot.Series => {
             const c = cssVar(s.color);
             return {
@@ -97,7 +131,10 @@ export function Chart({ x, series, height = 180, ranges, timeAxis = true, ariaLa
               points: s.kind === "bars" ? { show: false } : { show: true, size: 4, width: 1, fill: c },
               ...(s.kind === "area" ? { fillTo: 0 } : {}),
               spanGaps: false,
-              value: (_u, v) => (v === null || v === undefined ? "—" : s.fmt ? s.fmt(v) : String(Number.isInteger(v) ? v : v.toFixed(3))),
+              value: (u, v, si, idx) => {
+                const shown = idx == null ? lastValue(u.data[si] as (number | null | undefined)[]) : v;
+                return shown === null || shown === undefined ? "—" : s.fmt ? s.fmt(shown) : String(Number.isInteger(shown) ? shown : shown.toFixed(3));
+              },
             };
           }),
         ],

@@ -134,7 +134,7 @@ interface Seg {
  */
 export function ItemText({ text, output, attributions, clamp }: { text: string; output: ModelOutput | null | undefined; attributions?: boolean; clamp?: boolean }) {
   const ents = [...(output?.entities ?? [])].filter((e) => e.end <= text.length && e.start < e.end).sort((a, b) => a.start - b.start);
-  const attrs = attributions ? (output?.attributions ?? []).filter((a) => a.end <= text.length && a.start < a.end) : [];
+  const attrs = attributions ? wordAttributions(text, output?.attributions ?? []) : [];
   const maxW = attrs.reduce((m, a) => Math.max(m, a.weight), 0) || 1;
   const cuts = new Set<number>([0, text.length]);
   for (const e of ents) cuts.add(e.start).add(e.end);
@@ -177,6 +177,27 @@ export function ItemText({ text, output, attributions, clamp }: { text: string; 
     );
   }
   return <p className={clamp ? "item-text clamp" : "item-text"}>{out}</p>;
+}
+
+const WORD = /[\p{L}\p{N}]+(?:['’.&-][\p{L}\p{N}]+)*/gu;
+
+/**
+ * The model's attributions are per sub-word token ("Fabr" + "ikam"): shade whole words instead, each with the largest
+ * weight of any token inside it. Words without a letter (a demo counter "(337)", a bare number) are not shaded.
+ */
+export function wordAttributions(text: string, attrs: readonly { start: number; end: number; weight: number }[]): { start: number; end: number; weight: number }[] {
+  const valid = attrs.filter((a) => a.end <= text.length && a.start < a.end && Number.isFinite(a.weight));
+  if (!valid.length) return [];
+  const out: { start: number; end: number; weight: number }[] = [];
+  for (const m of text.matchAll(WORD)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (!/\p{L}/u.test(m[0])) continue;
+    let w = -Infinity;
+    for (const a of valid) if (a.start < end && a.end > start) w = Math.max(w, a.weight);
+    if (w > -Infinity) out.push({ start, end, weight: w });
+  }
+  return out;
 }
 
 function Piece({ text, weight, tone }: { text: string; weight?: number; tone: string }) {

@@ -43,6 +43,50 @@ export function figureValue(v: number): string {
   return Math.abs(v) < 10 ? v.toFixed(3) : v.toFixed(1);
 }
 
+const EPOCH_MS_MIN = 946_684_800_000; // 2000-01-01: a figure above this named *_ms / *_at is a time, not a quantity
+const clock = typeof Intl !== "undefined" ? new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hour12: false }) : null;
+const isTimeKey = (k: string, v: number) => /(_ms|_at|_time)$/.test(k) && v >= EPOCH_MS_MIN;
+
+/** `16:20–16:25` (same day) or `Dec 4, 16:20 – Dec 5, 16:20`. */
+export function timeRange(fromMs: number, toMs: number): string {
+  if (!clock || !dtf) return `${new Date(fromMs).toISOString()} – ${new Date(toMs).toISOString()}`;
+  const sameDay = new Date(fromMs).toDateString() === new Date(toMs).toDateString();
+  const today = new Date().toDateString() === new Date(toMs).toDateString();
+  const mins = Math.round((toMs - fromMs) / 60_000);
+  const dur = mins < 120 ? `${mins} min` : mins < 2880 ? `${Math.round(mins / 60)} h` : `${Math.round(mins / 1440)} d`;
+  const day = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+  if (sameDay) return `${today ? "" : `${day.format(fromMs)}, `}${clock.format(fromMs)}–${clock.format(toMs)} (${dur})`;
+  return `${day.format(fromMs)} ${clock.format(fromMs)} – ${day.format(toMs)} ${clock.format(toMs)} (${dur})`;
+}
+
+/**
+ * An alert's figures as an analyst reads them: the window's epoch-ms bounds become one human time range (shown
+ * apart, not in the grid), a figure equal to the rule's `value` is folded into its label ("value · weighted mean")
+ * instead of being shown twice, other times read as clock times, and `topic:X` reads as `topic X`.
+ */
+export function alertFigures(figures: Record<string, number>): { figures: { key: string; label: string; value: string }[]; window: string | null } {
+  const f = { ...figures };
+  let window: string | null = null;
+  const ws = f.window_start_ms;
+  const we = f.window_end_ms;
+  if (typeof ws === "number" && typeof we === "number" && ws >= EPOCH_MS_MIN) {
+    window = timeRange(ws, we);
+    delete f.window_start_ms;
+    delete f.window_end_ms;
+  }
+  const out: { key: string; label: string; value: string }[] = [];
+  const value = f.value;
+  const sameAsValue = typeof value === "number" ? Object.keys(f).filter((k) => k !== "value" && f[k] === value && !isTimeKey(k, f[k]!) && !/count|bearish$|matched$/.test(k)) : [];
+  for (const [k, v] of Object.entries(f)) {
+    if (sameAsValue.includes(k)) continue;
+    let label = figureLabel(k).replace(/^topic:/, "topic ");
+    if (k === "value" && sameAsValue.length) label = `value · ${sameAsValue.map(figureLabel).join(", ")}`;
+    const text = isTimeKey(k, v) ? absTime(new Date(v).toISOString()) : k.endsWith("_share") ? pct(v, 1) : figureValue(v);
+    out.push({ key: k, label, value: text });
+  }
+  return { figures: out, window };
+}
+
 export function sentimentClass(label: string | null | undefined): string {
   return label === "bearish" ? "neg" : label === "bullish" ? "pos" : "neu";
 }

@@ -9,18 +9,24 @@ import type { Alert, Item, Mover } from "../../lib/types";
 import { EntityLegend, FeedItem } from "../../components/feed";
 import { Icon } from "../../components/icons";
 import { useAlertEvents, useItemEvents } from "../../components/live";
+import { MarketMood, useIngestRate, type IngestRate } from "./market-mood";
 import { Empty, ErrorNote, PageHeader, Panel, Segmented, SeverityBadge, Skeleton, StateBadge, Time, Unavailable } from "../../components/ui";
 
 const MAX_FEED = 200;
 type SentFilter = "all" | "bearish" | "neutral" | "bullish";
 
 export function LiveView() {
+  const rate = useIngestRate();
   return (
     <>
       <PageHeader title="Live" sub="Risk warnings and scored items as they arrive." />
-      <div className="grid grid-live">
-        <Feed />
-        <div className="stack sticky">
+      {/* On narrow screens the side column (warnings, movers) comes first: `.live-side { order: -1 }`. */}
+      <div className="grid grid-live live-page">
+        <div className="stack live-main">
+          <MarketMood rate={rate} />
+          <Feed rate={rate} />
+        </div>
+        <div className="stack sticky live-side">
           <OpenAlerts />
           <TopMovers />
         </div>
@@ -29,7 +35,7 @@ export function LiveView() {
   );
 }
 
-function Feed() {
+function Feed({ rate }: { rate: IngestRate }) {
   const initial = useApi<{ items: Item[] }>("/api/v1/items?limit=60");
   const [items, setItems] = useState<Item[]>([]);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
@@ -37,15 +43,12 @@ function Feed() {
   const [filter, setFilter] = useState<SentFilter>("all");
   const queued = useRef<Item[]>([]);
   const [queuedN, setQueuedN] = useState(0);
-  const [rate, setRate] = useState(0);
-  const arrivals = useRef<number[]>([]);
 
   useEffect(() => {
     if (initial.data) setItems((cur) => merge(cur, initial.data!.items));
   }, [initial.data]);
 
   useItemEvents((it) => {
-    arrivals.current.push(Date.now());
     if (paused) {
       queued.current.unshift(it);
       queued.current.length = Math.min(queued.current.length, MAX_FEED);
@@ -58,9 +61,6 @@ function Feed() {
 
   useEffect(() => {
     const t = setInterval(() => {
-      const cut = Date.now() - 60_000;
-      arrivals.current = arrivals.current.filter((x) => x >= cut);
-      setRate(arrivals.current.length);
       setFresh(new Set());
     }, 2000);
     return () => clearInterval(t);
@@ -78,7 +78,10 @@ function Feed() {
     <Panel
       title={
         <span className="row gap-s">
-          Scored items <span className="faint" style={{ textTransform: "none", letterSpacing: 0, fontWeight: 400 }}>· {rate}/min</span>
+          Scored items{" "}
+          <span className="faint" style={{ textTransform: "none", letterSpacing: 0, fontWeight: 400 }} title={rate.source ? `Ingest rate from the ${rate.source}` : undefined} data-testid="feed-rate">
+            · {rate.perMin === null ? "…" : `${num(rate.perMin)}/min ingested`}
+          </span>
         </span>
       }
       actions={

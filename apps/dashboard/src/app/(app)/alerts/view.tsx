@@ -4,7 +4,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { api, post, qs } from "../../../lib/api";
-import { entityHref, figureLabel, figureValue, pct, signed } from "../../../lib/format";
+import { alertFigures, entityHref, pct, signed } from "../../../lib/format";
 import { useApi } from "../../../lib/hooks";
 import type { Alert, AlertDetail, Item, ModelOutput } from "../../../lib/types";
 import { useAlertEvents } from "../../../components/live";
@@ -220,6 +220,7 @@ function AlertDetailPanel({ id, onChanged }: { id: string; onChanged: () => void
   if (d.error) return <Panel><ErrorNote error={d.error} retry={d.reload} /></Panel>;
   if (!d.data) return <Panel><Skeleton rows={10} /></Panel>;
   const { alert: a, events, evidence } = d.data;
+  const { figures: figs, window: win } = alertFigures(a.figures ?? {});
   return (
     <Panel testId="alert-detail">
       <div className="detail-head">
@@ -243,6 +244,12 @@ function AlertDetailPanel({ id, onChanged }: { id: string; onChanged: () => void
         <dd>
           <Link href={`/rules?id=${encodeURIComponent(a.rule_id)}`}>{a.rule_name}</Link> <span className="faint">({a.rule_type})</span>
         </dd>
+        {win ? (
+          <>
+            <dt>Window</dt>
+            <dd data-testid="alert-window">{win}</dd>
+          </>
+        ) : null}
         <dt>Fired</dt>
         <dd>
           <Time iso={a.fired_at} abs /> · <Time iso={a.fired_at} />
@@ -283,14 +290,14 @@ function AlertDetailPanel({ id, onChanged }: { id: string; onChanged: () => void
         </div>
       ) : null}
 
-      {Object.keys(a.figures ?? {}).length ? (
+      {figs.length ? (
         <>
           <div className="section-title">Figures</div>
-          <div className="figures">
-            {Object.entries(a.figures).map(([k, v]) => (
-              <div key={k} className="figure">
-                <div className="k">{figureLabel(k)}</div>
-                <div className="v">{figureValue(v)}</div>
+          <div className="figures" data-testid="alert-figures">
+            {figs.map((f) => (
+              <div key={f.key} className="figure">
+                <div className="k">{f.label}</div>
+                <div className="v">{f.value}</div>
               </div>
             ))}
           </div>

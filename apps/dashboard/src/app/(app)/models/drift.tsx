@@ -26,11 +26,14 @@ interface DriftResponse {
 }
 
 const RANGES = {
+  "1h": { ms: 3600_000, resolution: "5m", step: 300_000 },
   "24h": { ms: 24 * 3600_000, resolution: "15m", step: 900_000 },
   "7d": { ms: 7 * 86400_000, resolution: "1h", step: 3600_000 },
   "30d": { ms: 30 * 86400_000, resolution: "6h", step: 6 * 3600_000 },
 } as const;
 type RangeKey = keyof typeof RANGES;
+type RangeChoice = "auto" | RangeKey;
+const CHOICES: readonly RangeChoice[] = ["auto", "1h", "24h", "7d", "30d"];
 type Task = "sentiment" | "topic";
 
 const SENTIMENT = [
@@ -74,7 +77,10 @@ function combine(points: DriftPoint[], task: Task): Map<number, Bucket> {
  * `/api/v1/models/drift`. A sudden change in the mix or a fall in confidence is what the `drift` alert rule watches.
  */
 export function DriftPanel() {
-  const [range, setRange] = useState<RangeKey>("24h");
+  // "auto": the last 24 h trimmed to where scored items start; the last hour in 5-minute buckets while data is young.
+  const [choice, setChoice] = useState<RangeChoice>("auto");
+  const [autoRange, setAutoRange] = useState<RangeKey>("24h");
+  const range: RangeKey = choice === "auto" ? autoRange : choice;
   const [task, setTask] = useState<Task>("sentiment");
   const [version, setVersion] = useState<string>(ALL);
   // Fixed per choice, so the URL (and the chart) stays stable between renders.
@@ -84,6 +90,11 @@ export function DriftPanel() {
   // The version list comes from an unfiltered answer; keep the last one so filtering does not empty the menu.
   const [versions, setVersions] = useState<string[]>([]);
   const seen = drift.data?.model_versions;
+  useEffect(() => {
+    if (choice !== "auto" || autoRange !== "24h" || !drift.data?.points.length) return;
+    const first = Math.min(...drift.data.points.map((p) => Date.parse(p.t)));
+    if (Date.now() - first < 55 * 60_000) setAutoRange("1h");
+  }, [choice, autoRange, drift.data]);
   useEffect(() => {
     if (!version && seen) setVersions(seen);
   }, [version, seen]);
@@ -95,9 +106,15 @@ export function DriftPanel() {
     const step = RANGES[range].step;
     const out: Bucket[] = [];
     const end = Math.min(Date.parse(to), Date.now());
-    for (let t = Math.floor(Date.parse(from) / step) * step; t <= end; t += step) out.push(byT.get(t) ?? { t, count: 0, shares: {}, confidence: null });
+    let start = Math.floor(Date.parse(from) / step) * step;
+    if (choice === "auto") {
+      const firstT = Math.min(...byT.keys());
+      const minSpan = range === "1h" ? 30 * 60_000 : 3600_000;
+      start = Math.max(start, Math.min(firstT - step, Math.floor((end - minSpan) / step) * step));
+    }
+    for (let t = start; t <= end; t += step) out.push(byT.get(t) ?? { t, count: 0, shares: {}, confidence: null });
     return out;
-  }, [drift.data, task, range, from, to]);
+  }, [drift.data, task, range, from, to, choice]);
 
   const classes = useMemo(() => {
     if (task === "sentiment") return SENTIMENT.map((s) => ({ label: s.label, color: s.color as string }));
@@ -130,7 +147,7 @@ export function DriftPanel() {
         actions={
           <>
             <Segmented label="Task" value={task} options={[{ value: "sentiment", label: "Sentiment" }, { value: "topic", label: "Topic" }]} onChange={setTask} />
-            <Segmented label="Range" value={range} options={Object.keys(RANGES) as RangeKey[]} onChange={(r) => (setRange(r), setAnchor(Date.now()))} />
+            <Segmented label="Range" value={choice} options={CHOICES} onChange={(r) => (setChoice(r), setAutoRange("24h"), setAnchor(Date.now()))} />
             <select aria-label="Model version" value={version} onChange={(e) => setVersion(e.target.value)} style={{ width: "auto", minHeight: 28, height: 28, padding: "2px 8px" }}>
               <option value={ALL}>All versions</option>
               {versions.map((v) => (

@@ -213,7 +213,9 @@ export function ModelsView() {
                           <Time iso={m.created_at} />
                         </td>
                         <td className="nowrap" style={{ textAlign: "right" }}>
-                          {active ? (
+                          {active && models.data!.models.length < 2 ? (
+                            <span className="small faint" title="Roll back needs an earlier version">only version</span>
+                          ) : active ? (
                             <button className="btn btn-s" disabled={!isAdmin || busy !== null} onClick={() => confirm(`Roll back from ${m.version ?? m.id} to the previous version?`) && void act(`rb:${m.id}`, `/api/v1/models/${encodeURIComponent(m.id)}/rollback`)} data-testid="rollback">
                               Roll back
                             </button>

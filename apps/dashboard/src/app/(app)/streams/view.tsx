@@ -54,7 +54,7 @@ export function StreamsView() {
             ) : !list.data ? (
               <Skeleton rows={4} />
             ) : (
-              <table className="table">
+              <div className="table-wrap"><table className="table">
                 <thead>
                   <tr>
                     <th>Stream</th>
@@ -77,7 +77,7 @@ export function StreamsView() {
                     </tr>
                   ))}
                 </tbody>
-              </table>
+              </table></div>
             )}
           </Panel>
         </div>

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { qs } from "../../../../lib/api";
 import { entityName, entityType, num, pct, signed } from "../../../../lib/format";
 import { useApi } from "../../../../lib/hooks";
@@ -12,21 +12,32 @@ import { useAlertEvents } from "../../../../components/live";
 import { Empty, ErrorNote, PageHeader, Panel, Segmented, SeverityBadge, Skeleton, StateBadge, Time, Unavailable } from "../../../../components/ui";
 
 const RANGES = {
+  "1h": { ms: 3600_000, resolution: "1m" },
   "6h": { ms: 6 * 3600_000, resolution: "5m" },
   "24h": { ms: 24 * 3600_000, resolution: "5m" },
   "7d": { ms: 7 * 86400_000, resolution: "1h" },
   "30d": { ms: 30 * 86400_000, resolution: "1d" },
 } as const;
 type RangeKey = keyof typeof RANGES;
+type RangeChoice = "auto" | RangeKey;
+const CHOICES: readonly RangeChoice[] = ["auto", "1h", "6h", "24h", "7d", "30d"];
 
 export function EntityView({ entityKey }: { entityKey: string }) {
-  const [range, setRange] = useState<RangeKey>("24h");
+  // "auto": the last 24 h, trimmed to where the entity's data starts; the last hour by the minute while data is young.
+  const [choice, setChoice] = useState<RangeChoice>("auto");
+  const [autoRange, setAutoRange] = useState<RangeKey>("24h");
+  const range: RangeKey = choice === "auto" ? autoRange : choice;
   // The window is fixed per range choice so the series URL (and chart) is stable between refreshes.
   const [anchor, setAnchor] = useState(() => Date.now());
   const { from, to } = useMemo(() => ({ from: new Date(anchor - RANGES[range].ms).toISOString(), to: new Date(anchor + 60_000).toISOString() }), [anchor, range]);
   const series = useApi<{ points: SeriesPoint[]; topic_mix?: { topic: string; n: number }[] }>(
     `/api/v1/entities/${encodeURIComponent(entityKey)}/series${qs({ resolution: RANGES[range].resolution, from, to })}`,
   );
+  useEffect(() => {
+    if (choice !== "auto" || autoRange !== "24h" || !series.data?.points.length) return;
+    const first = Date.parse(series.data.points[0]!.t);
+    if (Date.now() - first < 55 * 60_000) setAutoRange("1h");
+  }, [choice, autoRange, series.data]);
   const items = useApi<{ items: Item[] }>(`/api/v1/items${qs({ entity: entityKey, limit: 25 })}`, { refreshMs: 20_000 });
   const alerts = useApi<{ alerts: Alert[] }>(`/api/v1/alerts${qs({ entity: entityKey, state: "open", limit: 20 })}`, { refreshMs: 30_000 });
   useAlertEvents((ev) => {
@@ -36,14 +47,20 @@ export function EntityView({ entityKey }: { entityKey: string }) {
   // Every bucket of the range, so quiet periods read as gaps (volume 0, no sentiment) instead of interpolated lines.
   const pts = useMemo(() => {
     const raw = series.data?.points ?? [];
-    const step = { "5m": 300_000, "1h": 3600_000, "1d": 86400_000 }[RANGES[range].resolution];
+    const step = { "1m": 60_000, "5m": 300_000, "1h": 3600_000, "1d": 86400_000 }[RANGES[range].resolution];
     const byT = new Map(raw.map((p) => [Math.floor(Date.parse(p.t) / step) * step, p]));
     const out: SeriesPoint[] = [];
-    const start = Math.floor(Date.parse(from) / step) * step;
+    let start = Math.floor(Date.parse(from) / step) * step;
     const end = Math.min(Date.parse(to), Date.now());
+    // Auto: start where the data starts (at least an hour shown), so 20 minutes of data is not a sliver at the edge.
+    if (choice === "auto" && raw.length) {
+      const firstT = Math.floor(Date.parse(raw[0]!.t) / step) * step;
+      const minSpan = range === "1h" ? 15 * 60_000 : 3600_000;
+      start = Math.max(start, Math.min(firstT - step, Math.floor((end - minSpan) / step) * step));
+    }
     for (let t = start; t <= end; t += step) out.push(byT.get(t) ?? { t: new Date(t).toISOString(), count: 0, mean_sentiment: null, weighted_sentiment: null, bearish: 0 });
     return raw.length ? out : [];
-  }, [series.data, range, from, to]);
+  }, [series.data, range, from, to, choice]);
   const totals = useMemo(() => {
     const n = pts.reduce((s, p) => s + p.count, 0);
     const bear = pts.reduce((s, p) => s + p.bearish, 0);
@@ -82,7 +99,7 @@ export function EntityView({ entityKey }: { entityKey: string }) {
         }
         actions={
           <>
-            <Segmented label="Range" value={range} options={Object.keys(RANGES) as RangeKey[]} onChange={(r) => (setRange(r), setAnchor(Date.now()))} />
+            <Segmented label="Range" value={choice} options={CHOICES} onChange={(r) => (setChoice(r), setAutoRange("24h"), setAnchor(Date.now()))} />
             <button className="btn btn-s" onClick={() => setAnchor(Date.now())}>
               Refresh
             </button>
