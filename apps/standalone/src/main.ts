@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { onShutdown, orExit } from "@finsentry/core";
-import { DEFAULT_RULES_FILE, loadRulesFile, seedRules, startAlerter } from "@finsentry/alerts";
+import { DEMO_RULES_FILE, loadRulesFile, seedRules, startAlerter } from "@finsentry/alerts";
 import { startLabelConsumer } from "@finsentry/labels";
 import {
   defaultModelStore, ensureChampion, followChampion, ModelRegistry, trainerOptionsFromEnv, RunStore, startTrainer,
@@ -41,7 +41,6 @@ const follow = await followChampion({ bus, db: db.db, store, log }, (next) => sc
 // lateness instead of 2 min: the demo's items are dated "now" by this process, and the demo's warning is promised
 // within two minutes of start (README, "What you'll see"). DEMO=off keeps production timing and rules only.
 const demoOn = process.env.DEMO !== "off";
-const DEMO_RULES_FILE = join(dirname(DEFAULT_RULES_FILE), "rules.demo.yaml");
 const alerter = await startAlerter({
   bus, db, log,
   options: { expectedPartitions: config.TOPIC_PARTITIONS, ...(demoOn ? { latenessMs: 10_000 } : {}) },

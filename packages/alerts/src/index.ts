@@ -6,7 +6,7 @@ export { backtestRule, BacktestRequest, type BacktestAlert, type BacktestResult 
 export { acknowledgeAlert, resolveAlert, flushOutbox, alertEvent } from "./engine/alert-store.ts";
 export { Rule, RULE_TYPES, parseRule, safeParseRule, RuleValidationError, type RuleInput, type RuleType } from "./rules/schema.ts";
 export { compileRule, type CompiledRule } from "./rules/compile.ts";
-export { parseRulesText, loadRulesFile, DEFAULT_RULES_FILE } from "./rules/file.ts";
+export { parseRulesText, loadRulesFile, DEFAULT_RULES_FILE, DEMO_RULES_FILE } from "./rules/file.ts";
 export { createRule, replaceRule, patchRule, deleteRule, getRule, listRules, seedRules } from "./rules/store.ts";
 export { contributionsOf, modelStreamContribution, MODEL_STREAM_KEY, type Contribution } from "./window/contribution.ts";
 export { DRIFT_TASKS, jsDistance, psi, type DriftTask } from "./window/drift.ts";

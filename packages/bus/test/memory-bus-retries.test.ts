@@ -1,27 +1,12 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { MemoryBus } from "../src/index.ts";
 import type { Batch } from "../src/index.ts";
+import { capturingLogger } from "../../../test/support/logs.ts";
 
 const until = async (cond: () => boolean, ms = 10_000) => {
   const end = Date.now() + ms;
   while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
 };
-
-/** A logger whose JSON lines are kept for assertions. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      raw.push(String(chunk));
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { log: pino({ level: "warn" }, sink), lines, raw };
-}
 
 describe("MemoryBus: a batch that keeps failing", () => {
   it("is retried a bounded number of times, each logged without contents, then handed to onRetriesExhausted and committed", async () => {

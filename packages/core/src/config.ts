@@ -26,10 +26,12 @@ export const Config = z.object({
 export type Config = z.infer<typeof Config>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const r = Config.safeParse(env);
-  if (!r.success) {
-    const problems = r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`invalid configuration: ${problems}`);
-  }
+  return parseEnv(Config, env);
+}
+
+/** Parses environment variables with `schema`; a bad value throws one line naming every variable that is wrong. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>, what = "configuration"): z.infer<S> {
+  const r = schema.safeParse(env);
+  if (!r.success) throw new Error(`invalid ${what}: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return r.data;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEnv } from "@finsentry/core";
 
 /** Ingest backpressure and acknowledgement settings, from the environment (validated like the core config). */
 export const IngestConfig = z.object({
@@ -10,10 +11,5 @@ export const IngestConfig = z.object({
 export type IngestConfig = z.infer<typeof IngestConfig>;
 
 export function loadIngestConfig(env: Record<string, string | undefined> = process.env): IngestConfig {
-  const r = IngestConfig.safeParse(env);
-  if (!r.success) {
-    const problems = r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`invalid configuration: ${problems}`);
-  }
-  return r.data;
+  return parseEnv(IngestConfig, env);
 }

@@ -1,5 +1,3 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { expect } from "vitest";
 import type { Logger } from "@finsentry/core";
 import type { Bus } from "@finsentry/bus";
@@ -8,20 +6,6 @@ import { ingestDocument } from "@finsentry/ingest";
 import { DeadLetterV1, TOPICS, type DeadLetter, type RawItem } from "@finsentry/schemas";
 import { LexiconBaselineScorer, startScorer } from "../src/index.ts";
 import { waitFor } from "../../../test/support/services.ts";
-
-/** A logger whose JSON lines are kept for assertions (the bus and the scorer share it). */
-export function capturingLogger(): { log: Logger; lines: Record<string, unknown>[]; raw: string[] } {
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      raw.push(String(chunk));
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { log: pino({ level: "warn" }, sink), lines, raw };
-}
 
 const SECRET = "poison-marker-7f3a";
 

@@ -3,7 +3,8 @@ import { KafkaBus } from "@finsentry/bus";
 import { openDb } from "@finsentry/db";
 import { TOPICS } from "@finsentry/schemas";
 import { createTestDatabase, KAFKA_BROKERS, skipReason, uniqueName } from "../../../test/support/services.ts";
-import { capturingLogger, runPoisonScenario } from "./poison-scenario.ts";
+import { capturingLogger } from "../../../test/support/logs.ts";
+import { runPoisonScenario } from "./poison-scenario.ts";
 
 const skip = skipReason(["kafka", "postgres"]);
 

@@ -2,7 +2,8 @@ import { describe, it } from "vitest";
 import { MemoryBus } from "@finsentry/bus";
 import { TOPICS } from "@finsentry/schemas";
 import { dbKinds, openTestDb } from "../../../test/support/services.ts";
-import { capturingLogger, runPoisonScenario } from "./poison-scenario.ts";
+import { capturingLogger } from "../../../test/support/logs.ts";
+import { runPoisonScenario } from "./poison-scenario.ts";
 
 describe.each(dbKinds)("scorer on the memory bus: a poison item never stalls its partition (%s)", (kind) => {
   it("stores the good items, dead-letters the bad one after bounded retries, and moves on", async () => {

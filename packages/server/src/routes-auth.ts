@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import rateLimit from "@fastify/rate-limit";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { problem, sendProblem } from "@finsentry/core";
+import { parseEnv, problem, sendProblem } from "@finsentry/core";
 import { apiKeys, type Db } from "@finsentry/db";
 import { authenticate, createApiKey, createUser, hasRole, login, logout, readCookie, ROLES, SESSION_COOKIE, type Principal, type Role } from "./auth.ts";
 import { LoginThrottle } from "./login-throttle.ts";
@@ -33,9 +33,7 @@ const AuthEnv = z.object({
 export type AuthSettings = z.infer<typeof AuthEnv>;
 
 export function loadAuthSettings(env: Record<string, string | undefined> = process.env): AuthSettings {
-  const r = AuthEnv.safeParse(env);
-  if (!r.success) throw new Error(`invalid auth configuration: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  return r.data;
+  return parseEnv(AuthEnv, env, "auth configuration");
 }
 
 const accessOf = (req: FastifyRequest): RouteAccess => (req.routeOptions.config ?? {}) as RouteAccess;

@@ -1,38 +1,13 @@
-import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { createLogger } from "@finsentry/core";
 import { MemoryBus } from "@finsentry/bus";
-import { items, openDb, type DbHandle } from "@finsentry/db";
+import { items, type DbHandle } from "@finsentry/db";
 import { RawItemV1, TOPICS } from "@finsentry/schemas";
 import { apiRoutePlugins, buildServer, createApiKey, type BuiltServer } from "../src/index.ts";
 import type { FastifyPluginAsync } from "fastify";
+import { openTestDb } from "../../../test/support/services.ts";
 
 export type DbKind = "pglite" | "pg";
-
-/** A database for one suite: a fresh Postgres database when asked (DATABASE_URL), else in-memory PGlite. */
-export async function freshDb(kind: DbKind): Promise<{ handle: DbHandle; drop(): Promise<void> }> {
-  if (kind === "pglite") {
-    const handle = await openDb("memory://");
-    return { handle, drop: () => handle.close() };
-  }
-  const base = process.env.DATABASE_URL!;
-  const name = `finsentry_t_${randomBytes(6).toString("hex")}`;
-  const admin = await openDb(base, { migrate: false, poolSize: 1 });
-  await admin.exec(`CREATE DATABASE ${name}`);
-  await admin.close();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  const handle = await openDb(u.toString());
-  return {
-    handle,
-    async drop() {
-      await handle.close();
-      const a = await openDb(base, { migrate: false, poolSize: 1 });
-      await a.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.close();
-    },
-  };
-}
 
 /** What must never show in an error answer or a log line: secrets, key hashes, SQL. */
 export const LEAKS: [string, RegExp][] = [
@@ -59,7 +34,7 @@ export interface Api {
 
 /** The API server as the api process builds it, over `kind`, logging into a buffer. */
 export async function startApi(kind: DbKind, extra: FastifyPluginAsync[] = []): Promise<Api> {
-  const { handle: db, drop } = await freshDb(kind);
+  const { db, drop } = await openTestDb(kind);
   let buf = "";
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -67,10 +42,8 @@ export async function startApi(kind: DbKind, extra: FastifyPluginAsync[] = []): 
       done();
     },
   });
-  const prev = { HTTP_LOG_LEVEL: process.env.HTTP_LOG_LEVEL, RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE };
+  const prevLevel = process.env.HTTP_LOG_LEVEL;
   process.env.HTTP_LOG_LEVEL = "info";
-  // The fuzzer sends thousands of mutations; the limiter is not what it tests.
-  process.env.RATE_LIMIT_PER_MINUTE = "1000000";
   const log = createLogger("test", "info", sink);
   const bus = new MemoryBus();
   // Stands in for the scorer: stores every accepted item (without scoring) and commits, as the HTTP push waits for.
@@ -88,11 +61,10 @@ export async function startApi(kind: DbKind, extra: FastifyPluginAsync[] = []): 
   });
   // Webhook targets resolve to a public address without DNS; the URL check still runs.
   const webhooks = { resolve: async () => [{ address: "93.184.216.34", family: 4 }], timeoutMs: 200 };
-  const server = await buildServer({ db, log, plugins: [...apiRoutePlugins({ db, bus, log, webhooks }), ...extra] });
-  for (const [k, v] of Object.entries(prev)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  // The fuzzer sends thousands of requests; the limiter is not what it tests.
+  const server = await buildServer({ db, log, plugins: [...apiRoutePlugins({ db, bus, log, webhooks }), ...extra], auth: { RATE_LIMIT_PER_MINUTE: 1_000_000 } });
+  if (prevLevel === undefined) delete process.env.HTTP_LOG_LEVEL;
+  else process.env.HTTP_LOG_LEVEL = prevLevel;
   await server.app.ready();
   const adminKey = (await createApiKey(db.db, { name: "fuzz-admin", role: "admin", createdBy: "test" })).key;
   return {

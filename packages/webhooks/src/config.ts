@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEnv } from "@finsentry/core";
 
 /** How far the SSRF guard relaxes: `none` (public addresses only), `loopback`, `private` (+ RFC 1918/ULA/CGNAT), `all`. */
 export const AllowPrivate = z.enum(["none", "loopback", "private", "all"]);
@@ -38,17 +39,13 @@ export interface WebhookConfig {
 }
 
 export function loadWebhookConfig(env: Record<string, string | undefined> = process.env): WebhookConfig {
-  const r = WebhookEnv.safeParse(env);
-  if (!r.success) {
-    const problems = r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new Error(`invalid webhook configuration: ${problems}`);
-  }
+  const e = parseEnv(WebhookEnv, env, "webhook configuration");
   return {
-    allowPrivate: r.data.WEBHOOK_ALLOW_PRIVATE,
-    schedule: r.data.WEBHOOK_RETRY_SCHEDULE_MS ?? DEFAULT_SCHEDULE_MS,
-    timeoutMs: r.data.WEBHOOK_TIMEOUT_MS,
-    disableAfterMs: r.data.WEBHOOK_DISABLE_AFTER_MS,
-    secretKey: r.data.WEBHOOK_SECRET_KEY,
-    concurrency: r.data.WEBHOOK_CONCURRENCY,
+    allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    schedule: e.WEBHOOK_RETRY_SCHEDULE_MS ?? DEFAULT_SCHEDULE_MS,
+    timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
+    secretKey: e.WEBHOOK_SECRET_KEY,
+    concurrency: e.WEBHOOK_CONCURRENCY,
   };
 }

@@ -6,6 +6,8 @@ import { Rule, RuleValidationError } from "./schema.ts";
 import { describeIssues } from "@finsentry/schemas";
 
 export const DEFAULT_RULES_FILE = fileURLToPath(new URL("../../rules.default.yaml", import.meta.url));
+/** Short-window rules for the demo stream only (seeded by `npm start` while the demo runs). */
+export const DEMO_RULES_FILE = fileURLToPath(new URL("../../rules.demo.yaml", import.meta.url));
 
 const RulesFile = z
   .strictObject({ rules: z.array(Rule) })
