@@ -18,6 +18,16 @@ describe("the scorer refuses to start without a valid model", () => {
     expect(lines).toContain("scorer: cannot start: no model at MODEL_DIR /nonexistent/finsentry-model (no manifest.json): point MODEL_DIR at a model version directory, or set SCORER_FALLBACK=lexicon to score with the regex baseline on purpose");
   }, 60_000);
 
+  it("exits non-zero with a one-line reason when the cascade's accurate tier is missing", async () => {
+    const env: Record<string, string> = { ACCURATE_MODEL_DIR: "/nonexistent/accurate", DATABASE_URL: "memory://", KAFKA_BROKERS: "", LOG_LEVEL: "silent" };
+    const child = startService("scorer", env);
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+    expect(code, child.output()).toBe(1);
+    expect(child.output().trim().split("\n")).toContain(
+      "scorer: cannot start: no accurate-tier model at ACCURATE_MODEL_DIR /nonexistent/accurate (no manifest.json): point it at one, or set SCORER_TIERS=fast",
+    );
+  }, 60_000);
+
   it("names an invalid model directory, and serves the lexicon baseline only when asked", async () => {
     const dir = mkdtempSync(join(tmpdir(), "finsentry-bad-model-"));
     writeFileSync(join(dir, "manifest.json"), "{ not json");

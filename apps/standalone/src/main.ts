@@ -9,7 +9,7 @@ import {
 } from "@finsentry/learning";
 import { loadScorer } from "@finsentry/model";
 import {
-  BUNDLED_MODEL_DIR, createRuntime, IngestWriter, loadIngestConfig, loadTextScorer, startDemoSource, startLagReporter, startScorer, StreamRegistry, StreamSupervisor,
+  BUNDLED_MODEL_DIR, createRuntime, IngestWriter, loadIngestConfig, loadModelTiers, loadTextScorer, startDemoSource, startLagReporter, startScorer, StreamRegistry, StreamSupervisor,
 } from "@finsentry/pipeline";
 import { TOPICS } from "@finsentry/schemas";
 import { apiRoutePlugins, buildServer, ensureAdmin, mountDashboard, startLiveGateway } from "@finsentry/server";
@@ -32,9 +32,11 @@ const models = new ModelRegistry(db.db);
 // The registry's champion serves (the bundled model on first run); MODEL_DIR pins a directory instead.
 const champion = !config.MODEL_DIR && existsSync(join(BUNDLED_MODEL_DIR, "manifest.json")) ? await ensureChampion({ registry: models, store, log }, BUNDLED_MODEL_DIR) : null;
 const championRow = champion ? await models.get(champion) : null;
-const model = await orExit("finsentry", log, championRow ? store.localDir(championRow.uri).then(loadScorer) : loadTextScorer(log, config.MODEL_DIR, config.SCORER_FALLBACK));
-const scorer = await startScorer({ bus, db, log, model, batchSize: config.SCORER_BATCH_SIZE });
-const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(next), () => scorer.modelVersion);
+const tiers = await orExit("finsentry", log, loadModelTiers(log));
+const fast = await orExit("finsentry", log, championRow ? store.localDir(championRow.uri).then(loadScorer) : loadTextScorer(log, config.MODEL_DIR, config.SCORER_FALLBACK));
+const scorer = await startScorer({ bus, db, log, model: tiers.serve(fast), batchSize: config.SCORER_BATCH_SIZE });
+// A promoted champion replaces the fast tier; the accurate tier stays loaded.
+const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(tiers.serve(next)), () => scorer.modelVersion);
 
 // → alert → deliver
 // With the demo on (the default), the demo rules are seeded beside the default ones and the engine allows 10 s of
@@ -94,6 +96,7 @@ onShutdown(log, async () => {
   await supervisor.stop();
   await follow.stop();
   await scorer.stop();
+  await tiers.close();
   await trainer?.stop();
   await labelConsumer.stop();
   await alerter.stop();

@@ -18,6 +18,7 @@ export {
   type WriteModelInput,
   type ExecutionProvider,
 } from "./runtime/index.ts";
+export { loadAccurateScorer, readEncoderDir, EncoderManifest, OffsetWordPiece, type AccurateScorer } from "./accurate/index.ts";
 export { ModelConfig, TAG_LABELS, DEFAULT_SIZES, BERT_BASE_SIZES } from "./nn/config.ts";
 export { initRawWeights, paramCount, type RawWeights } from "./nn/weights.ts";
 export { loadWeights, saveWeights } from "./nn/io.ts";

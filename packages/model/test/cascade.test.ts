@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModelOutput } from "@finsentry/schemas";
-import { CascadeScorer, leastConfidence, loadScorer, type OnnxScorer } from "../src/runtime/index.ts";
+import { CascadeScorer, leastConfidence, loadScorer, uncoveredName, type OnnxScorer } from "../src/runtime/index.ts";
 import type { TextScorer } from "../src/types.ts";
 
 const BUNDLED = fileURLToPath(new URL("../../../models/default", import.meta.url));
@@ -43,7 +43,7 @@ describe("CascadeScorer over the bundled model", () => {
     // A threshold between the observed confidences, so both tiers answer some items.
     const threshold = [...least].sort((a, b) => a - b)[Math.floor(TEXTS.length / 2)]!;
     const accurate = new RecordingTier();
-    const cascade = new CascadeScorer(fast, accurate, { threshold });
+    const cascade = new CascadeScorer(fast, accurate, { threshold, names: false });
     const out = await cascade.score(TEXTS);
     const expected = TEXTS.filter((_, i) => least[i]! < threshold);
     expect(expected.length).toBeGreaterThan(0);
@@ -54,12 +54,25 @@ describe("CascadeScorer over the bundled model", () => {
       else expect(o).toEqual({ ...alone[i], tier: "fast" });
     });
     expect(cascade.answered).toEqual({ fast: TEXTS.length - expected.length, accurate: expected.length });
-    expect(cascade.version).toBe(`${fast.version}>accurate-test@${threshold}`);
+    expect(cascade.version).toBe(fast.version); // the champion's id: what the learner and the registry compare
+    expect(cascade.describe).toBe(`${fast.version} > accurate-test below ${threshold}`);
+  });
+
+  it("with the name rule, also escalates a confident item that has a capitalised word outside the fast tier's names", async () => {
+    const texts = ["Shares fell after Satya Nadella spoke in Frankfurt", "Markets rose.", "lol what a day"];
+    const alone = await fast.score(texts);
+    expect(uncoveredName(texts[0]!, alone[0]!)).toBe(true); // "Nadella" and "Frankfurt" are outside its spans
+    expect(uncoveredName(texts[1]!, alone[1]!)).toBe(false); // sentence-initial capitals are not evidence of a name
+    expect(uncoveredName(texts[2]!, alone[2]!)).toBe(false);
+    const accurate = new RecordingTier();
+    const out = await new CascadeScorer(fast, accurate, { threshold: 0 }).score(texts);
+    expect(accurate.asked).toEqual([[texts[0]]]);
+    expect(out.map((o) => o.tier)).toEqual(["accurate", "fast", "fast"]);
   });
 
   it("at threshold 0 never calls the accurate tier; above 1 sends it everything", async () => {
     const a0 = new RecordingTier();
-    expect((await new CascadeScorer(fast, a0, { threshold: 0 }).score(TEXTS)).every((o) => o.tier === "fast")).toBe(true);
+    expect((await new CascadeScorer(fast, a0, { threshold: 0, names: false }).score(TEXTS)).every((o) => o.tier === "fast")).toBe(true);
     expect(a0.asked).toEqual([]);
     const a1 = new RecordingTier();
     expect((await new CascadeScorer(fast, a1, { threshold: 1.01 }).score(TEXTS)).every((o) => o.tier === "accurate")).toBe(true);

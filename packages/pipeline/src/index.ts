@@ -9,5 +9,6 @@ export * from "./streams.ts";
 export * from "./stream-supervisor.ts";
 export * from "./demo-source.ts";
 export * from "./model-loader.ts";
+export * from "./model-tiers.ts";
 export * from "./runtime.ts";
 export * from "./lag-reporter.ts";

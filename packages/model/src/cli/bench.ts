@@ -19,6 +19,7 @@ import { buildOnnxModel, ONNX_INPUT } from "../onnx/graph.ts";
 import { readModelDir } from "../runtime/files.ts";
 import { loadScorer, type OnnxScorer } from "../runtime/scorer.ts";
 import { createSession } from "../runtime/session.ts";
+import { benchTiers, tierRssChild } from "./bench-tiers.ts";
 
 const BATCHES = [1, 16, 64];
 
@@ -166,11 +167,19 @@ async function main(): Promise<void> {
     .option("--compare <dir>", "time this second model directory against --model in alternating rounds (no BERT)")
     .option("--rounds <n>", "alternating rounds per measurement with --compare", (v) => Number(v), 5)
     .option("--size-sweep", "only measure ONNX items/s at batch 64 for candidate encoder sizes (random weights)")
+    .option("--accurate <dir>", "accurate-tier directory for the cascade section", "models/accurate")
+    .option("--skip-tiers", "skip the accurate-tier and cascade section")
+    .option("--gold <splits>", "project splits (`npm run splits -- --no-weak`) for gold figures beside the cascade curve")
+    .option("--data <dir>", "data folder with wikigold/, wnut17/, broad-twitter-corpus/ (with --gold)", "../shared/data")
+    .option("--thresholds <list>", "cascade thresholds for the curve", "0.5,0.6,0.7,0.8,0.9")
     .option("--rss-child", "internal: report RSS of a process holding the scorer")
+    .option("--tier-rss-child", "internal: RSS of a process holding the fast tier (and --with-accurate)")
+    .option("--with-accurate", "internal")
     .option("--json", "print machine-readable results only");
   cmd.parse();
   const a = cmd.opts();
   if (a.rssChild) return rssChild(a.model);
+  if (a.tierRssChild) return tierRssChild(a.model, a.accurate, !!a.withAccurate);
   if (a.sizeSweep) return sizeSweep(a.seqLen, a.seconds, a.threads);
   if (a.compare) return compareModels([a.model, a.compare], { seqLen: a.seqLen, seconds: a.seconds, rounds: a.rounds, threads: a.threads, json: a.json });
   const say = (l: string) => (a.json ? undefined : console.log(l));
@@ -205,7 +214,13 @@ async function main(): Promise<void> {
 
   const rssMB = childRss(a.model);
   say(`  RSS of a process holding the scorer: ${rssMB.toFixed(0)} MB`);
-  const res = { model: md.manifest.id, seqLen: a.seqLen, ours, bert, ratio: Object.fromEntries(BATCHES.map((b) => [b, bert[b] ? ours[b]! / bert[b]! : null])), e2e, rssMB };
+  const tiers = a.skipTiers
+    ? {}
+    : await benchTiers({
+        fastDir: a.model, accurateDir: a.accurate, seqLen: a.seqLen, seconds: a.seconds, threads: a.threads, bert64: bert[64], say,
+        gold: a.gold ? { splits: a.gold, data: a.data } : undefined, thresholds: String(a.thresholds).split(",").map(Number),
+      });
+  const res = { model: md.manifest.id, seqLen: a.seqLen, ours, bert, ratio: Object.fromEntries(BATCHES.map((b) => [b, bert[b] ? ours[b]! / bert[b]! : null])), e2e, rssMB, tiers };
   if (a.json) console.log(JSON.stringify(res));
 }
 

@@ -7,6 +7,14 @@ export interface CascadeOptions {
    * goes to the accurate tier. 0 = fast tier only, above 1 = accurate tier for everything.
    */
   threshold: number;
+  /**
+   * Also escalate an item with a capitalised word (not sentence-initial) that the fast tier did not read as part of a
+   * name: the fast model misses most names with high confidence, so its confidence alone cannot catch them
+   * (docs/benchmarks.md, "Cascade"). Default true.
+   */
+  names?: boolean;
+  /** Close the accurate tier with the cascade (default true). False when one accurate tier serves successive cascades (hot swaps of the fast tier). */
+  closeAccurate?: boolean;
 }
 
 /** The lowest confidence the fast tier gave this item on any task: the cascade's escalation signal. */
@@ -16,13 +24,39 @@ export function leastConfidence(o: ModelOutput): number {
   return least;
 }
 
+const CAPITALISED = /(?<![\p{L}\p{N}$#@_])\p{Lu}\p{Ll}+/gu;
+const NAME_TYPES = new Set(["PERSON", "ORG", "LOCATION"]);
+
+/** A capitalised word, not at the start of a sentence, outside every name span of the fast output. */
+export function uncoveredName(text: string, o: ModelOutput): boolean {
+  for (const m of text.matchAll(CAPITALISED)) {
+    const s = m.index;
+    const e = s + m[0].length;
+    let p = s - 1;
+    while (p >= 0 && /\s/.test(text[p]!)) p--;
+    if (p < 0 || ".!?:".includes(text[p]!)) continue; // sentence-initial: capitalised anyway
+    if (!o.entities.some((x) => NAME_TYPES.has(x.type) && x.start <= s && x.end >= e)) return true;
+  }
+  return false;
+}
+
+/** Whether the cascade hands this item to the accurate tier. */
+export function escalates(text: string, o: ModelOutput, opts: Pick<CascadeOptions, "threshold" | "names">): boolean {
+  return leastConfidence(o) < opts.threshold || (opts.names !== false && uncoveredName(text, o));
+}
+
 /**
  * Two tiers behind one TextScorer: the fast model reads every item; the items it is unsure of (least confidence below
  * the threshold) are read again, in one batch, by the accurate model, whose answer replaces the fast one. Every
  * output records the tier that answered, so the stored score, the dashboard and the learner can tell them apart.
  */
 export class CascadeScorer implements TextScorer {
+  /**
+   * The fast tier's version: it is what the registry's champion, the learner and the rollback name, and the stored
+   * score's model_version; which tier answered each item is in its output (`tier`), the pair in `describe`.
+   */
   readonly version: string;
+  readonly describe: string;
   /** Items each tier answered since start (for metrics and the bench's escalation share). */
   readonly answered = { fast: 0, accurate: 0 };
 
@@ -32,13 +66,14 @@ export class CascadeScorer implements TextScorer {
     private opts: CascadeOptions,
   ) {
     if (!(opts.threshold >= 0)) throw new Error(`cascade threshold must be a number >= 0, got ${opts.threshold}`);
-    this.version = `${fast.version}>${accurate.version}@${opts.threshold}`;
+    this.version = fast.version;
+    this.describe = `${fast.version} > ${accurate.version} below ${opts.threshold}`;
   }
 
   async score(texts: string[]): Promise<ModelOutput[]> {
     const first = await this.fast.score(texts);
     if (first.length !== texts.length) throw new Error(`fast tier returned ${first.length} outputs for ${texts.length} texts`);
-    const unsure = first.flatMap((o, i) => (leastConfidence(o) < this.opts.threshold ? [i] : []));
+    const unsure = first.flatMap((o, i) => (escalates(texts[i]!, o, this.opts) ? [i] : []));
     const out: ModelOutput[] = first.map((o) => ({ ...o, tier: "fast" }));
     if (unsure.length > 0) {
       const second = await this.accurate.score(unsure.map((i) => texts[i]!));
@@ -51,6 +86,6 @@ export class CascadeScorer implements TextScorer {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.fast.close(), this.accurate.close()]);
+    await Promise.all([this.fast.close(), this.opts.closeAccurate === false ? undefined : this.accurate.close()]);
   }
 }

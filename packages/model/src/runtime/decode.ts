@@ -1,4 +1,5 @@
 import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
+import { filterNames } from "../accurate/decode.ts";
 import { continuesWord, WORD_CHAR } from "../tokenizer/index.ts";
 
 /** Raw per-item outputs of the network (one row of each ONNX output), plus what the tokenizer said. */
@@ -78,7 +79,9 @@ export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
     }
   }
   close();
-  return snapToWords(o.text, spans);
+  // Lower-case "names" from this model are nearly all wrong in cased text ("abruptly" as PERSON): measured in
+  // filterNames' comment.
+  return filterNames(o.text, snapToWords(o.text, spans), "cased");
 }
 
 /**

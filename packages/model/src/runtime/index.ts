@@ -6,4 +6,4 @@ export { DynamicBatcher } from "./batcher.ts";
 export { decodeItem, decodeEntities, type RawItemOutput } from "./decode.ts";
 export { writeModelDir, type WriteModelInput } from "./write.ts";
 export { quantizeModelDir, type QuantizeModelOptions, type QuantizeModelResult } from "./quantize.ts";
-export { CascadeScorer, leastConfidence, type CascadeOptions } from "./cascade.ts";
+export { CascadeScorer, escalates, leastConfidence, uncoveredName, type CascadeOptions } from "./cascade.ts";

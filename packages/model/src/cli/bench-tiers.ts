@@ -1,0 +1,144 @@
+/**
+ * bench:model's tier section: the accurate tier's raw items/s against BERT-base, and the cascade's accuracy-versus-
+ * throughput curve — fast tier alone, the cascade at several thresholds (with the uncovered-name rule, as served),
+ * accurate tier alone — end to end through the real scorers on real text, with gold figures per style when the gold
+ * splits are at hand (`--gold`), and the resident memory each configuration costs.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import * as ort from "onnxruntime-node";
+import { loadAccurateScorer, readEncoderDir } from "../accurate/scorer.ts";
+import { cascadeCurve, formatCurve, scoreTexts, type CascadePolicy, type CurveRow } from "../eval/curve.ts";
+import { loadGoldSets } from "../eval/gold.ts";
+import { CascadeScorer } from "../runtime/cascade.ts";
+import { loadScorer } from "../runtime/scorer.ts";
+import { createSession } from "../runtime/session.ts";
+import type { TextScorer } from "../types.ts";
+
+export interface TierBenchOptions {
+  fastDir: string;
+  accurateDir: string;
+  seqLen: number;
+  seconds: number;
+  threads?: number;
+  /** BERT-base items/s at batch 64 measured in this process (for the ratio). */
+  bert64?: number;
+  /** Project splits dir (`npm run splits -- --no-weak`) and the data dir with the NER sets; both needed for gold figures. */
+  gold?: { splits: string; data: string };
+  thresholds: number[];
+  say: (line: string) => void;
+}
+
+/** Texts a newcomer's stream looks like when no gold data is at hand: headlines, tweets, news sentences. */
+const SAMPLE = [
+  "Northwind Motors shares plunge 12% after the CEO resigns abruptly",
+  "$NWM down 8% premarket after guidance cut; analysts at Contoso Securities move to sell",
+  "Fabrikam beats estimates, raises full-year revenue outlook to $4.2 billion",
+  "ECB's Lagarde says rates will stay high for longer as inflation lingers in Europe",
+  "Oil prices slip as OPEC weighs output increase",
+  "lol $TSLA to the moon again 🚀",
+  "CEO of Litware Bank resigns amid probe into lending practices in Ohio",
+  "Tailspin Toys to acquire Wingtip for $350 million in cash",
+  "Markets mixed ahead of the Fed decision on Wednesday",
+  "Woodgrove Bank posts record quarterly profit, shares up 5%",
+  "Adventure Works recalls 40,000 bikes over brake faults",
+  "Jane Smith named chief financial officer of Proseware, effective January 1",
+];
+
+/** Items/s of one tier (or cascade) scoring `texts` in batches of 64 for at least `seconds`. */
+async function endToEnd(scorer: Pick<TextScorer, "score">, texts: string[], seconds: number): Promise<number> {
+  await scorer.score(texts.slice(0, 64));
+  let n = 0;
+  let i = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000 || n < 128) {
+    const batch = texts.slice(i, i + 64);
+    i = i + 64 >= texts.length ? 0 : i + 64;
+    await scorer.score(batch);
+    n += batch.length;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/** Child mode: RSS (MB) of a process holding the fast tier, and with the accurate tier beside it, after scoring. */
+export async function tierRssChild(fastDir: string, accurateDir: string, withAccurate: boolean): Promise<void> {
+  const fast = await loadScorer(fastDir, { executionProvider: "cpu", log: () => {} });
+  const acc = withAccurate ? await loadAccurateScorer(accurateDir, { executionProvider: "cpu", log: () => {} }) : null;
+  const s: TextScorer = acc ? new CascadeScorer(fast, acc, { threshold: 1.01 }) : fast;
+  const texts = Array.from({ length: 256 }, (_, i) => SAMPLE[i % SAMPLE.length]!);
+  for (let i = 0; i < 4; i++) await s.score(texts);
+  globalThis.gc?.();
+  console.log(JSON.stringify({ rssMB: process.memoryUsage().rss / 2 ** 20 }));
+  await s.close();
+}
+
+function childRss(args: string[]): number {
+  const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(new URL("./bench.ts", import.meta.url)), ...args], { encoding: "utf8" });
+  return (JSON.parse(out.trim().split("\n").pop()!) as { rssMB: number }).rssMB;
+}
+
+/** Accurate-tier session items/s on [64, seqLen] ids with a full attention mask. */
+async function accurateSessionIps(dir: string, seqLen: number, seconds: number, threads?: number): Promise<number> {
+  const md = await readEncoderDir(dir);
+  const { session } = await createSession(md.onnx, { executionProvider: "cpu", intraOpThreads: threads, log: () => {} });
+  const B = 64;
+  const ids = new BigInt64Array(B * seqLen);
+  for (let i = 0; i < ids.length; i++) ids[i] = BigInt(1000 + ((i * 7919) % 28000));
+  const mask = new BigInt64Array(B * seqLen).fill(1n);
+  const feed = { input_ids: new ort.Tensor("int64", ids, [B, seqLen]), attention_mask: new ort.Tensor("int64", mask, [B, seqLen]) };
+  await session.run(feed);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000 || n < 2) {
+    await session.run(feed);
+    n++;
+  }
+  await session.release();
+  return (n * B) / ((performance.now() - t0) / 1000);
+}
+
+export async function benchTiers(o: TierBenchOptions): Promise<Record<string, unknown>> {
+  if (!existsSync(`${o.accurateDir}/manifest.json`)) {
+    o.say(`\ntiers: no accurate tier at ${o.accurateDir}; skipped`);
+    return {};
+  }
+  const accIps = await accurateSessionIps(o.accurateDir, o.seqLen, o.seconds, o.threads);
+  o.say(`\naccurate tier (int8 encoder) batch 64: ${accIps.toFixed(1)} items/s${o.bert64 ? `   ratio accurate/BERT ${(accIps / o.bert64).toFixed(1)}×` : ""}`);
+
+  const sess = { executionProvider: "cpu" as const, intraOpThreads: o.threads, log: () => {} };
+  const fast = await loadScorer(o.fastDir, sess);
+  const acc = await loadAccurateScorer(o.accurateDir, sess);
+  const policies: CascadePolicy[] = o.thresholds.map((threshold) => ({ threshold, names: true }));
+  let texts = SAMPLE;
+  let rows: CurveRow[];
+  const haveGold = o.gold && existsSync(o.gold.splits) && existsSync(o.gold.data);
+  if (haveGold) {
+    const sets = loadGoldSets(o.gold!.splits, o.gold!.data, "dev");
+    texts = sets.flatMap((s) => s.texts);
+    o.say(`gold dev sets: ${sets.map((s) => `${s.name} ${s.texts.length}`).join(", ")} (scoring each tier once for the figures)`);
+    rows = cascadeCurve(sets, await scoreTexts(fast, texts), await scoreTexts(acc, texts), policies);
+  } else {
+    o.say(`no gold splits (--gold <splits> --data <dir>): throughput on ${SAMPLE.length} built-in texts only`);
+    const f = await scoreTexts(fast, texts);
+    rows = cascadeCurve([{ name: "built-in", task: "entities", texts, spans: texts.map(() => []) }], f, await scoreTexts(acc, texts), policies);
+  }
+  // Throughput on an interleaved sample (every style in proportion), through the real CascadeScorer.
+  const step = Math.max(1, Math.floor(texts.length / 1024));
+  const sample = texts.filter((_, i) => i % step === 0).slice(0, 1024);
+  const ips = new Map<string, number>();
+  for (const r of rows) {
+    const scorer: Pick<TextScorer, "score"> =
+      r.config === "fast only" ? fast : r.config === "accurate only" ? acc : new CascadeScorer(fast, acc, { ...r.policy!, closeAccurate: false });
+    ips.set(r.config, await endToEnd(scorer, sample, o.seconds));
+  }
+  await Promise.all([fast.close(), acc.close()]);
+  const bertCell = (r: CurveRow) => [`${ips.get(r.config)!.toFixed(0)} items/s`, o.bert64 ? `${(ips.get(r.config)! / o.bert64).toFixed(1)}×` : "–"];
+  o.say(`\ncascade curve (end to end: tokenise + run + decode, batches of 64 real texts; ×BERT = items/s over BERT-base session items/s at batch 64)`);
+  o.say(haveGold ? formatCurve(rows, bertCell, ["items/s", "×BERT"]) : formatCurve(rows, bertCell, ["items/s", "×BERT"]).split("\n").map((l) => l.split(" | ").slice(0, 4).join(" | ")).join("\n"));
+
+  const rssFast = childRss(["--tier-rss-child", "--model", o.fastDir, "--accurate", o.accurateDir]);
+  const rssBoth = childRss(["--tier-rss-child", "--with-accurate", "--model", o.fastDir, "--accurate", o.accurateDir]);
+  o.say(`RSS of a process holding the fast tier: ${rssFast.toFixed(0)} MB; fast + accurate (cascade): ${rssBoth.toFixed(0)} MB (+${(rssBoth - rssFast).toFixed(0)} MB)`);
+  return { accurateIps: accIps, curve: rows.map((r) => ({ ...r, ips: ips.get(r.config) })), rssFast, rssBoth };
+}

@@ -1,0 +1,98 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadAccurateScorer, OffsetWordPiece, type AccurateScorer } from "../src/accurate/index.ts";
+
+const ACCURATE = fileURLToPath(new URL("../../../models/accurate", import.meta.url));
+
+describe("OffsetWordPiece (the accurate tier's tokenizer)", () => {
+  let tok: OffsetWordPiece;
+  beforeAll(async () => {
+    tok = OffsetWordPiece.fromTokenizerJson(JSON.parse(await readFile(join(ACCURATE, "tokenizer.json"), "utf8")));
+  });
+  const pieces = (text: string) => {
+    const e = tok.encode(text);
+    const inv = new Map([...(tok as unknown as { vocab: Map<string, number> }).vocab].map(([k, v]) => [v, k]));
+    return { pieces: e.ids.map((i) => inv.get(i)), spans: Array.from({ length: e.ids.length }, (_, t) => [e.offsets[2 * t], e.offsets[2 * t + 1]]) };
+  };
+
+  // Expected pieces and offsets are what the training side (infra/accurate/common.py OffsetWordPiece) produced for
+  // these texts (code-point offsets converted to UTF-16); a drift here would silently cost accuracy.
+  it("splits, lower-cases, strips accents and keeps UTF-16 offsets as the training tokenizer does", () => {
+    expect(pieces("CEO of Litware Bank resigns")).toEqual({
+      pieces: ["[CLS]", "ceo", "of", "lit", "##ware", "bank", "resign", "##s", "[SEP]"],
+      spans: [[-1, -1], [0, 3], [4, 6], [7, 10], [10, 14], [15, 19], [20, 26], [26, 27], [-1, -1]],
+    });
+    expect(pieces("Ünïcödé café — $AAPL +3.5% 😀")).toEqual({
+      pieces: ["[CLS]", "unicode", "cafe", "—", "$", "aa", "##pl", "+", "3", ".", "5", "%", "[UNK]", "[SEP]"],
+      spans: [[-1, -1], [0, 7], [8, 12], [13, 14], [15, 16], [16, 18], [18, 20], [21, 22], [22, 23], [23, 24], [24, 25], [25, 26], [27, 29], [-1, -1]],
+    });
+    expect(pieces("Northwind's Q3: EUR 13.1 mn").pieces).toEqual(["[CLS]", "north", "##wind", "'", "s", "q", "##3", ":", "eu", "##r", "13", ".", "1", "mn", "[SEP]"]);
+  });
+
+  it("cuts long texts to maxLen positions with [CLS] and [SEP] kept", () => {
+    const e = tok.encode("word ".repeat(300), 128);
+    expect(e.ids).toHaveLength(128);
+    expect(e.ids[0]).toBe(tok.cls);
+    expect(e.ids[127]).toBe(tok.sep);
+    expect(tok.encode("", 128).ids).toEqual([tok.cls, tok.sep]);
+  });
+});
+
+describe("the bundled accurate tier through onnxruntime-node", () => {
+  let acc: AccurateScorer;
+  beforeAll(async () => {
+    acc = await loadAccurateScorer(ACCURATE, { executionProvider: "cpu", log: () => {} });
+  });
+  afterAll(async () => acc.close());
+
+  it("reads names the fast model misses, and tickers, amounts and percentages by pattern", async () => {
+    const [resign, visit, move] = await acc.score([
+      "CEO of Litware Bank resigns",
+      "Satya Nadella met bankers in Frankfurt on Tuesday",
+      "$AAPL jumps 3.5% as Apple reports a record $90 billion quarter",
+    ]);
+    const spans = (o: typeof resign) => o!.entities.map((e) => `${e.type}:${e.text}`);
+    expect(spans(resign)).toContain("ORG:Litware Bank");
+    expect(spans(visit)).toEqual(expect.arrayContaining(["PERSON:Satya Nadella", "LOCATION:Frankfurt"]));
+    expect(spans(move)).toEqual(expect.arrayContaining(["TICKER:$AAPL", "PERCENT:3.5%"]));
+    expect(spans(move).some((s) => s.startsWith("MONEY:$90 billion"))).toBe(true);
+    for (const o of [resign, visit, move]) {
+      for (const e of o!.entities) expect(e.text).toMatch(/[\p{L}\p{N}]/u); // no punctuation-only "names"
+      for (const e of o!.entities) expect(e.confidence ?? 1).toBeGreaterThan(0);
+      const p = o!.sentiment.probs;
+      expect(p.bearish + p.neutral + p.bullish).toBeCloseTo(1, 5);
+    }
+    expect(move!.sentiment.label).toBe("bullish");
+  });
+
+  it("gives the same answer for a text alone and inside a padded batch", async () => {
+    // A near-tie (the comma of "40,000" as a name) may flip with the batch under dynamic int8; the name filter drops it.
+    const text = "Northwind Motors recalls 40,000 cars over brake faults";
+    const [alone] = await acc.score([text]);
+    const batch = await acc.score([text, "a much longer text that forces padding of the first one ".repeat(4)]);
+    expect(batch[0]!.sentiment.label).toBe(alone!.sentiment.label);
+    expect(batch[0]!.sentiment.score).toBeCloseTo(alone!.sentiment.score, 3);
+    expect(batch[0]!.entities.map((e) => e.text)).toEqual(alone!.entities.map((e) => e.text));
+  });
+});
+
+describe("accurate-tier directory validation", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "acc-"));
+    await cp(ACCURATE, dir, { recursive: true });
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it("refuses a manifest with another label order, and a model file that does not match its hash", async () => {
+    const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, labels: { ...manifest.labels, tags: ["O", "B-ORG", "I-ORG", "B-PERSON", "I-PERSON", "B-LOCATION", "I-LOCATION"] } }));
+    await expect(loadAccurateScorer(dir, { log: () => {} })).rejects.toThrow(/labels\.tags/);
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, files: { ...manifest.files, onnx: "0".repeat(64) } }));
+    await expect(loadAccurateScorer(dir, { log: () => {} })).rejects.toThrow(/model\.onnx sha256 does not match/);
+    await expect(loadAccurateScorer(join(dir, "nope"), { log: () => {} })).rejects.toThrow(/cannot read manifest\.json/);
+  });
+});
