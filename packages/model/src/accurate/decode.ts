@@ -1,4 +1,5 @@
 import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
+import { WORD_CHAR } from "../tokenizer/words.ts";
 import { explicitTickerSpans, moneySpans, percentSpans } from "../weak/patterns.ts";
 import { ENCODER_TAGS } from "./manifest.ts";
 
@@ -24,9 +25,11 @@ const TAG_TYPE: (EntityType | null)[] = ENCODER_TAGS.map((t) => (t === "O" ? nul
 for (const t of TAG_TYPE) if (t && !ENTITY_TYPES.includes(t)) throw new Error(`tag type ${t} is not an EntityType`);
 
 /**
- * Name spans from per-piece tag logits, as the training side decodes them (common.py decode_spans, so the gold figures
- * of the model card hold here): each piece's most probable tag; O closes a span, I-X extends an open X span, and any
- * other tag (B-X, or I-X after O or another type) opens one. Confidence = mean probability of the chosen tags.
+ * Name spans from per-piece tag logits, one tag per word: a word's first piece decides (its most probable tag), and
+ * the word's later pieces ("##ware", or "m" of "#NWM") only extend it, whatever their own tags say; per-piece
+ * decoding, as in training (common.py decode_spans), cut hashtags and rare names into fragments ("NW" + "M",
+ * "Fabri"). Between words: O closes a span, I-X extends an open X span, any other tag opens one. Confidence = mean
+ * probability of the words' chosen tags.
  */
 export function decodeNameSpans(text: string, tagLogits: ArrayLike<number>, offsets: ArrayLike<number>, length: number): Span[] {
   const spans: Span[] = [];
@@ -36,17 +39,25 @@ export function decodeNameSpans(text: string, tagLogits: ArrayLike<number>, offs
     cur = undefined;
   };
   const probs = new Float64Array(NT);
+  let wordType: EntityType | null = null; // the type the current word's first piece chose
+  let prevEnd = -1;
   for (let t = 0; t < length; t++) {
     const s = offsets[2 * t]!;
     if (s < 0) continue;
+    const e = offsets[2 * t + 1]!;
+    const glued = s === prevEnd && WORD_CHAR.test(text[s - 1] ?? "") && WORD_CHAR.test(text[s] ?? "");
+    prevEnd = e;
+    if (glued) {
+      if (wordType && cur) cur.end = e;
+      continue;
+    }
     softmax(tagLogits, t * NT, NT, probs);
     const k = argmax(probs);
-    const type = TAG_TYPE[k];
+    const type = (wordType = TAG_TYPE[k] ?? null);
     if (!type) {
       close();
       continue;
     }
-    const e = offsets[2 * t + 1]!;
     if (cur && cur.type === type && ENCODER_TAGS[k]!.startsWith("I-")) {
       cur.end = e;
       cur.p += probs[k]!;
