@@ -29,6 +29,17 @@ describe("OffsetWordPiece (the accurate tier's tokenizer)", () => {
       pieces: ["[CLS]", "unicode", "cafe", "—", "$", "aa", "##pl", "+", "3", ".", "5", "%", "[UNK]", "[SEP]"],
       spans: [[-1, -1], [0, 7], [8, 12], [13, 14], [15, 16], [16, 18], [18, 20], [21, 22], [22, 23], [23, 24], [24, 25], [25, 26], [27, 29], [-1, -1]],
     });
+    // CJK characters split one by one; zero-width space and BOM are dropped without breaking the word.
+    expect(pieces("中文 tab\there\u200bzw\ufeffbom")).toEqual({
+      pieces: ["[CLS]", "中", "文", "tab", "here", "##z", "##w", "##bo", "##m", "[SEP]"],
+      spans: [[-1, -1], [0, 1], [1, 2], [3, 6], [7, 11], [12, 13], [13, 14], [15, 17], [17, 18], [-1, -1]],
+    });
+    // A word over 100 characters, and one with no piece (mathematical bold letters), are one [UNK] each.
+    expect(pieces("x".repeat(101) + " ok").pieces).toEqual(["[CLS]", "[UNK]", "ok", "[SEP]"]);
+    expect(pieces("İstanbul façade 𝐀𝐁")).toEqual({
+      pieces: ["[CLS]", "istanbul", "facade", "[UNK]", "[SEP]"],
+      spans: [[-1, -1], [0, 8], [9, 15], [16, 20], [-1, -1]],
+    });
     expect(pieces("Northwind's Q3: EUR 13.1 mn").pieces).toEqual(["[CLS]", "north", "##wind", "'", "s", "q", "##3", ":", "eu", "##r", "13", ".", "1", "mn", "[SEP]"]);
   });
 

@@ -1,4 +1,5 @@
 import { wordPieceVocab } from "../pretrained/wordpiece.ts";
+import { greedyWordPiece } from "../tokenizer/wordpiece.ts";
 
 /** One encoded text: [CLS] pieces [SEP], with each piece's UTF-16 [start, end) in the original text (-1 for specials). */
 export interface OffsetEncoding {
@@ -120,37 +121,24 @@ export class OffsetWordPiece {
     const room = maxLen - 2;
     for (const w of this.words(text)) {
       if (ids.length - 1 >= room) break;
-      const chars = Array.from(w.chars);
-      if (chars.length > MAX_WORD_CHARS) {
+      const cps = Array.from(w.chars);
+      if (cps.length > MAX_WORD_CHARS) {
         ids.push(this.unk);
         offsets.push(w.starts[0]!, w.ends[w.ends.length - 1]!);
         continue;
       }
-      const pieces: [number, number, number][] = [];
-      let start = 0;
-      let unknown = false;
-      while (start < chars.length) {
-        let end = chars.length;
-        let found: number | undefined;
-        while (start < end) {
-          const sub = chars.slice(start, end).join("");
-          found = this.vocab.get(start === 0 ? sub : "##" + sub);
-          if (found !== undefined) break;
-          end--;
-        }
-        if (found === undefined) {
-          unknown = true;
-          break;
-        }
-        pieces.push([found, start, end]);
-        start = end;
+      // w.starts / w.ends hold one entry per code point; the pieces' offsets are UTF-16 units of w.chars.
+      const cpAt = new Int32Array(w.chars.length + 1); // UTF-16 boundary -> code point index
+      for (let u = 0, c = 0; c <= cps.length; u += cps[c]?.length ?? 0, c++) cpAt[u] = c;
+      const triples = greedyWordPiece(w.chars, this.vocab, { onUnknown: "fail" });
+      if (!triples) {
+        ids.push(this.unk);
+        offsets.push(w.starts[0]!, w.ends[w.ends.length - 1]!);
+        continue;
       }
-      if (unknown) pieces.splice(0, pieces.length, [this.unk, 0, chars.length]);
-      // a and b index normalised code points; w.starts / w.ends hold one entry per code point.
-      for (const [id, a, b] of pieces) {
-        if (ids.length - 1 >= room) break;
-        ids.push(id);
-        offsets.push(w.starts[a]!, w.ends[b - 1]!);
+      for (let k = 0; k < triples.length && ids.length - 1 < room; k += 3) {
+        ids.push(triples[k]!);
+        offsets.push(w.starts[cpAt[triples[k + 1]!]!]!, w.ends[cpAt[triples[k + 2]!]! - 1]!);
       }
     }
     ids.push(this.sep);

@@ -1,3 +1,5 @@
+import { CONTINUATION } from "../tokenizer/specials.ts";
+import { greedyWordPiece } from "../tokenizer/wordpiece.ts";
 import { z } from "zod";
 
 /** The part of a Hugging Face tokenizer.json that a BERT WordPiece vocabulary needs. */
@@ -23,24 +25,17 @@ export function wordPieceVocab(json: unknown): WordPieceVocab {
 }
 
 /**
- * Greedy longest-match WordPiece ids of one string in another model's vocabulary (BERT's algorithm), as a word
- * start or, with `continuation`, as the inside of a word. Accents are stripped when the vocabulary is lowercased, as
- * BERT's uncased normaliser does. Empty when some part has no piece (BERT would emit [UNK]).
+ * Greedy longest-match WordPiece ids of one string in another model's vocabulary (BERT's algorithm,
+ * tokenizer/wordpiece.ts), as a word start or, with `continuation`, as the inside of a word. Accents are stripped when
+ * the vocabulary is lowercased, as BERT's uncased normaliser does. Empty when some part has no piece (BERT would emit
+ * [UNK]).
  */
 export function wordPieceIds(text: string, v: WordPieceVocab, continuation = false): number[] {
   const w = v.lowercase ? text.toLowerCase().normalize("NFD").replace(/\p{Mn}/gu, "") : text;
+  if (v.prefix !== CONTINUATION) throw new Error(`WordPiece continuation prefix must be ${JSON.stringify(CONTINUATION)}, got ${JSON.stringify(v.prefix)}`);
+  const triples = greedyWordPiece(w, v.ids, { continuation, onUnknown: "fail" });
+  if (!triples) return [];
   const out: number[] = [];
-  let s = 0;
-  while (s < w.length) {
-    let e = w.length;
-    let id: number | undefined;
-    for (; e > s; e--) {
-      id = v.ids.get((s > 0 || continuation ? v.prefix : "") + w.slice(s, e));
-      if (id !== undefined) break;
-    }
-    if (id === undefined) return [];
-    out.push(id);
-    s = e;
-  }
+  for (let k = 0; k < triples.length; k += 3) out.push(triples[k]!);
   return out;
 }

@@ -41,7 +41,7 @@ export function modelCard(m: Manifest, r: TrainResult, extra: { command: string;
     "|---|---|---|",
     `| sentiment | accuracy / macro-F1 | ${pct(s?.sentiment?.accuracy)} / ${pct(s?.sentiment?.macroF1)} |`,
     `| topic | accuracy / macro-F1 | ${pct(s?.topic?.accuracy)} / ${pct(s?.topic?.macroF1)} |`,
-    `| entities | token-span P / R / F1 (gold + weak labels) | ${pct(s?.entities?.precision)} / ${pct(s?.entities?.recall)} / ${pct(s?.entities?.spanF1)} |`,
+    `| entities | word-piece spans in the training loop, P / R / F1 against gold + weak labels (not human gold: npm run eval:gold) | ${pct(s?.entities?.precision)} / ${pct(s?.entities?.recall)} / ${pct(s?.entities?.spanF1)} |`,
     "",
     `Best epoch ${r.bestEpoch} of ${r.history.filter((h) => h.phase === "joint").length}${r.averaged ? ` (weights averaged over epochs ${r.averaged.from}–${r.averaged.to})` : ""}; training throughput ${r.examplesPerSec.toFixed(0)} examples/s.`,
     "",

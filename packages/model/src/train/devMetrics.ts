@@ -1,32 +1,22 @@
-/** Accuracy and macro-F1 over labelled items (label -1 skipped). Early stopping needs these inside the train loop. */
+import { SENTIMENT_LABELS, TOPIC_LABELS } from "@finsentry/schemas";
+import { classificationReport, prf } from "../eval/metrics.ts";
+
+/**
+ * Accuracy and macro-F1 over labelled items (label -1 skipped), by eval/metrics.ts's classificationReport, so early
+ * stopping, `npm run eval`, the learner's gate and the model card compute the same figure (macro over the classes
+ * present in gold or predictions, as sklearn).
+ */
 export function classification(gold: ArrayLike<number>, pred: ArrayLike<number>, K: number): { accuracy: number; macroF1: number; n: number } {
-  const tp = new Float64Array(K);
-  const fp = new Float64Array(K);
-  const fn = new Float64Array(K);
-  let n = 0;
-  let correct = 0;
+  const labels = K === SENTIMENT_LABELS.length ? SENTIMENT_LABELS : K === TOPIC_LABELS.length ? TOPIC_LABELS : Array.from({ length: K }, (_, k) => String(k));
+  const g: string[] = [];
+  const p: string[] = [];
   for (let i = 0; i < gold.length; i++) {
-    const g = gold[i]!;
-    if (g < 0) continue;
-    const p = pred[i]!;
-    n++;
-    if (g === p) {
-      correct++;
-      tp[g] = tp[g]! + 1;
-    } else {
-      fp[p] = fp[p]! + 1;
-      fn[g] = fn[g]! + 1;
-    }
+    if (gold[i]! < 0) continue;
+    g.push(labels[gold[i]!]!);
+    p.push(labels[pred[i]!]!);
   }
-  let f1sum = 0;
-  let present = 0;
-  for (let k = 0; k < K; k++) {
-    if (tp[k]! + fn[k]! === 0) continue; // macro over classes present in gold
-    present++;
-    const d = 2 * tp[k]! + fp[k]! + fn[k]!;
-    f1sum += d > 0 ? (2 * tp[k]!) / d : 0;
-  }
-  return { accuracy: n ? correct / n : 0, macroF1: present ? f1sum / present : 0, n };
+  const r = classificationReport(g, p, labels);
+  return { accuracy: r.accuracy, macroF1: r.macro_f1, n: r.n };
 }
 
 /** Token spans from a BIO sequence (same lenient rule as runtime decoding): "type:start:end" keys. */
@@ -53,7 +43,11 @@ export function bioSpans(tags: ArrayLike<number>, from: number, to: number): Set
   return out;
 }
 
-/** Exact-match span precision/recall/F1 accumulated over examples. */
+/**
+ * Exact-match token-span counts accumulated inside the training loop (the tfjs model's argmax tags against the
+ * training labels, gold + weak), scored with eval/metrics.ts's prf. The card labels this figure as what it is; the
+ * character-span figure against human gold comes from `npm run eval` / `npm run eval:gold`.
+ */
 export class SpanF1 {
   tp = 0;
   fp = 0;
@@ -64,8 +58,6 @@ export class SpanF1 {
     for (const g of gold) if (!pred.has(g)) this.fn++;
   }
   result(): { precision: number; recall: number; f1: number } {
-    const precision = this.tp + this.fp ? this.tp / (this.tp + this.fp) : 0;
-    const recall = this.tp + this.fn ? this.tp / (this.tp + this.fn) : 0;
-    return { precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0 };
+    return prf(this.tp, this.tp + this.fp, this.tp + this.fn);
   }
 }

@@ -4,7 +4,7 @@ import { MemoryBus } from "@finsentry/bus";
 import { items, openDb, type DbHandle } from "@finsentry/db";
 import { TOPICS } from "@finsentry/schemas";
 import { buildServer, createApiKey, type BuiltServer } from "@finsentry/server";
-import { labelRoutes, resolveLabels, startLabelConsumer } from "../src/index.ts";
+import { labelRoutes, resolveLabels, startLabelConsumer } from "@finsentry/labels";
 
 const log = createLogger("test", "silent");
 const ITEM = "0123456789abcdef0123456789abcdef";
