@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { onShutdown, orExit } from "@finsentry/core";
-import { DEMO_RULES_FILE, loadRulesFile, seedRules, startAlerter } from "@finsentry/alerts";
+import { alertRetentionTasks, DEMO_RULES_FILE, loadRetentionConfig, loadRulesFile, seedRules, startAlerter, startRetention } from "@finsentry/alerts";
 import { startLabelConsumer } from "@finsentry/labels";
 import {
   defaultModelStore, ensureChampion, followChampion, ModelRegistry, trainerOptionsFromEnv, RunStore, startTrainer,
@@ -13,7 +13,7 @@ import {
 } from "@finsentry/pipeline";
 import { TOPICS } from "@finsentry/schemas";
 import { apiRoutePlugins, buildServer, ensureAdmin, mountDashboard, startLiveGateway } from "@finsentry/server";
-import { startNotifier } from "@finsentry/webhooks";
+import { startNotifier, webhookRetentionTasks } from "@finsentry/webhooks";
 
 // Every service in one process on embedded defaults (in-memory bus, PGlite, bundled model, demo stream).
 // Set KAFKA_BROKERS / DATABASE_URL to run the same wiring on real Kafka and Postgres.
@@ -52,6 +52,17 @@ if (demoOn) {
   if (added) log.info({ file: DEMO_RULES_FILE, added }, "demo alert rules seeded");
   await alerter.engine.reloadRules();
 }
+// One process, so it is the only alerter: it runs the retention job itself (the alerter app's leader does it there).
+const retention = loadRetentionConfig();
+const stopRetention = startRetention({
+  db: db.db, log, intervalMinutes: retention.RETENTION_INTERVAL_MINUTES,
+  tasks: [
+    ...alertRetentionTasks(retention),
+    ...webhookRetentionTasks({
+      deliveriesDays: retention.RETENTION_WEBHOOK_DELIVERIES_DAYS, attemptsDays: retention.RETENTION_WEBHOOK_ATTEMPTS_DAYS, deadDays: retention.RETENTION_DEAD_LETTERS_DAYS,
+    }),
+  ],
+});
 const notifier = await startNotifier({ bus, db, log });
 
 // learn
@@ -99,6 +110,7 @@ onShutdown(log, async () => {
   await tiers.close();
   await trainer?.stop();
   await labelConsumer.stop();
+  await stopRetention();
   await alerter.stop();
   await notifier.stop();
   await live.stop();

@@ -3,7 +3,7 @@ import { alertRules, type DbHandle } from "@finsentry/db";
 import type { Bus } from "@finsentry/bus";
 import type { Logger } from "@finsentry/core";
 import { TOPICS } from "@finsentry/schemas";
-import { AlertEngine, type EngineOptions } from "./engine/live.ts";
+import { AlertEngine, type EngineOptions, type Fence } from "./engine/live.ts";
 import { DEFAULT_RULES_FILE, loadRulesFile } from "./rules/file.ts";
 import { seedRules } from "./rules/store.ts";
 
@@ -28,11 +28,14 @@ export interface AlerterDeps {
   rulesFile?: string;
   now?: () => Date;
   options?: Partial<AlerterOptions>;
+  /** Checked inside every engine write transaction (alerter HA: only the lease holder may write). */
+  fence?: Fence;
 }
 
 export interface Alerter {
   engine: AlertEngine;
-  stop(): Promise<void>;
+  /** `flush: false` skips the final outbox flush (a fenced-out ex-leader leaves it to the new one). */
+  stop(opts?: { flush?: boolean }): Promise<void>;
 }
 
 /** Seeds rules, restores the engine and consumes `items.scored` until stopped. */
@@ -51,7 +54,7 @@ export async function startAlerter(deps: AlerterDeps): Promise<Alerter> {
     }
   }
 
-  const engine = await AlertEngine.open({ db, bus, log, now: deps.now, options: opts });
+  const engine = await AlertEngine.open({ db, bus, log, now: deps.now, options: opts, fence: deps.fence });
   const sub = await bus.subscribe({
     groupId: deps.groupId ?? "alerter",
     topics: [opts.inputTopic],
@@ -79,12 +82,12 @@ export async function startAlerter(deps: AlerterDeps): Promise<Alerter> {
 
   return {
     engine,
-    async stop() {
+    async stop(o = {}) {
       stopping = true;
       for (const t of timers) if (t) clearInterval(t);
       await sub.stop();
       await engine.idle();
-      await engine.flushOutbox().catch((err) => log.warn({ err }, "final outbox flush failed"));
+      if (o.flush !== false) await engine.flushOutbox().catch((err) => log.warn({ err }, "final outbox flush failed"));
     },
   };
 }

@@ -10,3 +10,10 @@ export { parseRulesText, loadRulesFile, DEFAULT_RULES_FILE, DEMO_RULES_FILE } fr
 export { createRule, replaceRule, patchRule, deleteRule, getRule, listRules, seedRules } from "./rules/store.ts";
 export { contributionsOf, modelStreamContribution, MODEL_STREAM_KEY, type Contribution } from "./window/contribution.ts";
 export { DRIFT_TASKS, jsDistance, psi, type DriftTask } from "./window/drift.ts";
+export { LeadershipLost, type Fence } from "./engine/live.ts";
+export { startHaAlerter, type HaAlerter, type HaAlerterDeps } from "./ha/leader.ts";
+export { PgLease, type LeaseOptions, type LeaseRow } from "./ha/lease.ts";
+export { AlerterHaConfig, loadAlerterHaConfig } from "./ha/config.ts";
+export {
+  RetentionConfig, loadRetentionConfig, alertRetentionTasks, runRetention, startRetention, pruneLateItems, pruneSupersededScores, type RetentionTask,
+} from "./retention.ts";

@@ -11,4 +11,10 @@ export const m = {
   watermark: gauge("finsentry_alerter_watermark_seconds", "Event-time watermark (unix seconds)"),
   rules: gauge("finsentry_alerter_rules", "Enabled rules loaded by the alerter"),
   reloadErrors: counter("finsentry_alerter_rule_reload_errors_total", "Stored rules that failed validation on reload"),
+  leader: gauge("finsentry_alerter_leader", "1 while this alerter process holds the lease and evaluates rules, 0 while it stands by"),
+  leaseEpoch: gauge("finsentry_alerter_lease_epoch", "Epoch of the lease this process last held (each takeover increments it)"),
+  leadership: counter("finsentry_alerter_leadership_changes_total", "Leadership gained or lost by this process, by event (acquired, lost, released)", ["event"]),
+  retentionDeleted: counter("finsentry_retention_deleted_rows_total", "Rows removed by the retention job, by table", ["table"]),
+  retentionRuns: counter("finsentry_retention_runs_total", "Retention job runs, by outcome (ok, error)", ["outcome"]),
+  retentionLastRun: gauge("finsentry_retention_last_run_seconds", "When the retention job last completed (unix seconds)"),
 };

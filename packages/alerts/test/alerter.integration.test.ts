@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { asc, count, eq, inArray } from "drizzle-orm";
 import { KafkaBus, MemoryBus, type Bus, type Subscription } from "@finsentry/bus";
 import { alertEvents, alertItems, alerts, lateItems, type DbHandle } from "@finsentry/db";
@@ -113,7 +113,7 @@ function alerterSuite(name: string, make: () => Promise<Services>, opts: { injec
       }
       if (extra.length) await s.bus.send(s.inputTopic, extra);
       const t = Math.max(...items.map((it) => Date.parse(it.item.published_at)));
-      const markers = Array.from({ length: PARTITIONS }, (_, p) => scoredItem({ key: `sentinel-${sentinel++}`, t, score: 0, entities: ["TICKER:ZZSENTINEL"] }));
+      const markers = Array.from({ length: PARTITIONS }, () => scoredItem({ key: `sentinel-${sentinel++}`, t, score: 0, entities: ["TICKER:ZZSENTINEL"] }));
       await s.bus.send(s.inputTopic, markers.map((mk, p) => ({ partition: p, key: mk.item.id, value: JSON.stringify(mk) })));
       const ids = markers.map((mk) => mk.item.id);
       await waitFor("markers to be counted", async () => {

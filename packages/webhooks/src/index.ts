@@ -13,3 +13,4 @@ export {
   type WebhookEventType,
 } from "./events.ts";
 export { claimDue, enqueueEvents } from "./store.ts";
+export { pruneAttempts, pruneDeadDeliveries, pruneSucceededDeliveries, webhookRetentionTasks, type WebhookRetention } from "./retention.ts";

@@ -49,6 +49,20 @@ export interface EngineStatus {
   openAlerts: number;
 }
 
+/**
+ * Called first inside every transaction that writes engine state; throws (LeadershipLost) when this process may no
+ * longer write — the fencing half of alerter high availability (src/ha/lease.ts).
+ */
+export type Fence = (tx: Db) => Promise<void>;
+
+/** Thrown by a fence: another alerter holds the lease now. The batch is not retried by this engine. */
+export class LeadershipLost extends Error {
+  constructor(message = "alerter leadership lost") {
+    super(message);
+    this.name = "LeadershipLost";
+  }
+}
+
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 /**
@@ -64,6 +78,8 @@ export class AlertEngine {
   private lastPrune = 0;
   /** Set when a write failed after memory changed: the next operation first reloads committed state. */
   private broken = true;
+  /** Set once a fence refused a write: another alerter leads, this engine is finished. */
+  private retired = false;
 
   private constructor(
     private readonly db: Db,
@@ -71,10 +87,11 @@ export class AlertEngine {
     private readonly log: Logger,
     private readonly now: () => Date,
     readonly options: EngineOptions,
+    private readonly fence: Fence,
   ) {}
 
-  static async open(deps: { db: Db; bus: Bus; log: Logger; now?: () => Date; options?: Partial<EngineOptions> }): Promise<AlertEngine> {
-    const e = new AlertEngine(deps.db, deps.bus, deps.log, deps.now ?? (() => new Date()), { ...DEFAULT_ENGINE_OPTIONS, ...deps.options });
+  static async open(deps: { db: Db; bus: Bus; log: Logger; now?: () => Date; options?: Partial<EngineOptions>; fence?: Fence }): Promise<AlertEngine> {
+    const e = new AlertEngine(deps.db, deps.bus, deps.log, deps.now ?? (() => new Date()), { ...DEFAULT_ENGINE_OPTIONS, ...deps.options }, deps.fence ?? (async () => {}));
     await e.rebuild();
     await e.publish();
     return e;
@@ -85,8 +102,15 @@ export class AlertEngine {
   /** Runs `fn` after everything queued before it (batches, reloads, ticks never interleave), on healthy state. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const guarded = async () => {
-      if (this.broken) await this.rebuild();
-      return fn();
+      if (this.retired) throw new LeadershipLost();
+      try {
+        if (this.broken) await this.rebuild();
+        return await fn();
+      } catch (err) {
+        // Fenced out: this engine never writes again (its owner starts a fresh one if it leads again).
+        if (err instanceof LeadershipLost) this.retired = true;
+        throw err;
+      }
     };
     const run = this.chain.then(guarded, guarded);
     this.chain = run.catch(() => undefined);
@@ -138,6 +162,7 @@ export class AlertEngine {
   private async commit(ts: Transition[]): Promise<void> {
     try {
       await this.db.transaction(async (tx) => {
+        await this.fence(tx);
         const { closedExternally } = await applyTransitions(tx, ts);
         for (const id of closedExternally) this.core.closedExternally(id);
         await saveCheckpoint(tx, this.core.takeDirty());
@@ -188,6 +213,7 @@ export class AlertEngine {
           return { s, t: Date.parse(s.item.published_at), cs, all: stream ? [...cs, modelStreamContribution(s)] : cs };
         });
         await this.db.transaction(async (tx) => {
+          await this.fence(tx);
           const fresh = await insertContributions(tx, byItem.flatMap((x) => x.all));
           const late: (typeof lateItems.$inferInsert)[] = [];
           for (const { s, t, cs, all } of byItem) {
@@ -217,6 +243,11 @@ export class AlertEngine {
         });
         if (lateCount) this.log.info({ n: lateCount }, "late items recorded");
       } catch (err) {
+        if (err instanceof LeadershipLost) {
+          // Another alerter leads now: nothing was written; our state is stale and is dropped with this engine.
+          this.broken = true;
+          throw err;
+        }
         // Memory may hold changes that were rolled back: reload what was committed; the bus redelivers the batch.
         this.log.error({ err, partition }, "alert batch failed; rebuilding engine state");
         this.broken = true;
@@ -267,7 +298,10 @@ export class AlertEngine {
       const keepFrom = this.core.retentionStart();
       if (keepFrom !== null && now - this.lastPrune >= 3_600_000) {
         this.lastPrune = now;
-        const n = await pruneContributions(this.db, keepFrom - this.options.retainItemsMs);
+        const n = await this.db.transaction(async (tx) => {
+          await this.fence(tx);
+          return pruneContributions(tx, keepFrom - this.options.retainItemsMs);
+        });
         if (n) this.log.info({ n }, "pruned counted items past retention");
       }
     });

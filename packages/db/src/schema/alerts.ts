@@ -51,6 +51,9 @@ export const alerts = pgTable(
   },
   (t) => [
     uniqueIndex("alerts_open_rule_entity_uq").on(t.ruleId, t.entityKey).where(sql`state <> 'resolved'`),
+    // One alert per (rule, entity, fire time) whatever the id says: two alerters (or a replay after a failover)
+    // can never record the same episode twice.
+    uniqueIndex("alerts_rule_entity_fired_uq").on(t.ruleId, t.entityKey, t.firedAt),
     index("alerts_state_fired_idx").on(t.state, t.firedAt),
     index("alerts_entity_fired_idx").on(t.entityKey, t.firedAt),
     index("alerts_fired_idx").on(t.firedAt),
@@ -142,3 +145,17 @@ export const alertRuleStates = pgTable(
   },
   (t) => [primaryKey({ columns: [t.ruleId, t.entityKey] })],
 );
+
+/**
+ * Leader leases (alerter high availability): at most one holder per `name` at a time. A holder renews `expires_at`
+ * (database clock) while it lives; another process may take the row once it has expired, bumping `epoch`. Writes made
+ * as leader check the epoch inside their own transaction (fencing), so a paused or partitioned ex-leader cannot commit.
+ */
+export const leaderLeases = pgTable("leader_leases", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  epoch: bigint("epoch", { mode: "number" }).notNull(),
+  acquiredAt: tz("acquired_at").notNull().default(sql`now()`),
+  renewedAt: tz("renewed_at").notNull().default(sql`now()`),
+  expiresAt: tz("expires_at").notNull(),
+});
