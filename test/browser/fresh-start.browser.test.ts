@@ -54,6 +54,10 @@ describe.skipIf(skip)("dashboard on a fresh start (browser)", () => {
     await page.goto(`${stack.url}/models`);
     await page.locator("[data-testid=drift-chart] canvas").first().waitFor({ timeout: 20_000 });
     expect(await waitFor(async () => ((await page.locator("[data-testid=drift-chart] .chart").getAttribute("aria-label")) ?? "").includes("over 1h"), 10_000)).toBe(true);
+    // The entity figure says what it is measured on (not gold names: README, "The model").
+    await page.getByTestId("model-metrics-note").waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId("model-list").textContent()).toMatch(/span F1 · dev, weak labels/);
+    expect(await page.getByTestId("model-metrics-note").textContent()).toMatch(/weak labels.*gold-label/s);
     await page.waitForTimeout(500);
     await screenshot(page, "fresh-models-desktop");
     expect(errors, errors.join("\n")).toEqual([]);

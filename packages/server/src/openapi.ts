@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AlertState, ModelOutput, Severity } from "@finsentry/schemas";
 import { ValidationProblems } from "./problems.ts";
 
 /**
@@ -27,6 +28,28 @@ export interface DocumentedRoute {
 
 type Json = Record<string, unknown>;
 
+/** A route's success answer: its status and the zod schema of its JSON body (documented from the output side). */
+export interface ResponseDoc {
+  status: number;
+  body: z.ZodType;
+  description?: string;
+}
+
+const declaredResponses = new Map<string, ResponseDoc>();
+
+/**
+ * Declares the success response bodies of routes, keyed `"GET /api/v1/items"` (method and the route's URL pattern),
+ * next to the routes (routes-*.ts call it when they load). A route without one is documented as a generic `2XX`.
+ * The schemas are closed objects (`additionalProperties: false`): `packages/server/test/openapi-responses.test.ts`
+ * validates real answers against them, so a field added to a handler but not here fails it.
+ */
+export function declareResponses(table: Record<string, z.ZodType | ResponseDoc>): void {
+  for (const [key, v] of Object.entries(table)) declaredResponses.set(key, v instanceof z.ZodType ? { status: 200, body: v } : v);
+}
+
+/** Every declared response, for tests (each key must be a served route). */
+export const responseDeclarations = (): ReadonlyMap<string, ResponseDoc> => declaredResponses;
+
 const MUTATING = new Set(["POST", "PUT", "PATCH"]);
 
 /** Routes that fail the documentation rules (no summary; a mutation that does not say what body it takes). */
@@ -45,9 +68,10 @@ export const openApiPath = (url: string) => url.replace(/:(\w+)/g, "{$1}");
 /** The OpenAPI 3.1 document for every /api/v1 route in the table. */
 export function openApiDocument(routes: DocumentedRoute[], info: { title: string; version: string }): Json {
   const hoisted: Record<string, Json> = {};
-  // Input side of each schema: defaults are optional for callers, transforms describe what is sent.
-  const schemaOf = (s: z.ZodType, name: string): Json => {
-    const js = z.toJSONSchema(s, { io: "input", target: "draft-2020-12", unrepresentable: "any" }) as Json;
+  // Input side of each request schema: defaults are optional for callers, transforms describe what is sent.
+  // Responses use the output side: what the server sends.
+  const schemaOf = (s: z.ZodType, name: string, io: "input" | "output" = "input"): Json => {
+    const js = z.toJSONSchema(s, { io, target: "draft-2020-12", unrepresentable: "any" }) as Json;
     delete js.$schema;
     const defs = js.$defs as Record<string, Json> | undefined;
     if (!defs) return js;
@@ -80,6 +104,10 @@ export function openApiDocument(routes: DocumentedRoute[], info: { title: string
     const pathNames = [...r.url.matchAll(/:(\w+)/g)].map((m) => m[1]!);
     const parameters = [...paramsOf(r.doc.params, "path", pathNames, opId), ...(r.doc.query ? paramsOf(r.doc.query, "query", null, opId) : [])];
     const validates = Boolean(r.doc.body || r.doc.query || r.doc.params);
+    const res = declaredResponses.get(`${r.method} ${r.url}`);
+    const success: Json = res
+      ? { [String(res.status)]: { description: res.description ?? "Success", content: { "application/json": { schema: schemaOf(res.body, `${opId}_response`, "output") } } } }
+      : { "2XX": { description: "Success" } };
     const op: Json = {
       operationId: opId,
       summary: r.doc.summary ?? "",
@@ -87,7 +115,7 @@ export function openApiDocument(routes: DocumentedRoute[], info: { title: string
       tags: [r.url.split("/")[3]!],
       ...(parameters.length ? { parameters } : {}),
       responses: {
-        "2XX": { description: "Success" },
+        ...success,
         ...(validates || r.doc.bulk ? { "400": { $ref: r.doc.bulk ? "#/components/responses/BulkRejected" : "#/components/responses/ValidationFailed" } } : {}),
         ...(r.public ? {} : { "401": { $ref: "#/components/responses/Unauthenticated" }, "403": { $ref: "#/components/responses/Forbidden" } }),
       },
@@ -149,3 +177,65 @@ export function openApiDocument(routes: DocumentedRoute[], info: { title: string
     },
   };
 }
+
+// Response bodies of the alerts package's read routes (packages/alerts/src/api/routes.ts: `alertJson`,
+// `evidenceItems`), declared here beside the server's own until that package declares them next to its routes.
+const Instant = z.iso.datetime();
+const AlertJson = z.object({
+  id: z.string(),
+  rule_id: z.string(),
+  rule_version: z.number().int(),
+  rule_name: z.string(),
+  rule_type: z.string(),
+  entity_key: z.string(),
+  severity: Severity,
+  state: AlertState,
+  title: z.string(),
+  summary: z.string(),
+  figures: z.record(z.string(), z.number()).describe("the rule's window figures while the condition holds (latest)"),
+  fire_figures: z.record(z.string(), z.number()).describe("the window figures when it fired, never updated"),
+  evidence_item_ids: z.array(z.string()),
+  fired_at: Instant,
+  updated_at: Instant,
+  acknowledged_at: Instant.nullable(),
+  acknowledged_by: z.string().nullable(),
+  resolved_at: Instant.nullable(),
+  resolved_by: z.string().nullable(),
+  resolve_reason: z.string().nullable(),
+});
+declareResponses({
+  "GET /api/v1/alerts": z.object({
+    alerts: z.array(AlertJson),
+    next_cursor: z.string().nullable().describe("pass as `cursor` for the next page; null on the last page"),
+  }),
+  "GET /api/v1/alerts/:id": z.object({
+    alert: AlertJson,
+    events: z.array(
+      z.object({
+        id: z.string(),
+        seq: z.number().int(),
+        type: z.enum(["alert.fired", "alert.updated", "alert.acknowledged", "alert.resolved"]),
+        state: AlertState,
+        actor: z.string().describe("`engine`, or the user or API key that acted"),
+        note: z.string().nullable(),
+        at: Instant,
+      }),
+    ),
+    evidence: z.object({
+      items: z.array(
+        z.object({
+          id: z.string(),
+          published_at: Instant,
+          source: z.string(),
+          url: z.string().nullable(),
+          text: z.string().describe("the item's text, cut at 500 characters"),
+          sentiment: ModelOutput.shape.sentiment.shape.label.nullable(),
+          score: z.number().nullable(),
+          confidence: z.number().nullable(),
+          topic: ModelOutput.shape.topic.shape.label.nullable(),
+        }),
+      ),
+      missing: z.array(z.string()).describe("evidence ids no longer stored"),
+    }),
+  }),
+});

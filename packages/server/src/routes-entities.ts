@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { DbHandle } from "@finsentry/db";
 import { IsoDate, pgText } from "@finsentry/schemas";
+import { declareResponses } from "./openapi.ts";
 import { validationFailed } from "./problems.ts";
 
 const RESOLUTIONS = { "1m": "1 minute", "5m": "5 minutes", "1h": "1 hour", "1d": "1 day" } as const;
@@ -19,6 +20,38 @@ const MoversQuery = z.object({
   min_mentions: z.coerce.number().int().min(1).max(1000).default(3),
   limit: z.coerce.number().int().min(1).max(100).default(10),
 });
+// Response bodies, for the OpenAPI document.
+declareResponses({
+  "GET /api/v1/entities/:key/series": z.object({
+    key: z.string(),
+    from: z.iso.datetime({ offset: true }),
+    to: z.iso.datetime({ offset: true }),
+    resolution: SeriesQuery.shape.resolution.unwrap(),
+    points: z.array(
+      z.object({
+        t: z.iso.datetime().describe("bucket start"),
+        count: z.number().int(),
+        mean_sentiment: z.number(),
+        weighted_sentiment: z.number().nullable().describe("confidence-weighted mean; null when every confidence is 0"),
+        bearish: z.number().int(),
+      }),
+    ),
+    topic_mix: z.array(z.object({ topic: z.string(), n: z.number().int() })),
+  }),
+  "GET /api/v1/entities/top-movers": z.object({
+    window: MoversQuery.shape.window.unwrap(),
+    movers: z.array(
+      z.object({
+        key: z.string(),
+        mentions: z.number().int(),
+        mean_sentiment: z.number(),
+        baseline_sentiment: z.number().nullable().describe("null without mentions before the window"),
+        delta: z.number(),
+      }),
+    ),
+  }),
+});
+
 const WINDOWS = { "15m": "15 minutes", "1h": "1 hour", "6h": "6 hours", "1d": "1 day" } as const;
 
 /**

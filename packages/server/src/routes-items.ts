@@ -3,7 +3,8 @@ import { and, desc, eq, gte, ilike, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { entityMentions, items, scores, type Db } from "@finsentry/db";
 import { problem, sendProblem, validationProblem } from "@finsentry/core";
-import { IsoDate, pgText, SentimentLabel, TopicLabel } from "@finsentry/schemas";
+import { EntityType, IsoDate, ModelOutput, pgText, SentimentLabel, TopicLabel } from "@finsentry/schemas";
+import { declareResponses } from "./openapi.ts";
 import { validationFailed } from "./problems.ts";
 
 const ItemQuery = z.object({
@@ -21,6 +22,34 @@ const ItemQuery = z.object({
 
 const ItemId = /^[0-9a-f]{32}$/;
 const ItemIdParams = z.object({ id: z.string().regex(ItemId) });
+
+// Response bodies, for the OpenAPI document (snake_case, instants as ISO-8601 UTC).
+const Iso = z.iso.datetime();
+declareResponses({
+  "GET /api/v1/items": z.object({
+    items: z.array(
+      z.object({
+        id: z.string(), source: z.string(), stream: z.string(), published_at: Iso, text: z.string(), url: z.string().nullable(),
+        model_version: z.string().nullable().describe("null while the item is not scored yet"), output: ModelOutput.nullable(),
+      }),
+    ),
+    next_cursor: z.string().nullable().describe("pass as `cursor` for the next page; null on the last page"),
+  }),
+  "GET /api/v1/items/count": z.object({ count: z.number().int() }),
+  "GET /api/v1/items/:id": z.object({
+    item: z.object({
+      id: z.string(), external_id: z.string().nullable(), source: z.string(), stream: z.string(), published_at: Iso, ingested_at: Iso,
+      text: z.string(), url: z.string().nullable(), author: z.string().nullable(), lang: z.string().nullable(), raw: z.unknown().describe("the document as received"),
+    }),
+    score: z
+      .object({
+        model_version: z.string(), sentiment: SentimentLabel, sentiment_score: z.number(), confidence: z.number(), topic: TopicLabel,
+        topic_index: z.number().int(), topic_confidence: z.number(), output: ModelOutput, scored_at: Iso,
+      })
+      .nullable(),
+    mentions: z.array(z.object({ item_id: z.string(), start: z.number().int(), end: z.number().int(), entity_key: z.string(), type: EntityType, text: z.string(), published_at: Iso })),
+  }),
+});
 
 const Instant = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](?:0\d|1[0-5])(?::?[0-5]\d)?)$/;
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ingestDocument, splitBody } from "@finsentry/ingest";
 import { IngestBusyError, StreamSpec, type IngestWriter, type StreamRegistry, type StreamSupervisor } from "@finsentry/pipeline";
 import { problem, sendProblem } from "@finsentry/core";
+import { declareResponses } from "./openapi.ts";
 import { validationFailed } from "./problems.ts";
 
 export interface StreamRouteDeps {
@@ -15,6 +16,30 @@ export interface StreamRouteDeps {
 const IdParam = z.object({ id: z.string().min(1).max(63) });
 /** For the docs only: documents are validated one by one through the stream's mapping (news/social: the item schema). */
 const StreamDocument = z.record(z.string(), z.unknown()).describe("one document in the stream's own shape, read through its mapping; news and social take the item schema");
+
+// Response bodies, for the OpenAPI document.
+const Problem = z.object({ path: z.string(), message: z.string() });
+declareResponses({
+  "GET /api/v1/streams": z.object({ streams: z.array(StreamSpec) }),
+  "POST /api/v1/streams": { status: 201, description: "Registered", body: z.object({ stream: StreamSpec }) },
+  "POST /api/v1/streams/:id/items": {
+    status: 202,
+    description: "Stored (at least one document accepted or a duplicate); every line answered",
+    body: z.object({
+      accepted: z.number().int(),
+      duplicates: z.number().int(),
+      rejected: z.number().int(),
+      results: z.array(
+        z.union([
+          z.object({ line: z.number().int(), status: z.enum(["accepted", "duplicate"]), id: z.string() }),
+          z.object({ line: z.number().int(), status: z.literal("rejected"), reason: z.string(), problems: z.array(Problem) }),
+        ]),
+      ).describe("one entry per document, keyed by its line (NDJSON) or position"),
+      ids: z.array(z.string()).describe("ids of the documents not rejected, in order"),
+      errors: z.array(z.object({ line: z.number().int(), reason: z.string(), problems: z.array(Problem) })),
+    }),
+  },
+});
 
 export async function streamRoutes(app: FastifyInstance, deps: StreamRouteDeps) {
   app.get("/api/v1/streams", { config: { minRole: "viewer", summary: "List registered streams" } }, async () => ({ streams: await deps.registry.list() }));

@@ -8,6 +8,7 @@ import { MemoryBus } from "@finsentry/bus";
 import { openDb, type DbHandle } from "@finsentry/db";
 import { apiRoutePlugins, buildServer, createApiKey, openApiPath, undocumentedRoutes, type BuiltServer } from "../src/index.ts";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks an arbitrary OpenAPI JSON document
 type Json = Record<string, any>;
 const log = createLogger("test", "silent");
 // ajv-formats is CommonJS with a default export; under ESM interop it may arrive wrapped.

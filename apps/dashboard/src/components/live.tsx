@@ -94,7 +94,6 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
   const value = useMemo<LiveApi>(
     () => ({ status, onAlert: sub(alertL.current), onItem: sub(itemL.current), onTraining: sub(trainL.current), join }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [status, join],
   );
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;

@@ -229,7 +229,8 @@ function Toasts() {
               <span className={`badge sev-${ev.alert.severity}`}>{ev.alert.severity}</span>
               <span className="muted">{ev.alert.entity_key}</span>
             </span>
-            <span className="toast-title">{ev.alert.title}</span>
+            {/* The entity is in the line above: "Rule name: ORG:x" would say it twice. */}
+            <span className="toast-title">{ev.alert.title.endsWith(`: ${ev.alert.entity_key}`) ? ev.alert.title.slice(0, -(ev.alert.entity_key.length + 2)) : ev.alert.title}</span>
             <span className="toast-summary muted">{ev.alert.summary}</span>
           </button>
           <button className="btn btn-icon btn-xs toast-x" aria-label="Dismiss" onClick={() => dismiss(id)}>

@@ -272,9 +272,16 @@ function TopicPicker({ current, onPick, onClose }: { current: string | null; onP
           onChange={(e) => setF(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === "Escape") onClose();
-            else if (e.key === "ArrowDown") (e.preventDefault(), setHl((h) => Math.min(list.length - 1, h + 1)));
-            else if (e.key === "ArrowUp") (e.preventDefault(), setHl((h) => Math.max(0, h - 1)));
-            else if (e.key === "Enter" && list[hl]) (e.preventDefault(), onPick(list[hl]!));
+            else if (e.key === "ArrowDown") {
+              e.preventDefault();
+              setHl((h) => Math.min(list.length - 1, h + 1));
+            } else if (e.key === "ArrowUp") {
+              e.preventDefault();
+              setHl((h) => Math.max(0, h - 1));
+            } else if (e.key === "Enter" && list[hl]) {
+              e.preventDefault();
+              onPick(list[hl]!);
+            }
           }}
           onBlur={() => setTimeout(onClose, 150)}
           aria-label="Filter topics"

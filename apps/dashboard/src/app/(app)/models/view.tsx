@@ -74,6 +74,9 @@ function mainMetric(tm: Record<string, number> | null, prefer: readonly string[]
   return first ?? null;
 }
 
+const METRIC_LABELS: Record<string, string> = { macro_f1: "macro-F1", macroF1: "macro-F1", f1: "F1", span_f1: "span F1", spanF1: "span F1", micro_f1: "micro-F1" };
+const metricLabel = (k: string) => METRIC_LABELS[k] ?? k.replace(/_/g, " ");
+
 const isActive = (m: ModelVersion) => m.active === true || m.status === "active" || m.status === "promoted" || m.status === "serving";
 
 function lossSeries(run: TrainingRun | undefined, live: LossPoint[]): LossPoint[] {
@@ -201,7 +204,7 @@ export function ModelsView() {
                             <td key={t.key} className="num" title={tm ? Object.entries(tm).map(([k, v]) => `${k} ${pct(v, 1)}`).join("\n") : undefined}>
                               {mm ? (
                                 <>
-                                  <span style={{ fontWeight: 600 }}>{pct(mm[1], 1)}</span> <span className="faint small">{mm[0].replace(/_/g, " ")}</span>
+                                  <span style={{ fontWeight: 600 }}>{pct(mm[1], 1)}</span> <span className="faint small">{metricLabel(mm[0])}{t.key === "entities" ? " · dev, weak labels" : ""}</span>
                                 </>
                               ) : (
                                 <span className="faint">—</span>
@@ -230,6 +233,12 @@ export function ModelsView() {
                   })}
                 </tbody>
               </table>
+              <p className="small faint" style={{ padding: "8px 12px", borderTop: "1px solid var(--border)" }} data-testid="model-metrics-note">
+                Figures are each version&apos;s held-out dev split from its training recipe. Its entity span F1 counts all six span types
+                against gold spans completed by weak labels (cashtags, amounts, a company gazetteer), so it is far above this fast-tier
+                model&apos;s score on gold names alone. By default scoring runs as a cascade with the accurate tier (models/accurate); gold-label
+                figures per text style are in the README (&ldquo;The model&rdquo;) and docs/accurate-tier.md.
+              </p>
             </div>
           )}
         </Panel>
