@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { items, scores, type DbHandle } from "@finsentry/db";
 import type { ModelOutput, SentimentLabel, TopicLabel } from "@finsentry/schemas";
 import { driftRoutes } from "../src/drift-routes.ts";
-import { dbKinds, openTestDb } from "../../../test/support/services.ts";
+import { openTestDb } from "../../../test/support/services.ts";
 
 const H = 3_600_000;
 const T = Date.parse("2025-03-03T10:00:00Z");

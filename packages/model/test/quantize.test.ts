@@ -90,7 +90,10 @@ async function compare(c: ModelConfig, raw: RawWeights, tok: Tokenizer, texts: s
   // Batches of 20 padded to their longest text, as in the parity test.
   for (let i = 0; i < texts.length; i += 20) {
     const [x, y] = [await runTexts(s32, tok, c, texts.slice(i, i + 20)), await runTexts(s8, tok, c, texts.slice(i, i + 20))];
-    for (const k of ["sentiment", "topic", "tags"] as const) a[k].push(...x[k]), b[k].push(...y[k]);
+    for (const k of ["sentiment", "topic", "tags"] as const) {
+      a[k].push(...x[k]);
+      b[k].push(...y[k]);
+    }
   }
   await Promise.all([s32.release(), s8.release()]);
   const f = (xs: number[]) => Float32Array.from(xs);

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Tokenizer } from "../src/tokenizer/index.ts";
-import { CASE_SHAPES, CLS_ID, EMOJI_ID, NUM_ID, PAD_ID, URL_ID } from "../src/tokenizer/index.ts";
+import { Tokenizer, CASE_SHAPES, CLS_ID, EMOJI_ID, NUM_ID, PAD_ID, URL_ID } from "../src/tokenizer/index.ts";
 
 const corpus = readFileSync(new URL("./fixtures/text/tokenizer-corpus.txt", import.meta.url), "utf8").split("\n").filter(Boolean);
 const tk = Tokenizer.train(corpus, { vocabSize: 600, minFreq: 2 });

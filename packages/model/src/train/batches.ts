@@ -71,7 +71,10 @@ function packSoft(items: readonly Encoded[]): PackedBatch["soft"] {
     let rows = 0;
     items.forEach((x, b) => {
       const p = x.soft?.[key];
-      if (p) (q.set(p, b * K), rows++);
+      if (p) {
+        q.set(p, b * K);
+        rows++;
+      }
     });
     return { q, rows };
   };

@@ -25,7 +25,10 @@ export function evaluate(w: WeightMap, c: ModelConfig, items: readonly Encoded[]
     const [sv, tv, gv] = [s!.dataSync(), t!.dataSync(), g!.dataSync()];
     tf.dispose([s!, t!, g!]);
     batch.forEach((x, b) => {
-      sGold.push(x.sentiment), sPred.push(sv[b]!), tGold.push(x.topic), tPred.push(tv[b]!);
+      sGold.push(x.sentiment);
+      sPred.push(sv[b]!);
+      tGold.push(x.topic);
+      tPred.push(tv[b]!);
       if (x.tags) {
         const pred = Int32Array.from({ length: x.ids.length }, (_, k) => (k === 0 ? 0 : gv[b * p.T + k]!));
         spans.add(bioSpans(Int32Array.from(x.tags, (v) => Math.max(0, v)), 1, x.ids.length), bioSpans(pred, 1, x.ids.length));

@@ -273,7 +273,12 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
               }, lr)
             : step((kept) => jointLoss(w, config, p, o, tasks, logVar, cw, embeddingGrad, kept, Math.floor(rnd() * 1e9)), lr);
         seen += p.B;
-        if (res) for (const [k, v] of Object.entries(res)) (sums[k] = (sums[k] ?? 0) + v), (counts[k] = (counts[k] ?? 0) + 1);
+        if (res) {
+          for (const [k, v] of Object.entries(res)) {
+            sums[k] = (sums[k] ?? 0) + v;
+            counts[k] = (counts[k] ?? 0) + 1;
+          }
+        }
         runStep++;
         if (input.onProgress) {
           const elapsed = (performance.now() - t0) / 1000;

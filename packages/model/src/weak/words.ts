@@ -1,5 +1,5 @@
 /** Word tokens for gazetteer lookups: letters/digits joined by & ' . - inside ("AT&T", "Coca-Cola", "J.P"). */
-const WORD_RE = /[\p{L}\p{N}]+(?:[&'’.\-][\p{L}\p{N}]+)*/gu;
+const WORD_RE = /[\p{L}\p{N}]+(?:[&'’.-][\p{L}\p{N}]+)*/gu;
 /** A possessive ending is not part of the name: "Apple's" must match the alias "Apple". */
 const POSSESSIVE = /['’]s$/;
 
