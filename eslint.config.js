@@ -12,7 +12,19 @@ const workspaces = ["apps", "packages"].flatMap((d) => readdirSync(d).map((w) =>
 const TESTS = ["**/test/**", "**/*.test.ts", "**/bench/**", "**/*.bench.ts", "**/*.config.ts"];
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/.next/**", "**/dist/**", "apps/dashboard/next-env.d.ts", "infra/**", "scratch/**", "test-artifacts/**", "**/*.js", "**/*.mjs"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/.next/**",
+      "**/dist/**",
+      "apps/dashboard/next-env.d.ts",
+      "infra/**",
+      "scratch/**",
+      "test-artifacts/**",
+      "**/*.js",
+      "**/*.mjs",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

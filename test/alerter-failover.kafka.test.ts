@@ -1,7 +1,16 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { Kafka, logLevel } from "kafkajs";
 import { TOPICS } from "@finsentry/schemas";
-import { AlerterCluster, buildBurst, counted, alertRecords, eventRecords, messagesOf, referenceRun, type Takeover } from "./support/alerter-ha.ts";
+import {
+  AlerterCluster,
+  buildBurst,
+  counted,
+  alertRecords,
+  eventRecords,
+  messagesOf,
+  referenceRun,
+  type Takeover,
+} from "./support/alerter-ha.ts";
 import { KAFKA_BROKERS, skipReason, waitFor } from "./support/services.ts";
 
 const skip = skipReason(["kafka", "postgres"]);
@@ -9,7 +18,12 @@ const skip = skipReason(["kafka", "postgres"]);
 /** Every message on a topic (read with a throwaway group) until `expected` distinct event ids arrived. */
 async function readEventIds(topic: string, expected: number, timeoutMs = 60_000): Promise<{ ids: Set<string>; messages: number }> {
   const kafka = new Kafka({ brokers: KAFKA_BROKERS!, clientId: "failover-reader", logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `reader-${Date.now()}-${Math.random()}`, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500 });
+  const consumer = kafka.consumer({
+    groupId: `reader-${Date.now()}-${Math.random()}`,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTimeInMs: 500,
+  });
   const ids = new Set<string>();
   let messages = 0;
   await consumer.connect();
@@ -80,7 +94,10 @@ describe.skipIf(!!skip)("alerter high availability on Kafka + Postgres", () => {
         await new Promise((r) => setTimeout(r, 300));
       }
     }
-    await cluster.bus.send(TOPICS.scored, burst.markers.map((mk, p) => ({ key: mk.item.id, value: JSON.stringify(mk), partition: p })));
+    await cluster.bus.send(
+      TOPICS.scored,
+      burst.markers.map((mk, p) => ({ key: mk.item.id, value: JSON.stringify(mk), partition: p })),
+    );
     console.log(`alerter failover: ${burst.items.length} items, takeovers ${JSON.stringify(takeovers)}`);
 
     // Three takeovers, each by another process with a newer epoch, generously within 30 s (the real figure is logged).
@@ -112,10 +129,15 @@ describe.skipIf(!!skip)("alerter high availability on Kafka + Postgres", () => {
     expect(events.filter((e) => e.type === "alert.fired")).toHaveLength(reference.alerts.length);
 
     // The alerts topic carries every event (at least once; consumers dedupe on event_id).
-    await waitFor(async () => (await cluster!.db.exec("select count(*)::int as n from alert_events where not published")).rows[0]!.n === 0, 60_000);
+    await waitFor(
+      async () => (await cluster!.db.exec("select count(*)::int as n from alert_events where not published")).rows[0]!.n === 0,
+      60_000,
+    );
     const topic = await readEventIds(`${cluster.ns}${TOPICS.alerts}`, events.length);
     expect([...topic.ids].sort()).toEqual(events.map((e) => e.id));
-    console.log(`alerter failover: ${live?.length} alerts, ${events.length} events, ${topic.messages} messages on the alerts topic (${topic.messages - topic.ids.size} re-sent)`);
+    console.log(
+      `alerter failover: ${live?.length} alerts, ${events.length} events, ${topic.messages} messages on the alerts topic (${topic.messages - topic.ids.size} re-sent)`,
+    );
 
     // One leader at the end, visible in /metrics.
     await waitFor(async () => (await cluster!.leaderGauges()).filter((g) => g.leader === 1).length === 1, 30_000);

@@ -20,33 +20,50 @@ describe("embedded mode: acknowledged HTTP items survive a crash", () => {
   async function boot() {
     const port = await freePort();
     // KAFKA_BROKERS empty = in-memory bus, whatever the test runner's environment says.
-    const child = startService("standalone", { PORT: String(port), DATABASE_URL: dataDir, DEMO: "off", KAFKA_BROKERS: "", FINSENTRY_ADMIN_PASSWORD: password,
+    const child = startService("standalone", {
+      PORT: String(port),
+      DATABASE_URL: dataDir,
+      DEMO: "off",
+      KAFKA_BROKERS: "",
+      FINSENTRY_ADMIN_PASSWORD: password,
       // durability of 5,000 acknowledged items is under test, not the model: the fast tier alone keeps this quick
       SCORER_TIERS: "fast",
       // The check below reads every acknowledged item by id.
-      READ_RATE_LIMIT_PER_MINUTE: "1000000", RATE_LIMIT_PER_MINUTE: "1000000",
+      READ_RATE_LIMIT_PER_MINUTE: "1000000",
+      RATE_LIMIT_PER_MINUTE: "1000000",
     });
     children.push(child);
     const up = await waitFor(async () => child.output().includes("finsentry is running") || child.exitCode !== null, 60_000);
     expect(up && child.exitCode === null, child.output()).toBe(true);
     const base = `http://127.0.0.1:${port}`;
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json", origin: base }, body: JSON.stringify({ username: "admin", password }) });
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: base },
+      body: JSON.stringify({ username: "admin", password }),
+    });
     expect(login.status, child.output()).toBe(200);
     const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
-    const api = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { ...init, headers: { cookie, origin: base, ...(init.headers ?? {}) } });
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${base}${path}`, { ...init, headers: { cookie, origin: base, ...(init.headers ?? {}) } });
     return { child, api };
   }
 
   const BATCHES = 50;
   const PER_BATCH = 100;
   const batchBody = (b: number) =>
-    Array.from({ length: PER_BATCH }, (_, i) => JSON.stringify({ t: `Durability item ${b * PER_BATCH + i}: $ACME shares move`, at: "2026-03-01T12:00:00Z" })).join("\n");
+    Array.from({ length: PER_BATCH }, (_, i) =>
+      JSON.stringify({ t: `Durability item ${b * PER_BATCH + i}: $ACME shares move`, at: "2026-03-01T12:00:00Z" }),
+    ).join("\n");
   const push = (api: Awaited<ReturnType<typeof boot>>["api"], b: number) =>
     api("/api/v1/streams/durable/items", { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: batchBody(b) });
 
   it("stores every id answered 202 before a SIGKILL, and a full resend after restart doubles nothing", async () => {
     const first = await boot();
-    const created = await first.api("/api/v1/streams", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: "durable", kind: "http", mapping: { text: "t", published_at: "at" } }) });
+    const created = await first.api("/api/v1/streams", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: "durable", kind: "http", mapping: { text: "t", published_at: "at" } }),
+    });
     expect(created.status, await created.clone().text()).toBe(201);
 
     // Four requests in flight at a time; the process is killed as soon as 25 batches are acknowledged.
@@ -83,7 +100,9 @@ describe("embedded mode: acknowledged HTTP items survive a crash", () => {
     const ids = [...acked];
     const missing: string[] = [];
     for (let i = 0; i < ids.length; i += 50) {
-      const codes = await Promise.all(ids.slice(i, i + 50).map(async (id) => ({ id, status: (await second.api(`/api/v1/items/${id}`)).status })));
+      const codes = await Promise.all(
+        ids.slice(i, i + 50).map(async (id) => ({ id, status: (await second.api(`/api/v1/items/${id}`)).status })),
+      );
       missing.push(...codes.filter((c) => c.status !== 200).map((c) => c.id));
     }
     expect(missing, `${missing.length} of ${ids.length} acknowledged items missing after the crash`).toEqual([]);

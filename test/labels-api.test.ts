@@ -28,7 +28,16 @@ describe("labels API and topic", () => {
   const bus = new MemoryBus(1);
   beforeAll(async () => {
     db = await openDb("memory://");
-    await db.db.insert(items).values({ id: ITEM, source: "t", stream: "news", publishedAt: "2026-01-01T00:00:00Z", ingestedAt: "2026-01-01T00:00:00Z", text: "Acme beats estimates" });
+    await db.db
+      .insert(items)
+      .values({
+        id: ITEM,
+        source: "t",
+        stream: "news",
+        publishedAt: "2026-01-01T00:00:00Z",
+        ingestedAt: "2026-01-01T00:00:00Z",
+        text: "Acme beats estimates",
+      });
     server = await buildServer({ db, log, plugins: [async (app) => labelRoutes(app, { db: db.db, bus })] });
     await server.app.ready();
     analyst = (await createApiKey(db.db, { name: "a", role: "analyst", createdBy: "t" })).key;
@@ -40,37 +49,57 @@ describe("labels API and topic", () => {
   });
 
   const post = (key: string, payload: string, type = "application/x-ndjson") =>
-    server.app.inject({ method: "POST", url: "/api/v1/labels", headers: { authorization: `Bearer ${key}`, "content-type": type }, payload });
+    server.app.inject({
+      method: "POST",
+      url: "/api/v1/labels",
+      headers: { authorization: `Bearer ${key}`, "content-type": type },
+      payload,
+    });
 
   it("stores bulk NDJSON labels with who/when from the caller, answering per-line errors", async () => {
-    const r = await post(analyst, [
-      JSON.stringify({ item_id: ITEM, sentiment: "bullish" }),
-      JSON.stringify({ text: "Fresh text never seen", topic: "Earnings" }),
-      JSON.stringify({ item_id: ITEM }),
-      JSON.stringify({ item_id: ITEM, sentiment: "up" }),
-      JSON.stringify({ item_id: ITEM, sentiment: "bearish", author: "mallory", role: "admin" }),
-      JSON.stringify({ item_id: ITEM, entities: [{ start: 0, end: 99, type: "ORG" }] }),
-    ].join("\n"));
+    const r = await post(
+      analyst,
+      [
+        JSON.stringify({ item_id: ITEM, sentiment: "bullish" }),
+        JSON.stringify({ text: "Fresh text never seen", topic: "Earnings" }),
+        JSON.stringify({ item_id: ITEM }),
+        JSON.stringify({ item_id: ITEM, sentiment: "up" }),
+        JSON.stringify({ item_id: ITEM, sentiment: "bearish", author: "mallory", role: "admin" }),
+        JSON.stringify({ item_id: ITEM, entities: [{ start: 0, end: 99, type: "ORG" }] }),
+      ].join("\n"),
+    );
     expect(r.statusCode).toBe(201);
     const body = r.json();
     expect(body.saved).toBe(2);
     expect(body.errors.map((e: { line: number }) => e.line)).toEqual([3, 4, 5, 6]);
     expect(body.errors[3].problems[0].path).toBe("entities.0.end");
-    const hist = (await server.app.inject({ method: "GET", url: `/api/v1/labels?item_id=${ITEM}`, headers: { authorization: `Bearer ${analyst}` } })).json();
+    const hist = (
+      await server.app.inject({ method: "GET", url: `/api/v1/labels?item_id=${ITEM}`, headers: { authorization: `Bearer ${analyst}` } })
+    ).json();
     expect(hist.effective).toEqual({ sentiment: "bullish" });
     expect(hist.history[0]).toMatchObject({ author: "key:a", role: "analyst", via: "api" });
   });
 
   it("lets an admin's later correction win and keeps the history", async () => {
     await post(admin, JSON.stringify({ item_id: ITEM, sentiment: "neutral" }), "application/json");
-    const hist = (await server.app.inject({ method: "GET", url: `/api/v1/labels?item_id=${ITEM}`, headers: { authorization: `Bearer ${analyst}` } })).json();
+    const hist = (
+      await server.app.inject({ method: "GET", url: `/api/v1/labels?item_id=${ITEM}`, headers: { authorization: `Bearer ${analyst}` } })
+    ).json();
     expect(hist.effective.sentiment).toBe("neutral");
     expect(hist.history).toHaveLength(2);
   });
 
   it("consumes labels from the labels topic idempotently", async () => {
     const sub = await startLabelConsumer({ bus, db: db.db, log, groupId: "t" });
-    const label = { v: 1, id: "ext-1", text: "Beta Corp cuts dividend", sentiment: "bearish", author: "feed", role: "analyst", created_at: "2026-01-05T00:00:00Z" };
+    const label = {
+      v: 1,
+      id: "ext-1",
+      text: "Beta Corp cuts dividend",
+      sentiment: "bearish",
+      author: "feed",
+      role: "analyst",
+      created_at: "2026-01-05T00:00:00Z",
+    };
     await bus.send(TOPICS.labels, [{ value: JSON.stringify(label) }, { value: JSON.stringify(label) }, { value: "{bad" }]);
     const deadline = Date.now() + 5000;
     let n = 0;

@@ -23,7 +23,14 @@ describe("npm start: SIGTERM reaches the server", () => {
 
   it("SIGTERM to npm start shuts the server down gracefully with exit code 0", async () => {
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATABASE_URL: "memory://", DEMO: "off", LOG_LEVEL: "info", SKIP_DASHBOARD_BUILD: "1" };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: "memory://",
+      DEMO: "off",
+      LOG_LEVEL: "info",
+      SKIP_DASHBOARD_BUILD: "1",
+    };
     delete env.KAFKA_BROKERS;
     // Spawned as a user would run it, not detached: the signal goes to npm's pid only, never to a process group.
     const npm = spawn("npm", ["start"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -31,7 +38,9 @@ describe("npm start: SIGTERM reaches the server", () => {
     let out = "";
     npm.stdout!.on("data", (d) => (out += d));
     npm.stderr!.on("data", (d) => (out += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => npm.once("exit", (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      npm.once("exit", (code, signal) => r({ code, signal })),
+    );
 
     const up = await waitFor(async () => out.includes("finsentry is running") || npm.exitCode !== null, 120_000);
     expect(up && npm.exitCode === null, out).toBe(true);
@@ -47,7 +56,10 @@ describe("npm start: SIGTERM reaches the server", () => {
     expect(out, out.slice(-3000)).toContain("shutting down: draining in-flight work");
     expect(result!.code, out.slice(-3000)).toBe(0);
     // And nothing is left listening on the port.
-    const still = await fetch(`http://127.0.0.1:${port}/healthz`).then(() => true, () => false);
+    const still = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      () => true,
+      () => false,
+    );
     expect(still).toBe(false);
   }, 180_000);
 });
@@ -55,7 +67,10 @@ describe("npm start: SIGTERM reaches the server", () => {
 /** The pids below `pid` (Linux `ps`), to clean up after a failure that orphaned them. */
 function childPids(pid: number): number[] {
   try {
-    const direct = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" }).split("\n").map((l) => Number(l.trim())).filter((n) => n > 0);
+    const direct = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
     return direct.flatMap((p) => [p, ...childPids(p)]);
   } catch {
     return [];

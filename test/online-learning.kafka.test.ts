@@ -24,7 +24,15 @@ function startFeed(bus: KafkaBus, tag: string) {
   const done = (async () => {
     while (!stopped) {
       const i = published;
-      await bus.send(TOPICS.news, [{ value: JSON.stringify({ source: "feed", published_at: new Date().toISOString(), text: `Feed item ${i} (${tag}): Acme shares move` }) }]);
+      await bus.send(TOPICS.news, [
+        {
+          value: JSON.stringify({
+            source: "feed",
+            published_at: new Date().toISOString(),
+            text: `Feed item ${i} (${tag}): Acme shares move`,
+          }),
+        },
+      ]);
       published = i + 1;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -53,7 +61,8 @@ async function versionSegments(db: DbHandle): Promise<{ version: string; rows: n
   return out;
 }
 
-const rowsBy = async (db: DbHandle, version: string) => (await db.exec("select count(*)::int as n from scores where model_version = $1", [version])).rows[0]!.n as number;
+const rowsBy = async (db: DbHandle, version: string) =>
+  (await db.exec("select count(*)::int as n from scores where model_version = $1", [version])).rows[0]!.n as number;
 
 describe.skipIf(!!skip)("online learning on real Kafka + Postgres (api, trainer and scorer processes)", () => {
   const procs: ReturnType<typeof startService>[] = [];
@@ -83,12 +92,23 @@ describe.skipIf(!!skip)("online learning on real Kafka + Postgres (api, trainer 
     const registryDir = join(dir, "models");
     await writeFile(join(dir, "golden.jsonl"), toJsonl(GOLDEN()));
     await writeFile(join(dir, "replay.jsonl"), toJsonl(REPLAY()));
-    const env = { KAFKA_BROKERS: KAFKA_BROKERS!.join(","), KAFKA_NAMESPACE: ns, DATABASE_URL: tdb.url, MODEL_REGISTRY_DIR: registryDir, GOLDEN_SET: join(dir, "golden.jsonl") };
+    const env = {
+      KAFKA_BROKERS: KAFKA_BROKERS!.join(","),
+      KAFKA_NAMESPACE: ns,
+      DATABASE_URL: tdb.url,
+      MODEL_REGISTRY_DIR: registryDir,
+      GOLDEN_SET: join(dir, "golden.jsonl"),
+    };
     const store = new DiskModelStore(registryDir);
     const registry = new ModelRegistry(db.db);
 
     // The trainer registers the bundled model as the first champion; the scorer then serves the registry's champion.
-    const trainer = startService("trainer", { ...env, LOG_LEVEL: "info", TRAIN_LABEL_THRESHOLD: "300", REPLAY_SET: join(dir, "replay.jsonl") });
+    const trainer = startService("trainer", {
+      ...env,
+      LOG_LEVEL: "info",
+      TRAIN_LABEL_THRESHOLD: "300",
+      REPLAY_SET: join(dir, "replay.jsonl"),
+    });
     procs.push(trainer);
     const first = await waitFor(async () => (await registry.champion())?.id ?? null, 120_000, 500);
     expect(first, trainer.output()).toBeTruthy();
@@ -114,12 +134,33 @@ describe.skipIf(!!skip)("online learning on real Kafka + Postgres (api, trainer 
     const viaApi = labels.slice(150);
     await bus.send(
       TOPICS.labels,
-      viaKafka.map((l, i) => ({ key: `k${i}`, value: JSON.stringify({ v: 1, text: l.text, sentiment: l.sentiment, author: "desk-feed", role: "analyst", created_at: new Date().toISOString() }) })),
+      viaKafka.map((l, i) => ({
+        key: `k${i}`,
+        value: JSON.stringify({
+          v: 1,
+          text: l.text,
+          sentiment: l.sentiment,
+          author: "desk-feed",
+          role: "analyst",
+          created_at: new Date().toISOString(),
+        }),
+      })),
     );
-    const posted = await api.call<{ saved: number; errors: unknown[] }>("POST", "/api/v1/labels", viaApi.map((l) => JSON.stringify({ text: l.text, sentiment: l.sentiment })).join("\n"), "application/x-ndjson");
+    const posted = await api.call<{ saved: number; errors: unknown[] }>(
+      "POST",
+      "/api/v1/labels",
+      viaApi.map((l) => JSON.stringify({ text: l.text, sentiment: l.sentiment })).join("\n"),
+      "application/x-ndjson",
+    );
     expect(posted.status).toBe(201);
     expect(posted.json).toMatchObject({ saved: 150, errors: [] });
-    const byVia = async () => Object.fromEntries(((await db.exec("select via, count(*)::int as n from labels group by via")).rows as { via: string; n: number }[]).map((r) => [r.via, r.n]));
+    const byVia = async () =>
+      Object.fromEntries(
+        ((await db.exec("select via, count(*)::int as n from labels group by via")).rows as { via: string; n: number }[]).map((r) => [
+          r.via,
+          r.n,
+        ]),
+      );
     await waitFor(async () => (await byVia()).kafka === 150, 120_000, 500);
     expect(await byVia()).toEqual({ api: 150, kafka: 150 });
 
@@ -161,15 +202,24 @@ describe.skipIf(!!skip)("online learning on real Kafka + Postgres (api, trainer 
     const careless = startService("trainer", { ...env, LOG_LEVEL: "info", TRAIN_LABEL_THRESHOLD: "0", TRAIN_EPOCHS: "8" });
     procs.push(careless);
     const wrong = wrongLabels(600, 5);
-    const bad = await api.call<{ saved: number }>("POST", "/api/v1/labels", wrong.map((l) => JSON.stringify({ text: l.text, sentiment: l.sentiment })).join("\n"), "application/x-ndjson");
+    const bad = await api.call<{ saved: number }>(
+      "POST",
+      "/api/v1/labels",
+      wrong.map((l) => JSON.stringify({ text: l.text, sentiment: l.sentiment })).join("\n"),
+      "application/x-ndjson",
+    );
     expect(bad.json.saved).toBe(600);
     const requested = await api.call<{ run: ApiRun }>("POST", "/api/v1/training-runs");
     expect(requested.status).toBe(202);
     const getRun = async (id: string) => (await api.call<{ run: ApiRun }>("GET", `/api/v1/training-runs/${id}`)).json.run;
-    const badRun = await waitFor(async () => {
-      const r = await getRun(requested.json.run.id);
-      return FINISHED.includes(r.status) ? r : null;
-    }, 300_000, 1000);
+    const badRun = await waitFor(
+      async () => {
+        const r = await getRun(requested.json.run.id);
+        return FINISHED.includes(r.status) ? r : null;
+      },
+      300_000,
+      1000,
+    );
     expect(badRun, careless.output()).toBeTruthy();
     console.log(`[online-learning.kafka] wrong-label run: ${badRun!.status} — ${badRun!.error}`);
     expect(badRun!.status).toBe("rejected");
@@ -183,19 +233,30 @@ describe.skipIf(!!skip)("online learning on real Kafka + Postgres (api, trainer 
     const rolled = await api.call("POST", `/api/v1/models/${newId}/rollback`);
     expect(rolled.status, JSON.stringify(rolled.json)).toBe(200);
     expect(rolled.json).toMatchObject({ champion: championId, previous: newId });
-    const backAgain = await waitFor(async () => {
-      const s = await versionSegments(db);
-      return s.length === 3 && s[2]!.rows >= 20;
-    }, 120_000, 500);
+    const backAgain = await waitFor(
+      async () => {
+        const s = await versionSegments(db);
+        return s.length === 3 && s[2]!.rows >= 20;
+      },
+      120_000,
+      500,
+    );
     expect(backAgain, scorer.output()).toBe(true);
 
     // Final counts: every published item scored exactly once, nothing lost; versions old → new → old, never mixed.
     const total = await feed.stop();
-    const countAll = async () => (await db.exec("select count(*)::int as items, (select count(*)::int from scores) as scores, (select count(distinct item_id)::int from scores) as scored from items")).rows[0] as { items: number; scores: number; scored: number };
+    const countAll = async () =>
+      (
+        await db.exec(
+          "select count(*)::int as items, (select count(*)::int from scores) as scores, (select count(distinct item_id)::int from scores) as scored from items",
+        )
+      ).rows[0] as { items: number; scores: number; scored: number };
     await waitFor(async () => (await countAll()).scores >= total, 120_000, 500);
     expect(await countAll()).toEqual({ items: total, scores: total, scored: total });
     const segments = await versionSegments(db);
     expect(segments.map((s) => s.version)).toEqual([championId, newId, championId]);
-    console.log(`[online-learning.kafka] ${total} items published, scored once each: ${segments.map((s) => `${s.rows} by ${s.version}`).join(", ")}; test ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `[online-learning.kafka] ${total} items published, scored once each: ${segments.map((s) => `${s.rows} by ${s.version}`).join(", ")}; test ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
   }, 600_000);
 });

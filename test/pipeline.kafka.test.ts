@@ -29,11 +29,16 @@ function buildMessages(seed: number): string[] {
   const dups = Array.from({ length: DUPLICATES }, () => valid[Math.floor(rnd() * VALID)]!);
   const malformed = Array.from({ length: MALFORMED }, (_, i) => {
     switch (i % 5) {
-      case 0: return `{"source": "wire", "text": "truncated ${i}`;
-      case 1: return JSON.stringify({ source: "wire", published_at: "2026-01-01T00:00:00Z" , n: i }).replace(`,"n":${i}`, "");
-      case 2: return JSON.stringify({ source: "wire", published_at: 1234 + i, text: `wrong type ${i}` });
-      case 3: return JSON.stringify({ source: "wire", published_at: "2026-01-01T00:00:00Z", text: "x".repeat(33 * 1024) + i });
-      default: return JSON.stringify({ source: "wire", published_at: "2026-01-01T00:00:00Z", text: `extra ${i}`, mood: "bad" });
+      case 0:
+        return `{"source": "wire", "text": "truncated ${i}`;
+      case 1:
+        return JSON.stringify({ source: "wire", published_at: "2026-01-01T00:00:00Z", n: i }).replace(`,"n":${i}`, "");
+      case 2:
+        return JSON.stringify({ source: "wire", published_at: 1234 + i, text: `wrong type ${i}` });
+      case 3:
+        return JSON.stringify({ source: "wire", published_at: "2026-01-01T00:00:00Z", text: "x".repeat(33 * 1024) + i });
+      default:
+        return JSON.stringify({ source: "wire", published_at: "2026-01-01T00:00:00Z", text: `extra ${i}`, mood: "bad" });
     }
   });
   const all = [...valid, ...dups, ...malformed];
@@ -62,7 +67,11 @@ async function setUp(): Promise<Scenario> {
   const supervisor = new StreamSupervisor({ bus, log, writer: new IngestWriter(bus), registry: new StreamRegistry(db.db) });
   await supervisor.start();
   return {
-    ns, db, dbUrl: tdb.url, bus, supervisor,
+    ns,
+    db,
+    dbUrl: tdb.url,
+    bus,
+    supervisor,
     cleanup: [async () => supervisor.stop(), async () => bus.close(), async () => db.close(), async () => tdb.drop()],
   };
 }
@@ -70,7 +79,10 @@ async function setUp(): Promise<Scenario> {
 async function publish(s: Scenario, seed: number) {
   const msgs = buildMessages(seed);
   for (let i = 0; i < msgs.length; i += 500) {
-    await s.bus.send(TOPICS.news, msgs.slice(i, i + 500).map((value, k) => ({ value, partition: (i + k) % 3 })));
+    await s.bus.send(
+      TOPICS.news,
+      msgs.slice(i, i + 500).map((value, k) => ({ value, partition: (i + k) % 3 })),
+    );
   }
 }
 
@@ -122,7 +134,11 @@ describe.skipIf(!!skip)("pipeline on real Kafka + Postgres", () => {
   // Delivery counts, not model quality, are under test: the fast tier alone scores 9,500 items in seconds, where the
   // default cascade would spend minutes of CI in the accurate tier (covered by model-tiers and online-learning tests).
   const scorerEnv = (s: Scenario, extra: Record<string, string> = {}) => ({
-    KAFKA_BROKERS: KAFKA_BROKERS!.join(","), DATABASE_URL: s.dbUrl, KAFKA_NAMESPACE: s.ns, SCORER_TIERS: "fast", ...extra,
+    KAFKA_BROKERS: KAFKA_BROKERS!.join(","),
+    DATABASE_URL: s.dbUrl,
+    KAFKA_NAMESPACE: s.ns,
+    SCORER_TIERS: "fast",
+    ...extra,
   });
 
   it("delivers exactly the 9,500 distinct valid items to Postgres and dead-letters the 200 malformed", async () => {
@@ -161,10 +177,14 @@ describe.skipIf(!!skip)("pipeline on real Kafka + Postgres", () => {
       const { groups } = await admin.describeGroups([`${s.ns}scorer`]);
       return (groups[0]?.members ?? []).map((m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {});
     };
-    const both = await waitFor(async () => {
-      const a = await assignments();
-      return a.length === 2 && a.every((x) => (x[`${s.ns}${TOPICS.raw}`]?.length ?? 0) > 0);
-    }, 90_000, 500);
+    const both = await waitFor(
+      async () => {
+        const a = await assignments();
+        return a.length === 2 && a.every((x) => (x[`${s.ns}${TOPICS.raw}`]?.length ?? 0) > 0);
+      },
+      90_000,
+      500,
+    );
     expect(both, procs.map((p) => p.output()).join("\n")).toBe(true);
     const parts = (await assignments()).map((x) => x[`${s.ns}${TOPICS.raw}`]!.sort());
     expect([...parts[0]!, ...parts[1]!].sort()).toEqual([0, 1, 2]);

@@ -10,16 +10,28 @@ const log = createLogger("test", "silent");
 
 describe("the scorer refuses to start without a valid model", () => {
   it("exits non-zero with a one-line reason when MODEL_DIR names no model", async () => {
-    const env: Record<string, string> = { MODEL_DIR: "/nonexistent/finsentry-model", DATABASE_URL: "memory://", KAFKA_BROKERS: "", LOG_LEVEL: "silent" };
+    const env: Record<string, string> = {
+      MODEL_DIR: "/nonexistent/finsentry-model",
+      DATABASE_URL: "memory://",
+      KAFKA_BROKERS: "",
+      LOG_LEVEL: "silent",
+    };
     const child = startService("scorer", env);
     const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
     expect(code, child.output()).toBe(1);
     const lines = child.output().trim().split("\n");
-    expect(lines).toContain("scorer: cannot start: no model at MODEL_DIR /nonexistent/finsentry-model (no manifest.json): point MODEL_DIR at a model version directory, or set SCORER_FALLBACK=lexicon to score with the regex baseline on purpose");
+    expect(lines).toContain(
+      "scorer: cannot start: no model at MODEL_DIR /nonexistent/finsentry-model (no manifest.json): point MODEL_DIR at a model version directory, or set SCORER_FALLBACK=lexicon to score with the regex baseline on purpose",
+    );
   }, 60_000);
 
   it("exits non-zero with a one-line reason when the cascade's accurate tier is missing", async () => {
-    const env: Record<string, string> = { ACCURATE_MODEL_DIR: "/nonexistent/accurate", DATABASE_URL: "memory://", KAFKA_BROKERS: "", LOG_LEVEL: "silent" };
+    const env: Record<string, string> = {
+      ACCURATE_MODEL_DIR: "/nonexistent/accurate",
+      DATABASE_URL: "memory://",
+      KAFKA_BROKERS: "",
+      LOG_LEVEL: "silent",
+    };
     const child = startService("scorer", env);
     const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
     expect(code, child.output()).toBe(1);

@@ -32,12 +32,20 @@ describe("npm start (embedded defaults)", () => {
     expect((await globalThis.fetch(`${base}/api/v1/items/count`)).status).toBe(401);
     // The reported bypass, against the whole process (dashboard's not-found handler included): an escaped path is
     // still the route it decodes to, and needs its role.
-    const evil = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "evil", role: "admin", password: "evil-password-123" }) };
+    const evil = {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "evil", role: "admin", password: "evil-password-123" }),
+    };
     for (const prefix of ["/%61pi", "/ap%69", "/a%70i", "//api"]) {
       expect((await globalThis.fetch(`${base}${prefix}/v1/users`, evil)).status, prefix).toBe(401);
       expect((await globalThis.fetch(`${base}${prefix}/v1/keys`)).status, prefix).toBe(401);
     }
-    const login = await globalThis.fetch(`${base}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password }) });
+    const login = await globalThis.fetch(`${base}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "admin", password }),
+    });
     expect(login.status).toBe(200);
     const cookie: string = login.headers.get("set-cookie")!.split(";")[0]!;
     const fetch = (url: string): Promise<Response> => globalThis.fetch(url, { headers: { cookie } });
@@ -48,7 +56,9 @@ describe("npm start (embedded defaults)", () => {
     }, 15_000);
     expect(count, out).toBe(true);
     console.log(`first 5 demo items scored and stored ${Date.now() - started} ms after the server answered`);
-    const { items } = (await (await fetch(`${base}/api/v1/items?limit=5`)).json()) as { items: { output: { sentiment: { label: string } } | null; model_version: string }[] };
+    const { items } = (await (await fetch(`${base}/api/v1/items?limit=5`)).json()) as {
+      items: { output: { sentiment: { label: string } } | null; model_version: string }[];
+    };
     expect(items).toHaveLength(5);
     for (const i of items) {
       expect(["bearish", "neutral", "bullish"]).toContain(i.output?.sentiment.label);

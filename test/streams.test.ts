@@ -17,7 +17,8 @@ async function system(bus: Bus, db: DbHandle) {
   await supervisor.start();
   const scorer: ScorerHandle = await startScorer({ bus, db, log, model: new LexiconBaselineScorer() });
   const server: BuiltServer = await buildServer({
-    db, log,
+    db,
+    log,
     plugins: [async (app) => streamRoutes(app, { registry, writer, supervisor }), async (app) => itemRoutes(app, { db: db.db })],
   });
   await server.app.ready();
@@ -25,7 +26,10 @@ async function system(bus: Bus, db: DbHandle) {
   const inject = (o: { method: "GET" | "POST" | "DELETE"; url: string; payload?: unknown; headers?: Record<string, string> }) =>
     server.app.inject({ ...o, payload: o.payload as string, headers: { ...o.headers, authorization: `Bearer ${key}` } });
   return {
-    server, registry, supervisor, inject,
+    server,
+    registry,
+    supervisor,
+    inject,
     async stop() {
       await supervisor.stop();
       await scorer.stop();
@@ -34,7 +38,8 @@ async function system(bus: Bus, db: DbHandle) {
   };
 }
 
-const countItems = async (db: DbHandle, stream: string) => (await db.exec("select count(*)::int as n from items where stream = $1", [stream])).rows[0]!.n as number;
+const countItems = async (db: DbHandle, stream: string) =>
+  (await db.exec("select count(*)::int as n from items where stream = $1", [stream])).rows[0]!.n as number;
 
 describe("custom streams over HTTP (in-memory bus + PGlite)", () => {
   let db: DbHandle;
@@ -57,8 +62,13 @@ describe("custom streams over HTTP (in-memory bus + PGlite)", () => {
 
   it("accepts NDJSON in bulk and answers per-line errors", async () => {
     const created = await sys.inject({
-      method: "POST", url: "/api/v1/streams",
-      payload: { id: "acme-http", kind: "http", mapping: { text: "headline", published_at: "ts", published_at_format: "unix_s", source: { const: "acme" } } },
+      method: "POST",
+      url: "/api/v1/streams",
+      payload: {
+        id: "acme-http",
+        kind: "http",
+        mapping: { text: "headline", published_at: "ts", published_at_format: "unix_s", source: { const: "acme" } },
+      },
     });
     expect(created.statusCode).toBe(201);
     const body = [
@@ -68,7 +78,12 @@ describe("custom streams over HTTP (in-memory bus + PGlite)", () => {
       JSON.stringify({ headline: "Acme warns on weak demand", ts: 1767225602 }),
       JSON.stringify({ headline: "Acme Corp shares jump 8% on record orders", ts: 1767225600 }),
     ].join("\n");
-    const r = await sys.inject({ method: "POST", url: "/api/v1/streams/acme-http/items", headers: { "content-type": "application/x-ndjson" }, payload: body });
+    const r = await sys.inject({
+      method: "POST",
+      url: "/api/v1/streams/acme-http/items",
+      headers: { "content-type": "application/x-ndjson" },
+      payload: body,
+    });
     expect(r.statusCode).toBe(202);
     const res = r.json();
     expect(res).toMatchObject({ accepted: 2, duplicates: 1, rejected: 2 });
@@ -78,7 +93,11 @@ describe("custom streams over HTTP (in-memory bus + PGlite)", () => {
     ]);
     // One result per line, in order, tied to its line number.
     expect(res.results.map((x: { line: number; status: string }) => [x.line, x.status])).toEqual([
-      [1, "accepted"], [2, "rejected"], [3, "rejected"], [4, "accepted"], [5, "duplicate"],
+      [1, "accepted"],
+      [2, "rejected"],
+      [3, "rejected"],
+      [4, "accepted"],
+      [5, "duplicate"],
     ]);
     expect(res.results[4].id).toBe(res.results[0].id);
     expect(res.results[1]).toMatchObject({ reason: "malformed_json" });
@@ -88,14 +107,25 @@ describe("custom streams over HTTP (in-memory bus + PGlite)", () => {
     const detail = await sys.inject({ method: "GET", url: `/api/v1/items/${res.results[0].id}` });
     expect(detail.statusCode).toBe(200);
     const d = detail.json();
-    expect(d.item).toMatchObject({ id: res.results[0].id, stream: "acme-http", source: "acme", published_at: "2026-01-01T00:00:00.000Z", text: "Acme Corp shares jump 8% on record orders" });
+    expect(d.item).toMatchObject({
+      id: res.results[0].id,
+      stream: "acme-http",
+      source: "acme",
+      published_at: "2026-01-01T00:00:00.000Z",
+      text: "Acme Corp shares jump 8% on record orders",
+    });
     expect(d.score).toMatchObject({ model_version: expect.any(String), sentiment: expect.any(String), scored_at: expect.any(String) });
     const keys = (o: object): string[] => Object.keys(o);
     for (const k of [...keys(d.item), ...keys(d.score), ...d.mentions.flatMap(keys)]) expect(k, "camelCase key").toMatch(/^[a-z0-9_]+$/);
   });
 
   it("answers 400 when nothing in the body is valid, and 404 for an unknown stream", async () => {
-    const bad = await sys.inject({ method: "POST", url: "/api/v1/streams/acme-http/items", headers: { "content-type": "application/json" }, payload: '{"x":1}' });
+    const bad = await sys.inject({
+      method: "POST",
+      url: "/api/v1/streams/acme-http/items",
+      headers: { "content-type": "application/json" },
+      payload: '{"x":1}',
+    });
     expect(bad.statusCode).toBe(400);
     const missing = await sys.inject({ method: "POST", url: "/api/v1/streams/nope/items", payload: {} });
     expect(missing.statusCode).toBe(404);
@@ -114,12 +144,25 @@ describe.skipIf(!!kafkaSkip)("custom Kafka stream registered at run time (real K
     const sys = await system(bus, db);
     try {
       const r = await sys.inject({
-        method: "POST", url: "/api/v1/streams",
-        payload: { id: "vendor-feed", kind: "kafka", topic: "vendor.posts", mapping: { text: "body.title", published_at: "when", id: "uid", source: { const: "vendor" } } },
+        method: "POST",
+        url: "/api/v1/streams",
+        payload: {
+          id: "vendor-feed",
+          kind: "kafka",
+          topic: "vendor.posts",
+          mapping: { text: "body.title", published_at: "when", id: "uid", source: { const: "vendor" } },
+        },
       });
       expect(r.statusCode, r.body).toBe(201);
       await bus.send("vendor.posts", [
-        { value: JSON.stringify({ uid: 1, when: "2026-02-01T10:00:00Z", body: { title: "Vendor Inc shares plunge 12% after probe" }, lang: "en" }) },
+        {
+          value: JSON.stringify({
+            uid: 1,
+            when: "2026-02-01T10:00:00Z",
+            body: { title: "Vendor Inc shares plunge 12% after probe" },
+            lang: "en",
+          }),
+        },
         { value: JSON.stringify({ uid: 2, body: { title: "no timestamp" } }) },
       ]);
       expect(await waitFor(async () => (await countItems(db, "vendor-feed")) === 1, 60_000, 500)).toBe(true);

@@ -12,7 +12,8 @@ import { createTestDatabase, haveKafka, KAFKA_BROKERS, skipReason, uniqueName, w
 
 // Real Postgres is what this is about (runs, heartbeats, the registry); Kafka is used when present.
 const skip = skipReason(["postgres"]);
-if (!skip && !haveKafka) console.warn("trainer crash test: KAFKA_BROKERS not set — each process runs on its own in-memory bus (Postgres is what matters here)");
+if (!skip && !haveKafka)
+  console.warn("trainer crash test: KAFKA_BROKERS not set — each process runs on its own in-memory bus (Postgres is what matters here)");
 
 const STALE_MS = 20_000;
 
@@ -37,7 +38,11 @@ describe.skipIf(!!skip)("a trainer killed mid-run (trainer and api processes, re
     await writeFile(join(dir, "replay.jsonl"), toJsonl(REPLAY()));
     // Enough new labels that a run trains for a while (labels + replay, 3 epochs).
     for (const l of [...slang(300, 7), ...slang(300, 8)]) {
-      await saveLabel(db.db, { v: 1, text: l.text, sentiment: l.sentiment as "bearish", author: "ana", role: "analyst", created_at: new Date().toISOString() }, "api");
+      await saveLabel(
+        db.db,
+        { v: 1, text: l.text, sentiment: l.sentiment as "bearish", author: "ana", role: "analyst", created_at: new Date().toISOString() },
+        "api",
+      );
     }
     const env: Record<string, string> = {
       DATABASE_URL: tdb.url,
@@ -50,7 +55,12 @@ describe.skipIf(!!skip)("a trainer killed mid-run (trainer and api processes, re
     };
     const trainerEnv = { ...env, LOG_LEVEL: "info" };
     const registry = new ModelRegistry(db.db);
-    const counts = async () => (await db.exec("select (select count(*)::int from model_versions) as versions, (select count(*)::int from model_promotions) as promotions")).rows[0]!;
+    const counts = async () =>
+      (
+        await db.exec(
+          "select (select count(*)::int from model_versions) as versions, (select count(*)::int from model_promotions) as promotions",
+        )
+      ).rows[0]!;
 
     const doomed = startService("trainer", trainerEnv);
     procs.push(doomed);
@@ -68,7 +78,9 @@ describe.skipIf(!!skip)("a trainer killed mid-run (trainer and api processes, re
     const runId = first.json.run.id;
     const midRun = await waitFor(async () => ((r) => (training(r) ? r : null))(await getRun(runId)), 180_000, 250);
     expect(midRun, doomed.output()).toBeTruthy();
-    const [row] = (await db.exec("select status, heartbeat_at, jsonb_array_length(history)::int as reports from training_runs where id = $1", [runId])).rows as { status: string; reports: number }[];
+    const [row] = (
+      await db.exec("select status, heartbeat_at, jsonb_array_length(history)::int as reports from training_runs where id = $1", [runId])
+    ).rows as { status: string; reports: number }[];
     expect(row).toMatchObject({ status: "running" });
     expect(row!.reports).toBeGreaterThan(0);
     doomed.kill("SIGKILL");
@@ -79,7 +91,9 @@ describe.skipIf(!!skip)("a trainer killed mid-run (trainer and api processes, re
 
     // No trainer is alive now. The API's reads settle a run without a heartbeat for TRAIN_STALE_MS as failed.
     const failed = await waitFor(async () => ((r) => (r.status !== "running" ? r : null))(await getRun(runId)), 120_000, 1000);
-    console.log(`[trainer-crash] run ${rightAfter} right after the kill, ${failed?.status} ${((Date.now() - killedAt) / 1000).toFixed(0)} s later: ${failed?.error}`);
+    console.log(
+      `[trainer-crash] run ${rightAfter} right after the kill, ${failed?.status} ${((Date.now() - killedAt) / 1000).toFixed(0)} s later: ${failed?.error}`,
+    );
     expect(procs.filter((p) => p.exitCode === null && p.signalCode === null && p !== api.proc)).toEqual([]);
     expect(failed?.status).toBe("failed");
     expect(failed?.error).toMatch(new RegExp(`trainer stopped during the run: no heartbeat for more than ${STALE_MS / 1000} s`));
@@ -106,11 +120,18 @@ describe.skipIf(!!skip)("a trainer killed mid-run (trainer and api processes, re
     expect((await getRun(nextId)).status, "the run must still be live when the second trainer has started").toBe("running");
 
     const done = await waitFor(async () => ((r) => (FINISHED.includes(r.status) ? r : null))(await getRun(nextId)), 300_000, 1000);
-    console.log(`[trainer-crash] next run: ${done?.status}${done?.error ? ` (${done.error})` : ""}; ${done?.log.length} progress reports; test ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `[trainer-crash] next run: ${done?.status}${done?.error ? ` (${done.error})` : ""}; ${done?.log.length} progress reports; test ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
     expect(done, next.output()).toBeTruthy();
     expect(["promoted", "rejected"]).toContain(done!.status);
     if (done!.status === "promoted") expect((await registry.get((await registry.champion())!.id))?.parentId).toBe(championId);
     const all = (await api.call<{ runs: ApiRun[] }>("GET", "/api/v1/training-runs")).json.runs;
-    expect(all.map((r) => [r.id, r.status]).sort()).toEqual([[runId, "failed"], [nextId, done!.status]].sort());
+    expect(all.map((r) => [r.id, r.status]).sort()).toEqual(
+      [
+        [runId, "failed"],
+        [nextId, done!.status],
+      ].sort(),
+    );
   }, 600_000);
 });

@@ -26,7 +26,9 @@ if (!(kills >= 1) || !(alerters >= 2)) {
 }
 
 const passthrough = Object.fromEntries(
-  ["ALERTER_LEASE_TTL_MS", "ALERTER_LEASE_RENEW_MS", "ALERTER_STANDBY_POLL_MS", "KAFKA_SESSION_TIMEOUT_MS"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
+  ["ALERTER_LEASE_TTL_MS", "ALERTER_LEASE_RENEW_MS", "ALERTER_STANDBY_POLL_MS", "KAFKA_SESSION_TIMEOUT_MS"].flatMap((k) =>
+    process.env[k] ? [[k, process.env[k]!]] : [],
+  ),
 );
 const cluster = await AlerterCluster.create(passthrough);
 // Enough distinct items that the trickle never repeats one (a repeat is not counted, so it could not show a resume).
@@ -42,7 +44,9 @@ const send = async () => {
 try {
   for (let i = 0; i < alerters; i++) await cluster.start();
   const first = await cluster.waitForLeader(120_000);
-  console.log(`${alerters} alerters on ${DATABASE_URL!.replace(/\/\/[^@]*@/, "//")} (namespace ${cluster.ns}), first leader pid ${first.proc.pid}`);
+  console.log(
+    `${alerters} alerters on ${DATABASE_URL!.replace(/\/\/[^@]*@/, "//")} (namespace ${cluster.ns}), first leader pid ${first.proc.pid}`,
+  );
   const results: Takeover[] = [];
   for (let k = 0; k < kills; k++) {
     for (let j = 0; j < 8; j++) {

@@ -77,8 +77,16 @@ const BEARISH = [
   "${T} shares fall {p}% on weak orders",
   "${T} shares slump after quarterly loss",
 ];
-const NEUTRAL = ["${T} trading flat in early deals", "${T} shares unchanged ahead of board meeting", "${T} shares steady ahead of investor day"];
-const BULLISH = ["${T} shares rise {p}% after guidance is lifted", "${T} shares gain {p}% on new supply contract", "${T} shares climb after results beat estimates"];
+const NEUTRAL = [
+  "${T} trading flat in early deals",
+  "${T} shares unchanged ahead of board meeting",
+  "${T} shares steady ahead of investor day",
+];
+const BULLISH = [
+  "${T} shares rise {p}% after guidance is lifted",
+  "${T} shares gain {p}% on new supply contract",
+  "${T} shares climb after results beat estimates",
+];
 const CHATTER = [
   "Treasury yields edge higher ahead of jobs data",
   "Index futures little changed before the open",
@@ -87,7 +95,7 @@ const CHATTER = [
   "Gold holds near its recent range in quiet trade",
   "Regional stock markets mixed at midday",
 ];
-const tickerOf = (i: number) => `B${String.fromCharCode(65 + Math.floor(i / 26) % 26)}${String.fromCharCode(65 + (i % 26))}`;
+const tickerOf = (i: number) => `B${String.fromCharCode(65 + (Math.floor(i / 26) % 26))}${String.fromCharCode(65 + (i % 26))}`;
 const tickers = Array.from({ length: N }, (_, i) => tickerOf(i));
 
 type Slot = { kind: "burst"; entity: number; k: number } | { kind: "mention"; entity: number; bullish: boolean } | { kind: "chatter" };
@@ -115,7 +123,11 @@ for (let s = 0; s < total; s++) {
 const pick = <T>(a: readonly T[]) => a[Math.floor(rnd() * a.length)]!;
 function textOf(slot: Slot, seq: number): string {
   const t =
-    slot.kind === "chatter" ? pick(CHATTER) : slot.kind === "burst" ? BEARISH[slot.k % BEARISH.length]! : pick(slot.bullish ? BULLISH : NEUTRAL);
+    slot.kind === "chatter"
+      ? pick(CHATTER)
+      : slot.kind === "burst"
+        ? BEARISH[slot.k % BEARISH.length]!
+        : pick(slot.bullish ? BULLISH : NEUTRAL);
   const ticker = slot.kind === "chatter" ? "" : tickers[slot.entity]!;
   return `${t.replaceAll("{T}", ticker).replaceAll("{p}", String(2 + Math.floor(rnd() * 12)))} (${seq})`;
 }
@@ -187,7 +199,11 @@ const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/ho
 // Subscribe through the admin API (loopback targets explicitly allowed).
 const api = Fastify();
 await webhookRoutes(api, { db: db.db, log, allowPrivate: "loopback" });
-const created = await api.inject({ method: "POST", url: "/api/v1/webhooks", payload: { url: hookUrl, event_types: ["alert.fired"], rule_ids: [RULE_ID] } });
+const created = await api.inject({
+  method: "POST",
+  url: "/api/v1/webhooks",
+  payload: { url: hookUrl, event_types: ["alert.fired"], rule_ids: [RULE_ID] },
+});
 if (created.statusCode !== 201) throw new Error(`webhook subscription failed: ${created.statusCode} ${created.body}`);
 secret = (created.json() as { secret: string }).secret;
 
@@ -215,7 +231,12 @@ const observer = await bus.subscribe({
         if (!watched.has(key)) continue;
         let list = scoredByEntity.get(key);
         if (!list) scoredByEntity.set(key, (list = []));
-        list.push({ seq: Number(seq), t: Date.parse(s.item.published_at), score: s.output.sentiment.score, confidence: s.output.sentiment.confidence });
+        list.push({
+          seq: Number(seq),
+          t: Date.parse(s.item.published_at),
+          score: s.output.sentiment.score,
+          confidence: s.output.sentiment.confidence,
+        });
       }
     }
   },
@@ -242,7 +263,9 @@ async function until(fn: () => boolean, timeoutMs: number): Promise<boolean> {
 
 // Warm-up: one item per partition through the whole chain (consumer groups joined, model session warm).
 const send = (seq: string, text: string) =>
-  bus.send(TOPICS.news, [{ value: JSON.stringify({ id: seq, source: "bench", published_at: new Date().toISOString(), text, lang: "en" }) }]);
+  bus.send(TOPICS.news, [
+    { value: JSON.stringify({ id: seq, source: "bench", published_at: new Date().toISOString(), text, lang: "en" }) },
+  ]);
 for (let i = 0; i < 6; i++) await send(`warmup-${i}`, `${CHATTER[i % CHATTER.length]} (warm-up ${i})`);
 const warm = await until(() => scoredCount >= 6 && alerter.engine.status().maxEventTime !== null, 90_000);
 if (!warm) console.warn("warm-up items did not reach the alerter within 90 s; measuring anyway");
@@ -353,7 +376,8 @@ console.log(
     bad_signatures: badSignatures,
   }),
 );
-if (noAlert || noTrigger) console.log(`NOTE: ${noAlert} burst(s) got no alert within the run; ${noTrigger} burst(s) never met the condition in the scored stream`);
+if (noAlert || noTrigger)
+  console.log(`NOTE: ${noAlert} burst(s) got no alert within the run; ${noTrigger} burst(s) never met the condition in the scored stream`);
 else console.log(`all ${N} bursts fired; fire latency p50 ${q(latencies, 50)} ms, p99 ${q(latencies, 99)} ms at ${RATE} items/s`);
 
 // ---- cleanup -----------------------------------------------------------------------------------------------------

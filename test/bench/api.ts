@@ -52,7 +52,8 @@ const CONCURRENCY = intArg("concurrency", args.concurrency!, 1, 256);
 if (!/^[a-z_][a-z0-9_]{0,62}$/.test(args.db!)) throw new Error(`--db must be a plain lower-case identifier, got '${args.db}'`);
 const DB_NAME = args.db!;
 const BASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-if (!/^postgres(ql)?:\/\//.test(BASE_URL)) throw new Error(`DATABASE_URL must be a postgres:// URL (this bench needs real Postgres), got '${BASE_URL}'`);
+if (!/^postgres(ql)?:\/\//.test(BASE_URL))
+  throw new Error(`DATABASE_URL must be a postgres:// URL (this bench needs real Postgres), got '${BASE_URL}'`);
 const DAYS = 30;
 const CHUNK = 50_000;
 const RULES = ["bearish-sentiment-level", "bearish-day", "sentiment-drop", "negative-volume-spike", "watched-topics", "earnings-watch"];
@@ -96,7 +97,9 @@ async function prepareDatabase(): Promise<boolean> {
 function progress(what: string, done: number, total: number, t0: number) {
   const pct = Math.round((done / total) * 100);
   const bar = "#".repeat(Math.round(pct / 4)).padEnd(25, ".");
-  process.stdout.write(`\r  ${what.padEnd(9)} [${bar}] ${fmt(done).padStart(11)} / ${fmt(total)}  ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  process.stdout.write(
+    `\r  ${what.padEnd(9)} [${bar}] ${fmt(done).padStart(11)} / ${fmt(total)}  ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   if (done >= total) process.stdout.write("\n");
 }
 
@@ -229,14 +232,21 @@ async function measure(name: string, once: () => Promise<string>): Promise<Resul
     }),
   );
   const r = { name, n: lat.length, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), rps: done / ((performance.now() - t0) / 1000), rows };
-  console.log(`  ${name.padEnd(44)} p50 ${r.p50.toFixed(2).padStart(8)} ms  p99 ${r.p99.toFixed(2).padStart(8)} ms  ${r.rps.toFixed(0).padStart(6)} req/s  (${r.n} timed, ${rows})`);
+  console.log(
+    `  ${name.padEnd(44)} p50 ${r.p50.toFixed(2).padStart(8)} ms  p99 ${r.p99.toFixed(2).padStart(8)} ms  ${r.rps.toFixed(0).padStart(6)} req/s  (${r.n} timed, ${rows})`,
+  );
   return r;
 }
 
 async function main() {
   const started = performance.now();
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  console.log(`\n  bench:api — ${fmt(N_ITEMS)} items, ${fmt(N_ENTITIES)} entities, ${fmt(N_ALERTS)} alerts in ${DB_NAME}\n  machine: ${machine}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`);
+  console.log(
+    `\n  bench:api — ${fmt(N_ITEMS)} items, ${fmt(N_ENTITIES)} entities, ${fmt(N_ALERTS)} alerts in ${DB_NAME}\n  machine: ${machine}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}\n`,
+  );
   const reused = await prepareDatabase();
   // openDb runs the migrations, so the schema is exactly the one the API runs on.
   const db = await openDb(dbUrl(DB_NAME));
@@ -259,21 +269,32 @@ async function main() {
     }
     const pgVersion = ((await raw.query("show server_version")).rows[0] as { server_version: string }).server_version;
     const end = new Date(((await raw.query("select value from bench_meta where key = 'end'")).rows[0] as { value: string }).value);
-    const counts = (await raw.query(`select (select count(*) from items)::int as items, (select count(*) from entity_mentions)::int as mentions,
-                                            (select count(*) from alerts)::int as alerts, (select count(*) from alert_events)::int as events`)).rows[0] as Record<string, number>;
-    console.log(`  stored: ${fmt(counts.items!)} items (+ scores), ${fmt(counts.mentions!)} entity mentions, ${fmt(counts.alerts!)} alerts, ${fmt(counts.events!)} alert events; Postgres ${pgVersion}`);
+    const counts = (
+      await raw.query(`select (select count(*) from items)::int as items, (select count(*) from entity_mentions)::int as mentions,
+                                            (select count(*) from alerts)::int as alerts, (select count(*) from alert_events)::int as events`)
+    ).rows[0] as Record<string, number>;
+    console.log(
+      `  stored: ${fmt(counts.items!)} items (+ scores), ${fmt(counts.mentions!)} entity mentions, ${fmt(counts.alerts!)} alerts, ${fmt(counts.events!)} alert events; Postgres ${pgVersion}`,
+    );
 
     // Hot = the top entity; cold = one with a few dozen mentions in the 30 days.
-    const hot = ((await raw.query("select entity_key, count(*)::int as n from entity_mentions where entity_key = $1 group by 1", ["TICKER:T1"])).rows[0] as { entity_key: string; n: number });
-    const cold = ((await raw.query(
-      `select entity_key, n from (select entity_key, count(*)::int as n from entity_mentions where entity_key in (select 'TICKER:T' || k from generate_series(3001, 4999, 2) k) group by 1) x
+    const hot = (
+      await raw.query("select entity_key, count(*)::int as n from entity_mentions where entity_key = $1 group by 1", ["TICKER:T1"])
+    ).rows[0] as { entity_key: string; n: number };
+    const cold = (
+      await raw.query(
+        `select entity_key, n from (select entity_key, count(*)::int as n from entity_mentions where entity_key in (select 'TICKER:T' || k from generate_series(3001, 4999, 2) k) group by 1) x
         order by abs(n - 40), entity_key limit 1`,
-    )).rows[0] as { entity_key: string; n: number });
-    console.log(`  hot entity ${hot.entity_key}: ${fmt(hot.n)} mentions; cold entity ${cold.entity_key}: ${fmt(cold.n)} mentions (30 days)\n`);
+      )
+    ).rows[0] as { entity_key: string; n: number };
+    console.log(
+      `  hot entity ${hot.entity_key}: ${fmt(hot.n)} mentions; cold entity ${cold.entity_key}: ${fmt(cold.n)} mentions (30 days)\n`,
+    );
 
     const bus = new MemoryBus();
     server = await buildServer({
-      db, log,
+      db,
+      log,
       plugins: apiRoutePlugins({ db, bus, log }),
     });
     const base = await server.listen(0, "127.0.0.1");
@@ -288,20 +309,37 @@ async function main() {
     const len = (k: string) => (j: Record<string, unknown>) => `${(j[k] as unknown[]).length} ${k}`;
 
     console.log("  baselines");
-    const healthz = await measure("GET /healthz (HTTP + select 1)", get("/healthz", () => "ok"));
-    const me = await measure("GET /api/v1/auth/me (HTTP + key auth)", get("/api/v1/auth/me", () => "me"));
+    const healthz = await measure(
+      "GET /healthz (HTTP + select 1)",
+      get("/healthz", () => "ok"),
+    );
+    const me = await measure(
+      "GET /api/v1/auth/me (HTTP + key auth)",
+      get("/api/v1/auth/me", () => "me"),
+    );
 
     // The alert list: drizzle's query, written out for the raw-SQL baseline.
     const alertSql = (where: string) => `select * from alerts ${where ? `where ${where}` : ""} order by fired_at desc, id desc limit $1`;
-    const page1 = (await (await fetch(`${base}/api/v1/alerts?state=resolved&rule=${RULES[1]}`, { headers })).json()) as { next_cursor: string };
+    const page1 = (await (await fetch(`${base}/api/v1/alerts?state=resolved&rule=${RULES[1]}`, { headers })).json()) as {
+      next_cursor: string;
+    };
     const [curT, curId] = JSON.parse(Buffer.from(page1.next_cursor, "base64url").toString()) as [number, string];
     const alertCases: [string, string, string, unknown[]][] = [
       ["alerts (newest 50)", "/api/v1/alerts", alertSql(""), [51]],
       ["alerts ?state=open", "/api/v1/alerts?state=open", alertSql("state <> 'resolved'"), [51]],
       ["alerts ?severity=critical&limit=200", "/api/v1/alerts?severity=critical&limit=200", alertSql("severity = $2"), [201, "critical"]],
-      [`alerts ?entity=${hot.entity_key}`, `/api/v1/alerts?entity=${encodeURIComponent(hot.entity_key)}`, alertSql("entity_key = $2"), [51, hot.entity_key]],
-      ["alerts ?state=resolved&rule=…&cursor (page 2)", `/api/v1/alerts?state=resolved&rule=${RULES[1]}&cursor=${page1.next_cursor}`,
-        alertSql("state = $2 and rule_id = $3 and (fired_at < $4 or (fired_at = $4 and id < $5))"), [51, "resolved", RULES[1], new Date(curT), curId]],
+      [
+        `alerts ?entity=${hot.entity_key}`,
+        `/api/v1/alerts?entity=${encodeURIComponent(hot.entity_key)}`,
+        alertSql("entity_key = $2"),
+        [51, hot.entity_key],
+      ],
+      [
+        "alerts ?state=resolved&rule=…&cursor (page 2)",
+        `/api/v1/alerts?state=resolved&rule=${RULES[1]}&cursor=${page1.next_cursor}`,
+        alertSql("state = $2 and rule_id = $3 and (fired_at < $4 or (fired_at = $4 and id < $5))"),
+        [51, "resolved", RULES[1], new Date(curT), curId],
+      ],
     ];
     // The series: the route's one statement (series and topic mix from entity_mentions alone). For comparison, the
     // two statements it ran before the score fields were copied into entity_mentions (each mention joined to scores).
@@ -315,9 +353,18 @@ async function main() {
     const seriesCases: [string, string, string, string][] = [];
     for (const e of [hot, cold]) {
       // The entity page's ranges: 24h at 5m, 7d at 1h, 30d at 1d.
-      for (const [label, days, res, interval] of [["24h @5m", 1, "5m", "5 minutes"], ["7d @1h", 7, "1h", "1 hour"], ["30d @1d", 30, "1d", "1 day"]] as const) {
+      for (const [label, days, res, interval] of [
+        ["24h @5m", 1, "5m", "5 minutes"],
+        ["7d @1h", 7, "1h", "1 hour"],
+        ["30d @1d", 30, "1d", "1 day"],
+      ] as const) {
         const from = new Date(end.getTime() - days * 86_400_000).toISOString();
-        seriesCases.push([`series ${e === hot ? "hot" : "cold"} ${label}`, `/api/v1/entities/${encodeURIComponent(e.entity_key)}/series?resolution=${res}&from=${from}&to=${to}`, e.entity_key, `${from}|${to}|${interval}`]);
+        seriesCases.push([
+          `series ${e === hot ? "hot" : "cold"} ${label}`,
+          `/api/v1/entities/${encodeURIComponent(e.entity_key)}/series?resolution=${res}&from=${from}&to=${to}`,
+          e.entity_key,
+          `${from}|${to}|${interval}`,
+        ]);
       }
     }
 
@@ -349,15 +396,55 @@ async function main() {
       rows.push({ http, sqlR, oldR: await measure("  old join SQL (series, then topic mix)", oldBoth) });
     }
 
-    console.log(`\n  ${machine}; Postgres ${pgVersion}; load average now ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
-    console.log(`  p50/p99: ${SECONDS} s (at least 20 requests) one at a time per row; req/s: ${CONCURRENCY} in flight for ${Math.max(1, SECONDS / 2)} s\n`);
-    const head = ["endpoint", "timed", "p50 ms", "p99 ms", "req/s", "raw SQL p50 ms", "old join SQL p50 ms", "p50 ÷ raw SQL", "p50 ÷ healthz", "p50 ÷ auth/me", "returned"];
+    console.log(
+      `\n  ${machine}; Postgres ${pgVersion}; load average now ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")}`,
+    );
+    console.log(
+      `  p50/p99: ${SECONDS} s (at least 20 requests) one at a time per row; req/s: ${CONCURRENCY} in flight for ${Math.max(1, SECONDS / 2)} s\n`,
+    );
+    const head = [
+      "endpoint",
+      "timed",
+      "p50 ms",
+      "p99 ms",
+      "req/s",
+      "raw SQL p50 ms",
+      "old join SQL p50 ms",
+      "p50 ÷ raw SQL",
+      "p50 ÷ healthz",
+      "p50 ÷ auth/me",
+      "returned",
+    ];
     const table = [
       [healthz.name, String(healthz.n), healthz.p50.toFixed(2), healthz.p99.toFixed(2), healthz.rps.toFixed(0), "", "", "", "1.0", "", ""],
-      [me.name, String(me.n), me.p50.toFixed(2), me.p99.toFixed(2), me.rps.toFixed(0), "", "", "", (me.p50 / healthz.p50).toFixed(1), "1.0", ""],
+      [
+        me.name,
+        String(me.n),
+        me.p50.toFixed(2),
+        me.p99.toFixed(2),
+        me.rps.toFixed(0),
+        "",
+        "",
+        "",
+        (me.p50 / healthz.p50).toFixed(1),
+        "1.0",
+        "",
+      ],
       ...rows.map(({ http, sqlR, oldR }) => [
-        http.name, String(http.n), http.p50.toFixed(2), http.p99.toFixed(2), http.rps.toFixed(0), sqlR.p50.toFixed(2), oldR?.p50.toFixed(2) ?? "",
-        (http.p50 / sqlR.p50).toFixed(1), (http.p50 / healthz.p50).toFixed(1), (http.p50 / me.p50).toFixed(1), http.rows,
+        http.name,
+        String(http.n),
+        http.p50.toFixed(2),
+        http.p99.toFixed(2),
+        http.rps.toFixed(0),
+        sqlR.p50.toFixed(2),
+        oldR?.p50.toFixed(2) ?? "",
+        (http.p50 / sqlR.p50).toFixed(1),
+        (http.p50 / healthz.p50).toFixed(1),
+        (http.p50 / me.p50).toFixed(1),
+        http.rows,
       ]),
     ];
     console.log(`| ${head.join(" | ")} |\n| ${head.map(() => "---").join(" | ")} |`);

@@ -31,7 +31,8 @@ async function produce(kafka: Kafka, topic: string) {
   await admin.disconnect();
   const p = kafka.producer();
   await p.connect();
-  for (let i = 0; i < docs.length; i += 1000) await p.send({ topic, acks: -1, messages: docs.slice(i, i + 1000).map((value) => ({ value })) });
+  for (let i = 0; i < docs.length; i += 1000)
+    await p.send({ topic, acks: -1, messages: docs.slice(i, i + 1000).map((value) => ({ value })) });
   await p.disconnect();
 }
 

@@ -13,7 +13,9 @@ import { mulberry32 } from "@finsentry/core";
 import { fineTune, type Example } from "@finsentry/model";
 import { BUNDLED_MODEL_DIR } from "@finsentry/pipeline";
 
-const { values: args } = parseArgs({ options: { child: { type: "string" }, examples: { type: "string", default: "96" }, labels: { type: "string", default: "300" } } });
+const { values: args } = parseArgs({
+  options: { child: { type: "string" }, examples: { type: "string", default: "96" }, labels: { type: "string", default: "300" } },
+});
 
 /** Invented trader-slang labels: the kind of new text the online learner sees. */
 function labels(n: number, seed: number): Example[] {
@@ -23,7 +25,11 @@ function labels(n: number, seed: number): Example[] {
   return Array.from({ length: n }, (_, i) => {
     const b = i % 2 === 0;
     const pool = b ? bear : bull;
-    return { text: `$T${Math.floor(r() * 50)} ${pool[Math.floor(r() * pool.length)]} ${i}`, sentiment: b ? "bearish" : "bullish", source: "bench" };
+    return {
+      text: `$T${Math.floor(r() * 50)} ${pool[Math.floor(r() * pool.length)]} ${i}`,
+      sentiment: b ? "bearish" : "bullish",
+      source: "bench",
+    };
   });
 }
 
@@ -47,11 +53,23 @@ if (args.child) {
 console.log(`bench:train — bundled model, ${args.examples} examples × 1 epoch per backend, each in its own process`);
 const results: { backend: string; examplesPerSec: number }[] = [];
 for (const backend of ["node-gpu", "node", "wasm", "cpu"]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, "--child", backend, "--examples", backend === "cpu" ? "32" : String(args.examples)], {
-    env: { ...process.env, TFJS_BACKEND: backend },
-    encoding: "utf8",
-    timeout: 15 * 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      new URL(import.meta.url).pathname,
+      "--child",
+      backend,
+      "--examples",
+      backend === "cpu" ? "32" : String(args.examples),
+    ],
+    {
+      env: { ...process.env, TFJS_BACKEND: backend },
+      encoding: "utf8",
+      timeout: 15 * 60_000,
+    },
+  );
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.status !== 0 || !line.startsWith("{")) {
     const why = r.stderr.split("\n").find((l) => /^\s*\w*Error:/.test(l)) ?? "no output";

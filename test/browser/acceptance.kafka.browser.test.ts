@@ -59,7 +59,13 @@ const BEARISH = [
  */
 function closingTexts(): string[] {
   const partitioner = Partitioners.DefaultPartitioner();
-  const meta = Array.from({ length: PARTITIONS }, (_, p) => ({ partitionId: p, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+  const meta = Array.from({ length: PARTITIONS }, (_, p) => ({
+    partitionId: p,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
   const byPartition = new Map<number, string>();
   for (let i = 1; byPartition.size < PARTITIONS && i < 1000; i++) {
     const text = `$ZQXW shares extend losses as the Zyquor Holdings sell-off deepens (update ${i})`;
@@ -98,7 +104,8 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
     return r?.ok ? r.text() : "";
   };
   const metric = (text: string, line: RegExp) => Number(line.exec(text)?.[1] ?? NaN);
-  const outputs = () => services.map((s) => `--- ${s.app} (exit ${s.exitCode ?? s.signalCode ?? "running"}):\n${s.output().slice(-3000)}`).join("\n");
+  const outputs = () =>
+    services.map((s) => `--- ${s.app} (exit ${s.exitCode ?? s.signalCode ?? "running"}):\n${s.output().slice(-3000)}`).join("\n");
   const publish = (topic: string, docs: unknown[]) =>
     producer!.send({ topic: ns + topic, acks: -1, messages: docs.map((d) => ({ partition: 0, value: JSON.stringify(d) })) });
 
@@ -140,16 +147,23 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
       services.push(Object.assign(startService(app, { ...env, METRICS_PORT: String(metricsPort) }), { app, metricsPort }));
     }
     const healthy = async (url: string) => (await fetch(url).catch(() => null))?.ok ?? false;
-    const up = await waitFor(async () => {
-      const dead = services.find((s) => s.exitCode !== null || s.signalCode !== null);
-      if (dead) throw new Error(`${dead.app} exited during start-up\n${outputs()}`);
-      const checks = await Promise.all(services.map((s) => healthy(s.metricsPort ? `http://127.0.0.1:${s.metricsPort}/healthz` : `${baseUrl}/healthz`)));
-      return checks.every(Boolean);
-    }, 150_000, 500);
+    const up = await waitFor(
+      async () => {
+        const dead = services.find((s) => s.exitCode !== null || s.signalCode !== null);
+        if (dead) throw new Error(`${dead.app} exited during start-up\n${outputs()}`);
+        const checks = await Promise.all(
+          services.map((s) => healthy(s.metricsPort ? `http://127.0.0.1:${s.metricsPort}/healthz` : `${baseUrl}/healthz`)),
+        );
+        return checks.every(Boolean);
+      },
+      150_000,
+      500,
+    );
     expect(up, `services did not become healthy\n${outputs()}`).toBe(true);
 
     // The one-time credential the API printed on first start (or the one preset for the deployment).
-    adminPassword = process.env.FINSENTRY_ADMIN_PASSWORD ?? /sign in as 'admin' with password\s+(\S+)/.exec(service("api").output())?.[1] ?? "";
+    adminPassword =
+      process.env.FINSENTRY_ADMIN_PASSWORD ?? /sign in as 'admin' with password\s+(\S+)/.exec(service("api").output())?.[1] ?? "";
     expect(adminPassword, `no admin credential printed\n${service("api").output()}`).not.toBe("");
 
     kafka = new Kafka({ clientId: "acceptance-test", brokers: KAFKA_BROKERS!, logLevel: logLevel.NOTHING });
@@ -160,13 +174,18 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
     // Every consumer group of this deployment has joined (the API's live gateway included), so nothing published
     // from here on is missed by a consumer that starts at the latest offset.
     const wanted = ["ingest-news", "scorer", "alerter", "live-"];
-    const stable = await waitFor(async () => {
-      const groups = (await admin!.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(ns));
-      const { groups: described } = await admin!.describeGroups(groups);
-      const joined = (w: string) => described.some((g) => g.groupId.slice(ns.length).startsWith(w) && g.state === "Stable" && g.members.length > 0);
-      // None mid-rebalance either.
-      return wanted.every(joined) && described.every((g) => g.state === "Stable" || g.state === "Empty");
-    }, 90_000, 500);
+    const stable = await waitFor(
+      async () => {
+        const groups = (await admin!.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(ns));
+        const { groups: described } = await admin!.describeGroups(groups);
+        const joined = (w: string) =>
+          described.some((g) => g.groupId.slice(ns.length).startsWith(w) && g.state === "Stable" && g.members.length > 0);
+        // None mid-rebalance either.
+        return wanted.every(joined) && described.every((g) => g.state === "Stable" || g.state === "Empty");
+      },
+      90_000,
+      500,
+    );
     expect(stable, `consumer groups did not settle\n${outputs()}`).toBe(true);
 
     browser = await launchBrowser();
@@ -216,7 +235,10 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
     await page.getByLabel("Password").fill(adminPassword);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL((u) => u.pathname === "/", { timeout: 30_000 });
-    expect(((await (await api.get(`${baseUrl}/api/v1/auth/me`)).json()) as { user: { name: string; role: string } }).user).toMatchObject({ name: "admin", role: "admin" });
+    expect(((await (await api.get(`${baseUrl}/api/v1/auth/me`)).json()) as { user: { name: string; role: string } }).user).toMatchObject({
+      name: "admin",
+      role: "admin",
+    });
   }, 60_000);
 
   it("shows a bearish burst published to Kafka as a live warning within 5 s, without reload", async () => {
@@ -241,7 +263,9 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
       },
     });
     expect(rule.status(), await rule.text()).toBe(201);
-    const enabled = ((await (await api.get(`${baseUrl}/api/v1/rules`)).json()) as { rules: { enabled: boolean }[] }).rules.filter((r) => r.enabled).length;
+    const enabled = ((await (await api.get(`${baseUrl}/api/v1/rules`)).json()) as { rules: { enabled: boolean }[] }).rules.filter(
+      (r) => r.enabled,
+    ).length;
     // The alerter process picks rule changes up by polling the rules table.
     const loaded = await waitFor(async () => metric(await metrics("alerter"), /^finsentry_alerter_rules (\S+)$/m) === enabled, 30_000);
     expect(loaded, `the alerter did not load the new rule\n${outputs()}`).toBe(true);
@@ -253,9 +277,18 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
     // Neutral baseline for the entity, dated 30..20 minutes ago. It warms every hop of the pipeline, and arrives in
     // the open live view over socket.io (the page was loaded before it was published).
     const nb = Date.now();
-    await publish(TOPICS.news, NEUTRAL.map((text, i) => ({ source: SOURCE, published_at: new Date(nb - 30 * 60_000 + i * 2 * 60_000).toISOString(), text })));
-    await page.getByTestId("feed-item").filter({ hasText: NEUTRAL[NEUTRAL.length - 1]! }).waitFor({ timeout: 60_000 });
-    const counted = await waitFor(async () => metric(await metrics("alerter"), /^finsentry_alerter_items_total\{outcome="counted"\} (\S+)$/m) >= NEUTRAL.length, 60_000);
+    await publish(
+      TOPICS.news,
+      NEUTRAL.map((text, i) => ({ source: SOURCE, published_at: new Date(nb - 30 * 60_000 + i * 2 * 60_000).toISOString(), text })),
+    );
+    await page
+      .getByTestId("feed-item")
+      .filter({ hasText: NEUTRAL[NEUTRAL.length - 1]! })
+      .waitFor({ timeout: 60_000 });
+    const counted = await waitFor(
+      async () => metric(await metrics("alerter"), /^finsentry_alerter_items_total\{outcome="counted"\} (\S+)$/m) >= NEUTRAL.length,
+      60_000,
+    );
     expect(counted, `the baseline did not reach the alerter\n${outputs()}`).toBe(true);
     // Record in the page when the warning first shows up (toast or open-warnings row).
     await page.evaluate((entity) => {
@@ -263,7 +296,10 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
       w.__warningSeen = {};
       const check = () => {
         const now = Date.now();
-        for (const [k, sel] of [["toast", "[data-testid=warning-toast]"], ["row", "[data-testid=open-alert]"]] as const) {
+        for (const [k, sel] of [
+          ["toast", "[data-testid=warning-toast]"],
+          ["row", "[data-testid=open-alert]"],
+        ] as const) {
           if (w.__warningSeen[k]) continue;
           if (Array.from(document.querySelectorAll(sel)).some((el) => el.textContent?.includes(entity))) w.__warningSeen[k] = now;
         }
@@ -286,7 +322,10 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
     const toast = page.getByTestId("warning-toast").filter({ hasText: ENTITY }).first();
     const row = page.getByTestId("open-alert").filter({ hasText: ENTITY }).first();
     // Waits past the 5 s on purpose, so a slow run fails on the measured figure rather than on a timeout.
-    const shown = await Promise.all([toast.waitFor({ timeout: 30_000 }), row.waitFor({ timeout: 30_000 })]).then(() => true, () => false);
+    const shown = await Promise.all([toast.waitFor({ timeout: 30_000 }), row.waitFor({ timeout: 30_000 })]).then(
+      () => true,
+      () => false,
+    );
     const seen = await page.evaluate(() => (window as unknown as { __warningSeen?: Record<string, number> }).__warningSeen ?? null);
     // The observer installed before the burst is still there: the page was neither reloaded nor left.
     expect(seen, "the live view was reloaded or left").not.toBeNull();
@@ -301,7 +340,9 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
     expect(shown, "the warning shows as a toast and in the open-warnings list").toBe(true);
     await screenshot(page, "kafka-live");
 
-    const { alerts } = (await (await api.get(`${baseUrl}/api/v1/alerts?state=open&entity=${encodeURIComponent(ENTITY)}`)).json()) as { alerts: { id: string; rule_id: string; state: string }[] };
+    const { alerts } = (await (await api.get(`${baseUrl}/api/v1/alerts?state=open&entity=${encodeURIComponent(ENTITY)}`)).json()) as {
+      alerts: { id: string; rule_id: string; state: string }[];
+    };
     const mine = alerts.filter((a) => a.rule_id === RULE_ID);
     expect(mine).toHaveLength(1);
     expect(mine[0]!.state).toBe("firing");
@@ -354,13 +395,19 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
     const correction = (["bearish", "neutral", "bullish"] as const).find((s) => !predicted.includes(s))!;
     await screenshot(page, "kafka-labels");
     await card.getByTestId(`label-${correction}`).click();
-    await page.getByRole("status").filter({ hasText: `Saved: ${correction}` }).waitFor({ timeout: 15_000 });
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Saved: ${correction}` })
+      .waitFor({ timeout: 15_000 });
 
     const { items } = (await (await api.get(`${baseUrl}/api/v1/items?limit=100`)).json()) as { items: { id: string; text: string }[] };
     const item = items.find((i) => i.text === text);
     expect(item, `labelled text not among the stored items: ${text}`).toBeTruthy();
     // Through the API with an API key, as an integration would.
-    const key = await api.post(`${baseUrl}/api/v1/keys`, { headers: { origin: baseUrl }, data: { name: "acceptance-reader", role: "viewer" } });
+    const key = await api.post(`${baseUrl}/api/v1/keys`, {
+      headers: { origin: baseUrl },
+      data: { name: "acceptance-reader", role: "viewer" },
+    });
     expect(key.status(), await key.text()).toBe(201);
     const bearer = ((await key.json()) as { key: string }).key;
     const r = await fetch(`${baseUrl}/api/v1/labels?item_id=${item!.id}`, { headers: { authorization: `Bearer ${bearer}` } });
@@ -390,7 +437,9 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
     await page.goto(baseUrl);
     expect(await waitFor(async () => (await page.getByTestId("live-status").textContent()) === "Live", 30_000)).toBe(true);
     // Ingest creates the topic when it starts the stream's consumer; create it here too, whichever comes first.
-    await admin!.createTopics({ topics: [{ topic: ns + topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true }).catch(() => undefined);
+    await admin!
+      .createTopics({ topics: [{ topic: ns + topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true })
+      .catch(() => undefined);
     await publish(topic, [{ headline, ts: new Date().toISOString() }]);
     await page.getByTestId("feed-item").filter({ hasText: headline }).waitFor({ timeout: 60_000 });
 
@@ -398,7 +447,9 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
     await page.getByTestId("stream-row").filter({ hasText: "acme-wire" }).click();
     await page.getByTestId("stream-detail").getByTestId("feed-item").filter({ hasText: headline }).waitFor({ timeout: 15_000 });
     await screenshot(page, "kafka-streams");
-    const { items } = (await (await api.get(`${baseUrl}/api/v1/items?stream=acme-wire&limit=5`)).json()) as { items: { text: string; source: string }[] };
+    const { items } = (await (await api.get(`${baseUrl}/api/v1/items?stream=acme-wire&limit=5`)).json()) as {
+      items: { text: string; source: string }[];
+    };
     expect(items[0]).toMatchObject({ text: headline, source: "acme" });
   }, 120_000);
 
@@ -431,7 +482,10 @@ describe.skipIf(!!skip)("acceptance on real Kafka + Postgres: separate service p
 
   it("rules and models pages show the deployment's rule and champion model", async () => {
     await page.goto(`${baseUrl}/rules`);
-    await page.getByTestId("rule-row").filter({ hasText: `Bearish burst on ${TICKER}` }).click();
+    await page
+      .getByTestId("rule-row")
+      .filter({ hasText: `Bearish burst on ${TICKER}` })
+      .click();
     await page.getByTestId("rule-editor").waitFor({ timeout: 15_000 });
     await screenshot(page, "kafka-rules");
 

@@ -52,14 +52,55 @@ describe.skipIf(skip)("dashboard (browser)", () => {
     await page.getByTestId("feed-item").first().waitFor({ timeout: 30_000 });
     await waitFor(async () => (await page.getByTestId("live-status").textContent()) === "Live", 15_000);
     // Fixture alerts on entities the model actually found, with real evidence items.
-    const { items } = (await (await stack.apiFetch("/api/v1/items?limit=200")).json()) as { items: { id: string; output: { sentiment: { label: string }; entities: { type: string; text: string }[] } | null }[] };
+    const { items } = (await (await stack.apiFetch("/api/v1/items?limit=200")).json()) as {
+      items: { id: string; output: { sentiment: { label: string }; entities: { type: string; text: string }[] } | null }[];
+    };
     const bearish = items.filter((i) => i.output?.sentiment.label === "bearish" && i.output.entities.some((e) => e.type === "TICKER"));
-    const tick = bearish[0]?.output?.entities.find((e) => e.type === "TICKER")?.text.replace(/^\$/, "").toUpperCase();
+    const tick = bearish[0]?.output?.entities
+      .find((e) => e.type === "TICKER")
+      ?.text.replace(/^\$/, "")
+      .toUpperCase();
     if (tick) entityKey = `TICKER:${tick}`;
-    const ev = bearish.filter((i) => i.output!.entities.some((e) => e.text.replace(/^\$/, "").toUpperCase() === tick)).slice(0, 4).map((i) => i.id);
-    await stack.fireAlert({ entityKey: "ORG:litware bank", severity: "info", title: "Litware Bank: topic watch — Legal | Regulation", summary: "2 items on watched topics in the last hour.", evidence: items.slice(5, 7).map((i) => i.id), figures: { count: 2 } });
-    await stack.fireAlert({ entityKey: "TICKER:FBK", severity: "warning", title: "FBK: bearish volume spike", summary: "9 bearish mentions in 30m, z-score 4.6 against a baseline of 1.2.", evidence: items.slice(2, 5).map((i) => i.id), figures: { bearish: 9, z_score: 4.61, baseline_mean: 1.2 } });
-    await stack.fireAlert({ entityKey, severity: "critical", title: `${tick ?? "NWM"}: sentiment dropped sharply`, summary: "Weighted sentiment −0.62 in the last hour vs baseline +0.08 (5.1σ).", evidence: ev.length ? ev : items.slice(0, 3).map((i) => i.id), figures: { window_start_ms: Date.now() - 3600_000, window_end_ms: Date.now(), count: 14, mean: -0.58, weighted_mean: -0.62, value: -0.62, bearish: 11, bearish_share: 0.7857, baseline_mean: 0.08, baseline_std: 0.14, shift_std_devs: 5.1 } });
+    const ev = bearish
+      .filter((i) => i.output!.entities.some((e) => e.text.replace(/^\$/, "").toUpperCase() === tick))
+      .slice(0, 4)
+      .map((i) => i.id);
+    await stack.fireAlert({
+      entityKey: "ORG:litware bank",
+      severity: "info",
+      title: "Litware Bank: topic watch — Legal | Regulation",
+      summary: "2 items on watched topics in the last hour.",
+      evidence: items.slice(5, 7).map((i) => i.id),
+      figures: { count: 2 },
+    });
+    await stack.fireAlert({
+      entityKey: "TICKER:FBK",
+      severity: "warning",
+      title: "FBK: bearish volume spike",
+      summary: "9 bearish mentions in 30m, z-score 4.6 against a baseline of 1.2.",
+      evidence: items.slice(2, 5).map((i) => i.id),
+      figures: { bearish: 9, z_score: 4.61, baseline_mean: 1.2 },
+    });
+    await stack.fireAlert({
+      entityKey,
+      severity: "critical",
+      title: `${tick ?? "NWM"}: sentiment dropped sharply`,
+      summary: "Weighted sentiment −0.62 in the last hour vs baseline +0.08 (5.1σ).",
+      evidence: ev.length ? ev : items.slice(0, 3).map((i) => i.id),
+      figures: {
+        window_start_ms: Date.now() - 3600_000,
+        window_end_ms: Date.now(),
+        count: 14,
+        mean: -0.58,
+        weighted_mean: -0.62,
+        value: -0.62,
+        bearish: 11,
+        bearish_share: 0.7857,
+        baseline_mean: 0.08,
+        baseline_std: 0.14,
+        shift_std_devs: 5.1,
+      },
+    });
     expect(await stack.flushAlerts()).toBeGreaterThanOrEqual(3);
     await page.getByTestId("warning-toast").first().waitFor({ timeout: 15_000 });
     expect(await page.getByTestId("warning-toast").count()).toBeGreaterThanOrEqual(1);
@@ -241,7 +282,10 @@ describe.skipIf(skip)("dashboard (browser)", () => {
       ["models", "/models", "model-row"],
     ];
     const overflow: string[] = [];
-    for (const [size, width, height] of [["desktop", 1440, 900], ["phone", 390, 844]] as const) {
+    for (const [size, width, height] of [
+      ["desktop", 1440, 900],
+      ["phone", 390, 844],
+    ] as const) {
       const c = await signedInContext(browser, stack, { width, height });
       const p = await c.newPage();
       p.on("pageerror", (e) => errors.push(`${size}: ${String(e)}`));

@@ -21,7 +21,11 @@ describe.skipIf(skip)("dashboard on a fresh start (browser)", () => {
     page = await ctx.newPage();
     page.on("pageerror", (e) => errors.push(String(e)));
     // A minute's worth of demo items, scored.
-    await waitFor(async () => ((await (await stack.apiFetch("/api/v1/items/count")).json()) as { count: number }).count >= 120, 90_000, 500);
+    await waitFor(
+      async () => ((await (await stack.apiFetch("/api/v1/items/count")).json()) as { count: number }).count >= 120,
+      90_000,
+      500,
+    );
   }, 240_000);
 
   afterAll(async () => {
@@ -41,11 +45,18 @@ describe.skipIf(skip)("dashboard on a fresh start (browser)", () => {
   }, 60_000);
 
   it("entity and drift charts default to the last hour while data is young", async () => {
-    const { movers } = (await (await stack.apiFetch("/api/v1/entities/top-movers?window=15m&min_mentions=1&limit=1")).json()) as { movers: { key: string }[] };
+    const { movers } = (await (await stack.apiFetch("/api/v1/entities/top-movers?window=15m&min_mentions=1&limit=1")).json()) as {
+      movers: { key: string }[];
+    };
     expect(movers.length).toBe(1);
     await page.goto(`${stack.url}/entities/${encodeURIComponent(movers[0]!.key)}`);
     await page.locator("[data-testid=sentiment-chart] canvas").first().waitFor({ timeout: 20_000 });
-    expect(await waitFor(async () => ((await page.locator("[data-testid=sentiment-chart] .chart").getAttribute("aria-label")) ?? "").endsWith("over 1h"), 10_000)).toBe(true);
+    expect(
+      await waitFor(
+        async () => ((await page.locator("[data-testid=sentiment-chart] .chart").getAttribute("aria-label")) ?? "").endsWith("over 1h"),
+        10_000,
+      ),
+    ).toBe(true);
     const legend = (await page.locator("[data-testid=sentiment-chart] .u-legend").textContent()) ?? "";
     expect(legend).not.toMatch(/Mean sentiment:\s*—/);
     await page.waitForTimeout(500);
@@ -53,7 +64,12 @@ describe.skipIf(skip)("dashboard on a fresh start (browser)", () => {
 
     await page.goto(`${stack.url}/models`);
     await page.locator("[data-testid=drift-chart] canvas").first().waitFor({ timeout: 20_000 });
-    expect(await waitFor(async () => ((await page.locator("[data-testid=drift-chart] .chart").getAttribute("aria-label")) ?? "").includes("over 1h"), 10_000)).toBe(true);
+    expect(
+      await waitFor(
+        async () => ((await page.locator("[data-testid=drift-chart] .chart").getAttribute("aria-label")) ?? "").includes("over 1h"),
+        10_000,
+      ),
+    ).toBe(true);
     // The entity figure says what it is measured on (not gold names: README, "The model").
     await page.getByTestId("model-metrics-note").waitFor({ timeout: 20_000 });
     expect(await page.getByTestId("model-list").textContent()).toMatch(/span F1 · dev, weak labels/);

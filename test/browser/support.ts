@@ -16,7 +16,15 @@ export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get update && apt-get install -y chromium`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 }
 
@@ -47,7 +55,14 @@ export interface Stack {
   /** Publishes pending alert events (e.g. fixtures) to the bus, so connected dashboards get them live. */
   flushAlerts(): Promise<number>;
   /** Inserts a firing alert on `entityKey` with the given evidence items; returns its id. Publish with flushAlerts(). */
-  fireAlert(o: { entityKey: string; severity: "info" | "warning" | "critical"; title: string; summary: string; evidence: string[]; figures?: Record<string, number> }): Promise<string>;
+  fireAlert(o: {
+    entityKey: string;
+    severity: "info" | "warning" | "critical";
+    title: string;
+    summary: string;
+    evidence: string[];
+    figures?: Record<string, number>;
+  }): Promise<string>;
   /** A local HTTP receiver for webhook tests; records what it received. */
   receiver: { url: string; received: { headers: Record<string, unknown>; body: string }[] };
   apiFetch(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
@@ -62,7 +77,8 @@ export interface Stack {
 export async function startStack(opts: { demoRate?: number; backfill?: number } = {}): Promise<Stack> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: "memory://", PORT: "0", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
   delete env.KAFKA_BROKERS;
-  const { createRuntime, loadTextScorer, startScorer, startDemoSource, demoItems, StreamRegistry, IngestWriter, StreamSupervisor } = await import("@finsentry/pipeline");
+  const { createRuntime, loadTextScorer, startScorer, startDemoSource, demoItems, StreamRegistry, IngestWriter, StreamSupervisor } =
+    await import("@finsentry/pipeline");
   const server = await import("@finsentry/server");
   const alertsPkg = await import("@finsentry/alerts");
   const { alerts, alertEvents } = await import("@finsentry/db");
@@ -87,8 +103,13 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
     db: rt.db,
     log: rt.log,
     plugins: server.apiRoutePlugins({
-      db: rt.db, bus: rt.bus, log: rt.log,
-      streams: { registry, writer, supervisor }, alertEngine: alerter.engine, models, webhooks: { allowPrivate: "loopback" },
+      db: rt.db,
+      bus: rt.bus,
+      log: rt.log,
+      streams: { registry, writer, supervisor },
+      alertEngine: alerter.engine,
+      models,
+      webhooks: { allowPrivate: "loopback" },
     }),
   });
 
@@ -114,7 +135,12 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
     return fetch(url + path, {
       ...rest,
       // As the dashboard's own pages would: cookie-authenticated mutations must name this origin (CSRF check).
-      headers: { cookie, origin: url, ...(json !== undefined ? { "content-type": "application/json" } : {}), ...(rest.headers as Record<string, string>) },
+      headers: {
+        cookie,
+        origin: url,
+        ...(json !== undefined ? { "content-type": "application/json" } : {}),
+        ...(rest.headers as Record<string, string>),
+      },
       body: json !== undefined ? JSON.stringify(json) : rest.body,
     });
   };
@@ -129,7 +155,11 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
     const body = docs.map((d) => JSON.stringify(d.item)).join("\n");
     const r = await apiFetch("/api/v1/streams/news/items", { method: "POST", body, headers: { "content-type": "application/x-ndjson" } });
     if (r.status !== 202) throw new Error(`backfill failed: ${r.status} ${await r.text()}`);
-    await waitFor(async () => ((await (await apiFetch("/api/v1/items/count")).json()) as { count: number }).count >= backfill * 0.95, 120_000, 500);
+    await waitFor(
+      async () => ((await (await apiFetch("/api/v1/items/count")).json()) as { count: number }).count >= backfill * 0.95,
+      120_000,
+      500,
+    );
   }
   const demo = opts.demoRate === 0 ? null : startDemoSource({ bus: rt.bus, log: rt.log, ratePerSec: opts.demoRate ?? 3 });
 
@@ -160,13 +190,28 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
       const [row] = await rt.db.db
         .insert(alerts)
         .values({
-          id, ruleId: "fixture-rule", ruleVersion: 1, ruleName: "Fixture: sentiment shift", ruleType: "sentiment_shift", entityKey: o.entityKey,
-          severity: o.severity, state: "firing", title: o.title, summary: o.summary, figures: o.figures ?? {}, fireFigures: o.figures ?? {},
-          evidenceItemIds: o.evidence, firedAt: now, updatedAt: now, lastEventSeq: 1,
+          id,
+          ruleId: "fixture-rule",
+          ruleVersion: 1,
+          ruleName: "Fixture: sentiment shift",
+          ruleType: "sentiment_shift",
+          entityKey: o.entityKey,
+          severity: o.severity,
+          state: "firing",
+          title: o.title,
+          summary: o.summary,
+          figures: o.figures ?? {},
+          fireFigures: o.figures ?? {},
+          evidenceItemIds: o.evidence,
+          firedAt: now,
+          updatedAt: now,
+          lastEventSeq: 1,
         })
         .returning();
       const payload = alertsPkg.alertEvent(row!, "alert.fired", now);
-      await rt.db.db.insert(alertEvents).values({ id: payload.event_id, alertId: id, seq: 1, type: "alert.fired", state: "firing", actor: "engine", at: now, payload });
+      await rt.db.db
+        .insert(alertEvents)
+        .values({ id: payload.event_id, alertId: id, seq: 1, type: "alert.fired", state: "firing", actor: "engine", at: now, payload });
       return id;
     },
     async close() {
@@ -178,7 +223,10 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
       await step("live gateway", () => live.stop());
       await step("alerter", () => alerter.stop());
       await step(`api server ${url}`, async () => {
-        const watch = setTimeout(() => console.warn(`[stack.close] requests in flight: ${[...inFlight.values()].join("; ") || "none"}`), 2_000);
+        const watch = setTimeout(
+          () => console.warn(`[stack.close] requests in flight: ${[...inFlight.values()].join("; ") || "none"}`),
+          2_000,
+        );
         try {
           await built.close();
         } finally {
@@ -200,10 +248,13 @@ export async function startStack(opts: { demoRate?: number; backfill?: number } 
 export async function timedStep(name: string, f: () => Promise<unknown> | unknown): Promise<void> {
   const t0 = Date.now();
   const watch = setInterval(() => {
-    const sockets = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()
+    const sockets = (process as unknown as { _getActiveHandles(): unknown[] })
+      ._getActiveHandles()
       .filter((h): h is Socket => h instanceof Socket && h.remoteAddress !== undefined)
       .map((s) => `${s.localAddress}:${s.localPort}->${s.remoteAddress}:${s.remotePort}`);
-    console.warn(`[${name}] still running after ${((Date.now() - t0) / 1000).toFixed(0)} s; active resources: ${process.getActiveResourcesInfo().join(", ")}; TCP sockets: ${sockets.join(" ") || "none"}`);
+    console.warn(
+      `[${name}] still running after ${((Date.now() - t0) / 1000).toFixed(0)} s; active resources: ${process.getActiveResourcesInfo().join(", ")}; TCP sockets: ${sockets.join(" ") || "none"}`,
+    );
   }, 10_000);
   try {
     await f();
@@ -214,9 +265,19 @@ export async function timedStep(name: string, f: () => Promise<unknown> | unknow
 }
 
 /** A signed-in browser context (session cookie set through the real sign-in endpoint). */
-export async function signedInContext(browser: Browser, stack: Stack, o: { width?: number; height?: number; theme?: "dark" | "light"; user?: string } = {}): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ viewport: { width: o.width ?? 1440, height: o.height ?? 900 }, colorScheme: o.theme ?? "dark", deviceScaleFactor: 1 });
-  const r = await ctx.request.post(`${stack.url}/api/v1/auth/login`, { data: { username: o.user ?? stack.admin.username, password: stack.admin.password } });
+export async function signedInContext(
+  browser: Browser,
+  stack: Stack,
+  o: { width?: number; height?: number; theme?: "dark" | "light"; user?: string } = {},
+): Promise<BrowserContext> {
+  const ctx = await browser.newContext({
+    viewport: { width: o.width ?? 1440, height: o.height ?? 900 },
+    colorScheme: o.theme ?? "dark",
+    deviceScaleFactor: 1,
+  });
+  const r = await ctx.request.post(`${stack.url}/api/v1/auth/login`, {
+    data: { username: o.user ?? stack.admin.username, password: stack.admin.password },
+  });
   if (!r.ok()) throw new Error(`login failed: ${r.status()}`);
   return ctx;
 }

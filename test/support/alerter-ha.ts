@@ -61,18 +61,39 @@ export function buildBurst(entities = 16): Burst {
   for (let e = 0; e < entities; e++) {
     const key = `TICKER:HA${e}`;
     for (let t = T0; t < end; t += 3 * MIN) {
-      items.push(scoredItem({ key: `n-${e}-${t}`, t: t + Math.floor(r() * 60_000), score: -0.1 + r() * 0.25, label: "neutral", confidence: 0.6 + r() * 0.3, entities: [key] }));
+      items.push(
+        scoredItem({
+          key: `n-${e}-${t}`,
+          t: t + Math.floor(r() * 60_000),
+          score: -0.1 + r() * 0.25,
+          label: "neutral",
+          confidence: 0.6 + r() * 0.3,
+          entities: [key],
+        }),
+      );
     }
     const starts = [T0 + 2 * H + ((e * 23 * MIN) % (3 * H))];
     if (e % 3 === 0) starts.push(starts[0]! + 5 * H);
     for (const s of starts) {
       for (let t = s; t < s + 40 * MIN; t += 30_000) {
-        items.push(scoredItem({ key: `b-${e}-${t}`, t: t + Math.floor(r() * 20_000), score: -0.6 - r() * 0.3, label: "bearish", confidence: 0.8 + r() * 0.15, topic: "Legal | Regulation", entities: [key] }));
+        items.push(
+          scoredItem({
+            key: `b-${e}-${t}`,
+            t: t + Math.floor(r() * 20_000),
+            score: -0.6 - r() * 0.3,
+            label: "bearish",
+            confidence: 0.8 + r() * 0.15,
+            topic: "Legal | Regulation",
+            entities: [key],
+          }),
+        );
       }
     }
   }
   items.sort((a, b) => Date.parse(a.item.published_at) - Date.parse(b.item.published_at) || a.item.id.localeCompare(b.item.id));
-  const markers = Array.from({ length: PARTITIONS }, (_, p) => scoredItem({ key: `marker-${p}`, t: end + 3 * H, score: 0, entities: ["TICKER:ZZMARKER"] }));
+  const markers = Array.from({ length: PARTITIONS }, (_, p) =>
+    scoredItem({ key: `marker-${p}`, t: end + 3 * H, score: 0, entities: ["TICKER:ZZMARKER"] }),
+  );
   return { items, contributions: items.length, markers };
 }
 
@@ -92,7 +113,14 @@ export interface AlertRecord {
 
 export async function alertRecords(db: DbHandle): Promise<AlertRecord[]> {
   const rows = await db.db.select().from(alerts).orderBy(asc(alerts.id));
-  return rows.map((a) => ({ id: a.id, rule: a.ruleId, entity: a.entityKey, fired: a.firedAt.toISOString(), state: a.state, resolved: a.resolvedAt?.toISOString() ?? null }));
+  return rows.map((a) => ({
+    id: a.id,
+    rule: a.ruleId,
+    entity: a.entityKey,
+    fired: a.firedAt.toISOString(),
+    state: a.state,
+    resolved: a.resolvedAt?.toISOString() ?? null,
+  }));
 }
 
 export async function eventRecords(db: DbHandle): Promise<{ id: string; type: string }[]> {
@@ -113,7 +141,10 @@ export async function writeRulesFile(): Promise<string> {
 }
 
 /** The alerts one undisturbed alerter makes from the burst (in process, memory bus, PGlite): the expected set. */
-export async function referenceRun(burst: Burst, rulesFile: string): Promise<{ alerts: AlertRecord[]; events: { id: string; type: string }[] }> {
+export async function referenceRun(
+  burst: Burst,
+  rulesFile: string,
+): Promise<{ alerts: AlertRecord[]; events: { id: string; type: string }[] }> {
   const bus = new MemoryBus(PARTITIONS);
   const db = await openDb("memory://");
   const alerter = await startAlerter({ bus, db, log, rulesFile, options: { expectedPartitions: PARTITIONS, tickMs: 0, rulesPollMs: 0 } });
@@ -193,7 +224,9 @@ export class AlerterCluster {
   }
 
   async lease(): Promise<{ holder: string; pid: number; epoch: number; acquiredAt: number; expiresAt: number } | null> {
-    const r = await this.db.exec("select holder, epoch, extract(epoch from acquired_at) * 1000 as acq, extract(epoch from expires_at) * 1000 as exp from leader_leases where name = 'alerter'");
+    const r = await this.db.exec(
+      "select holder, epoch, extract(epoch from acquired_at) * 1000 as acq, extract(epoch from expires_at) * 1000 as exp from leader_leases where name = 'alerter'",
+    );
     const row = r.rows[0];
     if (!row) return null;
     const holder = String(row.holder);
@@ -207,7 +240,10 @@ export class AlerterCluster {
       const l = await this.lease();
       const proc = l && l.expiresAt > Date.now() ? this.alive().find((p) => p.pid === l.pid) : undefined;
       if (l && proc) return { proc, epoch: l.epoch };
-      if (Date.now() > deadline) throw new Error(`no alerter took the lease within ${timeoutMs} ms\n${this.procs.map((p) => p.output().slice(-3000)).join("\n---\n")}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no alerter took the lease within ${timeoutMs} ms\n${this.procs.map((p) => p.output().slice(-3000)).join("\n---\n")}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }

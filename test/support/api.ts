@@ -7,7 +7,12 @@ export interface ApiProcess {
   proc: ReturnType<typeof startService>;
   base: string;
   /** A request to the API as an admin (API key); the parsed JSON answer and the status. */
-  call<T = Record<string, unknown>>(method: "GET" | "POST", path: string, body?: unknown, contentType?: string): Promise<{ status: number; json: T }>;
+  call<T = Record<string, unknown>>(
+    method: "GET" | "POST",
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<{ status: number; json: T }>;
 }
 
 /** Starts apps/api as its own OS process on a free port and waits until it answers /healthz; calls go with an admin key. */
@@ -39,7 +44,12 @@ export interface ApiRun {
   status: string;
   trigger: string;
   error: string | null;
-  gate: { promote: boolean; reasons: string[]; golden: { champion: Record<string, number>; challenger: Record<string, number> }; recent: { champion: Record<string, number>; challenger: Record<string, number> } } | null;
+  gate: {
+    promote: boolean;
+    reasons: string[];
+    golden: { champion: Record<string, number>; challenger: Record<string, number> };
+    recent: { champion: Record<string, number>; challenger: Record<string, number> };
+  } | null;
   model_id: string | null;
   progress_detail: { step?: number; message?: string } | null;
   log: { step?: number; message?: string }[];

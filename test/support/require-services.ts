@@ -14,7 +14,10 @@ export default async function requireServices(): Promise<void> {
 export async function checkServices(env: Record<string, string | undefined>): Promise<void> {
   if (env.CI !== "true") return;
   const problems: string[] = [];
-  const brokers = (env.KAFKA_BROKERS ?? "").split(",").map((b) => b.trim()).filter(Boolean);
+  const brokers = (env.KAFKA_BROKERS ?? "")
+    .split(",")
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (brokers.length === 0) problems.push("KAFKA_BROKERS is not set (start one with `bash infra/kafka/start.sh`)");
   for (const b of brokers) {
     const why = await tcpReachable(b);
@@ -32,7 +35,8 @@ export async function checkServices(env: Record<string, string | undefined>): Pr
       await c.end().catch(() => undefined);
     }
   }
-  if (problems.length) throw new Error(`CI=true needs real Kafka and Postgres, or the integration tests would be skipped: ${problems.join("; ")}`);
+  if (problems.length)
+    throw new Error(`CI=true needs real Kafka and Postgres, or the integration tests would be skipped: ${problems.join("; ")}`);
 }
 
 function tcpReachable(hostPort: string, timeoutMs = 5000): Promise<string | null> {

@@ -24,15 +24,19 @@ const tasks = [
     deadDays: retention.RETENTION_DEAD_LETTERS_DAYS,
   }),
 ];
-const alerter = await orExit("alerter", rt.log, startHaAlerter({
-  bus: rt.bus,
-  db: rt.db,
-  log: rt.log,
-  rulesFile: process.env.ALERT_RULES_FILE,
-  options: { expectedPartitions: rt.config.TOPIC_PARTITIONS },
-  ha: { ttlMs: ha.ALERTER_LEASE_TTL_MS, renewMs: ha.ALERTER_LEASE_RENEW_MS, pollMs: ha.ALERTER_STANDBY_POLL_MS },
-  whileLeading: () => startRetention({ db: rt.db.db, log: rt.log, tasks, intervalMinutes: retention.RETENTION_INTERVAL_MINUTES }),
-}));
+const alerter = await orExit(
+  "alerter",
+  rt.log,
+  startHaAlerter({
+    bus: rt.bus,
+    db: rt.db,
+    log: rt.log,
+    rulesFile: process.env.ALERT_RULES_FILE,
+    options: { expectedPartitions: rt.config.TOPIC_PARTITIONS },
+    ha: { ttlMs: ha.ALERTER_LEASE_TTL_MS, renewMs: ha.ALERTER_LEASE_RENEW_MS, pollMs: ha.ALERTER_STANDBY_POLL_MS },
+    whileLeading: () => startRetention({ db: rt.db.db, log: rt.log, tasks, intervalMinutes: retention.RETENTION_INTERVAL_MINUTES }),
+  }),
+);
 onShutdown(rt.log, async () => {
   metrics?.close();
   await alerter.stop();

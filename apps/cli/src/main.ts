@@ -2,7 +2,9 @@ import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
 
 /** `finsentry` — talks to a running API (FINSENTRY_URL, FINSENTRY_API_KEY). */
-const program = new Command("finsentry").description("finsentry command line").option("--url <url>", "API base URL", process.env.FINSENTRY_URL ?? "http://localhost:3000");
+const program = new Command("finsentry")
+  .description("finsentry command line")
+  .option("--url <url>", "API base URL", process.env.FINSENTRY_URL ?? "http://localhost:3000");
 
 async function call(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<unknown> {
   const headers: Record<string, string> = {};
@@ -55,7 +57,12 @@ streams
   .description("send a JSON, JSON-array or NDJSON file to an HTTP stream; prints per-line errors")
   .action(async (id: string, file: string) => {
     const body = await readFile(file, "utf8");
-    const r = await call("POST", `/api/v1/streams/${encodeURIComponent(id)}/items`, body, file.endsWith(".json") ? "application/json" : "application/x-ndjson");
+    const r = await call(
+      "POST",
+      `/api/v1/streams/${encodeURIComponent(id)}/items`,
+      body,
+      file.endsWith(".json") ? "application/json" : "application/x-ndjson",
+    );
     console.log(JSON.stringify(r, null, 2));
   });
 

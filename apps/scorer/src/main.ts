@@ -9,9 +9,17 @@ const rt = await createRuntime("scorer");
 const store = defaultModelStore(rt.log);
 // The fast tier is the registry's champion (hot-swapped); the accurate tier (SCORER_TIERS) is loaded once and stays.
 const tiers = await orExit("scorer", rt.log, loadModelTiers(rt.log));
-const fast = await orExit("scorer", rt.log, championScorer({ db: rt.db.db, store, log: rt.log }, () => loadTextScorer(rt.log, rt.config.MODEL_DIR, rt.config.SCORER_FALLBACK)));
+const fast = await orExit(
+  "scorer",
+  rt.log,
+  championScorer({ db: rt.db.db, store, log: rt.log }, () => loadTextScorer(rt.log, rt.config.MODEL_DIR, rt.config.SCORER_FALLBACK)),
+);
 const scorer = await startScorer({ bus: rt.bus, db: rt.db, log: rt.log, model: tiers.serve(fast), batchSize: rt.config.SCORER_BATCH_SIZE });
-const follow = await followChampion({ bus: rt.bus, db: rt.db.db, store, log: rt.log }, (next) => scorer.swapModel(tiers.serve(next)), () => scorer.modelVersion);
+const follow = await followChampion(
+  { bus: rt.bus, db: rt.db.db, store, log: rt.log },
+  (next) => scorer.swapModel(tiers.serve(next)),
+  () => scorer.modelVersion,
+);
 const lag = startLagReporter(rt.bus, rt.log, [{ group: "scorer", topic: TOPICS.raw }]);
 const metrics = rt.config.METRICS_PORT ? await serveMetrics(rt.config.METRICS_PORT) : null;
 onShutdown(rt.log, async () => {

@@ -2,14 +2,38 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { onShutdown, orExit } from "@finsentry/core";
-import { alertRetentionTasks, DEMO_RULES_FILE, loadRetentionConfig, loadRulesFile, seedRules, startAlerter, startRetention } from "@finsentry/alerts";
+import {
+  alertRetentionTasks,
+  DEMO_RULES_FILE,
+  loadRetentionConfig,
+  loadRulesFile,
+  seedRules,
+  startAlerter,
+  startRetention,
+} from "@finsentry/alerts";
 import { startLabelConsumer } from "@finsentry/labels";
 import {
-  defaultModelStore, ensureChampion, followChampion, ModelRegistry, trainerOptionsFromEnv, RunStore, startTrainer,
+  defaultModelStore,
+  ensureChampion,
+  followChampion,
+  ModelRegistry,
+  trainerOptionsFromEnv,
+  RunStore,
+  startTrainer,
 } from "@finsentry/learning";
 import { loadScorer } from "@finsentry/model";
 import {
-  BUNDLED_MODEL_DIR, createRuntime, IngestWriter, loadIngestConfig, loadModelTiers, loadTextScorer, startDemoSource, startLagReporter, startScorer, StreamRegistry, StreamSupervisor,
+  BUNDLED_MODEL_DIR,
+  createRuntime,
+  IngestWriter,
+  loadIngestConfig,
+  loadModelTiers,
+  loadTextScorer,
+  startDemoSource,
+  startLagReporter,
+  startScorer,
+  StreamRegistry,
+  StreamSupervisor,
 } from "@finsentry/pipeline";
 import { TOPICS } from "@finsentry/schemas";
 import { apiRoutePlugins, buildServer, ensureAdmin, mountDashboard, startLiveGateway } from "@finsentry/server";
@@ -30,13 +54,24 @@ await supervisor.start();
 const store = defaultModelStore(log);
 const models = new ModelRegistry(db.db);
 // The registry's champion serves (the bundled model on first run); MODEL_DIR pins a directory instead.
-const champion = !config.MODEL_DIR && existsSync(join(BUNDLED_MODEL_DIR, "manifest.json")) ? await ensureChampion({ registry: models, store, log }, BUNDLED_MODEL_DIR) : null;
+const champion =
+  !config.MODEL_DIR && existsSync(join(BUNDLED_MODEL_DIR, "manifest.json"))
+    ? await ensureChampion({ registry: models, store, log }, BUNDLED_MODEL_DIR)
+    : null;
 const championRow = champion ? await models.get(champion) : null;
 const tiers = await orExit("finsentry", log, loadModelTiers(log));
-const fast = await orExit("finsentry", log, championRow ? store.localDir(championRow.uri).then(loadScorer) : loadTextScorer(log, config.MODEL_DIR, config.SCORER_FALLBACK));
+const fast = await orExit(
+  "finsentry",
+  log,
+  championRow ? store.localDir(championRow.uri).then(loadScorer) : loadTextScorer(log, config.MODEL_DIR, config.SCORER_FALLBACK),
+);
 const scorer = await startScorer({ bus, db, log, model: tiers.serve(fast), batchSize: config.SCORER_BATCH_SIZE });
 // A promoted champion replaces the fast tier; the accurate tier stays loaded.
-const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(tiers.serve(next)), () => scorer.modelVersion);
+const follow = await followChampion(
+  { bus, db: db.db, store, log },
+  (next) => scorer.swapModel(tiers.serve(next)),
+  () => scorer.modelVersion,
+);
 
 // → alert → deliver
 // With the demo on (the default), the demo rules are seeded beside the default ones and the engine allows 10 s of
@@ -44,7 +79,9 @@ const follow = await followChampion({ bus, db: db.db, store, log }, (next) => sc
 // within two minutes of start (README, "What you'll see"). DEMO=off keeps production timing and rules only.
 const demoOn = process.env.DEMO !== "off";
 const alerter = await startAlerter({
-  bus, db, log,
+  bus,
+  db,
+  log,
   options: { expectedPartitions: config.TOPIC_PARTITIONS, ...(demoOn ? { latenessMs: 10_000 } : {}) },
 });
 if (demoOn) {
@@ -55,11 +92,15 @@ if (demoOn) {
 // One process, so it is the only alerter: it runs the retention job itself (the alerter app's leader does it there).
 const retention = loadRetentionConfig();
 const stopRetention = startRetention({
-  db: db.db, log, intervalMinutes: retention.RETENTION_INTERVAL_MINUTES,
+  db: db.db,
+  log,
+  intervalMinutes: retention.RETENTION_INTERVAL_MINUTES,
   tasks: [
     ...alertRetentionTasks(retention),
     ...webhookRetentionTasks({
-      deliveriesDays: retention.RETENTION_WEBHOOK_DELIVERIES_DAYS, attemptsDays: retention.RETENTION_WEBHOOK_ATTEMPTS_DAYS, deadDays: retention.RETENTION_DEAD_LETTERS_DAYS,
+      deliveriesDays: retention.RETENTION_WEBHOOK_DELIVERIES_DAYS,
+      attemptsDays: retention.RETENTION_WEBHOOK_ATTEMPTS_DAYS,
+      deadDays: retention.RETENTION_DEAD_LETTERS_DAYS,
     }),
   ],
 });
@@ -84,7 +125,10 @@ const trainer = championRow
 
 const demo = demoOn
   ? startDemoSource({
-      bus, log, ratePerSec: Number(process.env.DEMO_RATE ?? 4), maxLag: ingestConfig.INGEST_MAX_LAG,
+      bus,
+      log,
+      ratePerSec: Number(process.env.DEMO_RATE ?? 4),
+      maxLag: ingestConfig.INGEST_MAX_LAG,
       storyPeriodMs: process.env.DEMO_STORY_PERIOD_S ? Number(process.env.DEMO_STORY_PERIOD_S) * 1000 : undefined,
     })
   : null;

@@ -42,7 +42,14 @@ export interface Alerter {
 export async function startAlerter(deps: AlerterDeps): Promise<Alerter> {
   const { bus, log } = deps;
   const db = deps.db.db;
-  const opts = { inputTopic: TOPICS.scored, rulesPollMs: 5_000, tickMs: 5_000, seed: "if_empty" as const, maxBatchSize: 500, ...deps.options };
+  const opts = {
+    inputTopic: TOPICS.scored,
+    rulesPollMs: 5_000,
+    tickMs: 5_000,
+    seed: "if_empty" as const,
+    maxBatchSize: 500,
+    ...deps.options,
+  };
   await bus.ensureTopics([{ name: opts.inputTopic }, { name: opts.alertsTopic ?? TOPICS.alerts }]);
 
   if (opts.seed !== "off") {
@@ -77,7 +84,10 @@ export async function startAlerter(deps: AlerterDeps): Promise<Alerter> {
     t.unref();
     return t;
   };
-  const timers = [every(opts.rulesPollMs, "rule reload", () => engine.reloadRules()), every(opts.tickMs, "alerter tick", () => engine.tick())];
+  const timers = [
+    every(opts.rulesPollMs, "rule reload", () => engine.reloadRules()),
+    every(opts.tickMs, "alerter tick", () => engine.tick()),
+  ];
   log.info({ group: deps.groupId ?? "alerter", topic: opts.inputTopic }, "alerter started");
 
   return {

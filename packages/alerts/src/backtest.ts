@@ -39,7 +39,10 @@ export const BacktestRequest = z
     from: IsoDate,
     to: IsoDate,
     /** History replayed before `from` to warm baselines; default 3 baseline half-lives (at least one window). */
-    warmup: z.string().refine((s) => parseDuration(s) !== null, "expected a duration like 2d").optional(),
+    warmup: z
+      .string()
+      .refine((s) => parseDuration(s) !== null, "expected a duration like 2d")
+      .optional(),
   })
   .refine((r) => Date.parse(r.to) > Date.parse(r.from), { message: "to must be after from", path: ["to"] })
   .refine((r) => Date.parse(r.to) - Date.parse(r.from) <= 366 * 86_400_000, { message: "range is limited to 366 days", path: ["to"] });
@@ -51,7 +54,11 @@ const DAY = 86_400_000;
  * Replays stored history (items, scores, entity_mentions) through the same engine the alerter runs and returns
  * the alerts `rule` would have fired in [from, to). Uses each item's latest score.
  */
-export async function backtestRule(db: Db, ruleInput: Rule | unknown, range: { from: Date | string; to: Date | string; warmup?: string }): Promise<BacktestResult> {
+export async function backtestRule(
+  db: Db,
+  ruleInput: Rule | unknown,
+  range: { from: Date | string; to: Date | string; warmup?: string },
+): Promise<BacktestResult> {
   const rule = parseRule(ruleInput);
   const cr = compileRule({ ...rule, enabled: true });
   const from = new Date(range.from).getTime();
@@ -141,7 +148,9 @@ async function loadContributions(db: Db, a: number, b: number, keys: Set<string>
         keys ? inArray(entityMentions.entityKey, [...keys]) : undefined,
       ),
     );
-  return newestScores(rows, (r) => `${r.itemId}\n${r.entityKey}`).map(toContribution).sort(compareContribution);
+  return newestScores(rows, (r) => `${r.itemId}\n${r.entityKey}`)
+    .map(toContribution)
+    .sort(compareContribution);
 }
 
 /** The model stream (drift rules): every item with event time in [a, b), from its most recent score. */
@@ -175,7 +184,16 @@ function newestScores<R extends { scoredAt: number }>(rows: R[], key: (r: R) => 
   return [...best.values()];
 }
 
-function toContribution(r: { itemId: string; entityKey: string; t: number; score: number; confidence: number; label: string; topic: string; topicConfidence: number }): Contribution {
+function toContribution(r: {
+  itemId: string;
+  entityKey: string;
+  t: number;
+  score: number;
+  confidence: number;
+  label: string;
+  topic: string;
+  topicConfidence: number;
+}): Contribution {
   const label = SentimentLabel.safeParse(r.label);
   return {
     itemId: r.itemId,

@@ -33,7 +33,7 @@ const perHour = Number(args["per-hour"]);
 /** A day of chatter over many entities (tickers the default watch rules cover among them), in event-time order. */
 function stream(): ScoredItem[] {
   let seed = 7;
-  const r = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const r = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const start = Date.parse("2025-03-03T00:00:00Z");
   const names = ["AAPL", "MSFT", "TSLA", ...Array.from({ length: Math.max(0, entities - 3) }, (_, i) => `T${i}`)].slice(0, entities);
   const total = Math.round(entities * perHour * hours);
@@ -46,11 +46,28 @@ function stream(): ScoredItem[] {
     const name = names[Math.floor(r() * names.length)]!;
     out.push({
       v: 1,
-      item: { v: 1, id: createHash("md5").update(String(i)).digest("hex"), external_id: null, source: "bench", stream: "news", published_at: iso, ingested_at: iso, text: "x", url: null, author: null, lang: "en" },
+      item: {
+        v: 1,
+        id: createHash("md5").update(String(i)).digest("hex"),
+        external_id: null,
+        source: "bench",
+        stream: "news",
+        published_at: iso,
+        ingested_at: iso,
+        text: "x",
+        url: null,
+        author: null,
+        lang: "en",
+      },
       model_version: "bench",
       scored_at: iso,
       output: {
-        sentiment: { label: score < -0.3 ? "bearish" : score > 0.3 ? "bullish" : "neutral", score, confidence: 0.5 + r() * 0.5, probs: { bearish: 0.3, neutral: 0.4, bullish: 0.3 } },
+        sentiment: {
+          label: score < -0.3 ? "bearish" : score > 0.3 ? "bullish" : "neutral",
+          score,
+          confidence: 0.5 + r() * 0.5,
+          probs: { bearish: 0.3, neutral: 0.4, bullish: 0.3 },
+        },
         topic: { label: topic, index: TOPIC_LABELS.indexOf(topic), confidence: r() },
         entities: [],
       },
@@ -103,11 +120,31 @@ if (args.engine) {
     await engine.handleBatch({
       topic: "items.scored",
       partition: 0,
-      messages: items.slice(i, i + size).map((s, j) => ({ topic: "items.scored", partition: 0, offset: String(i + j), key: s.item.id, value: Buffer.from(JSON.stringify(s)), headers: {}, timestamp: "0" })),
+      messages: items
+        .slice(i, i + size)
+        .map((s, j) => ({
+          topic: "items.scored",
+          partition: 0,
+          offset: String(i + j),
+          key: s.item.id,
+          value: Buffer.from(JSON.stringify(s)),
+          headers: {},
+          timestamp: "0",
+        })),
     });
   }
   const secs = (performance.now() - t0) / 1000;
-  console.log(JSON.stringify({ bench: "alerts.engine", db: handle.kind, items: items.length, batch: size, seconds: +secs.toFixed(3), items_per_s: Math.round(items.length / secs), status: engine.status() }));
+  console.log(
+    JSON.stringify({
+      bench: "alerts.engine",
+      db: handle.kind,
+      items: items.length,
+      batch: size,
+      seconds: +secs.toFixed(3),
+      items_per_s: Math.round(items.length / secs),
+      status: engine.status(),
+    }),
+  );
   await bus.close();
   await handle.close();
 }

@@ -15,5 +15,12 @@ export { startHaAlerter, type HaAlerter, type HaAlerterDeps } from "./ha/leader.
 export { PgLease, type LeaseOptions, type LeaseRow } from "./ha/lease.ts";
 export { AlerterHaConfig, loadAlerterHaConfig } from "./ha/config.ts";
 export {
-  RetentionConfig, loadRetentionConfig, alertRetentionTasks, runRetention, startRetention, pruneLateItems, pruneSupersededScores, type RetentionTask,
+  RetentionConfig,
+  loadRetentionConfig,
+  alertRetentionTasks,
+  runRetention,
+  startRetention,
+  pruneLateItems,
+  pruneSupersededScores,
+  type RetentionTask,
 } from "./retention.ts";

@@ -58,11 +58,14 @@ export const cutoff = (now: Date, d: number): Date | null => (d > 0 ? new Date(n
  * is `alert_items`, pruned by the engine itself), so they are pure diagnostics.
  */
 export async function pruneLateItems(db: Db, before: Date): Promise<number> {
-  return deleteInBatches(db, (limit) => sql`
+  return deleteInBatches(
+    db,
+    (limit) => sql`
     with gone as (
       delete from late_items where item_id in (select item_id from late_items where recorded_at < ${before.toISOString()} limit ${limit})
       returning 1)
-    select count(*)::int as n from gone`);
+    select count(*)::int as n from gone`,
+  );
 }
 
 /**
@@ -72,7 +75,9 @@ export async function pruneLateItems(db: Db, before: Date): Promise<number> {
  * `entity_mentions`, so only superseded answers of earlier model versions go.
  */
 export async function pruneSupersededScores(db: Db, before: Date): Promise<number> {
-  return deleteInBatches(db, (limit) => sql`
+  return deleteInBatches(
+    db,
+    (limit) => sql`
     with doomed as (
       select s.item_id, s.model_version from scores s
        where s.scored_at < ${before.toISOString()}
@@ -80,7 +85,8 @@ export async function pruneSupersededScores(db: Db, before: Date): Promise<numbe
        limit ${limit}),
     gone as (
       delete from scores s using doomed d where s.item_id = d.item_id and s.model_version = d.model_version returning 1)
-    select count(*)::int as n from gone`);
+    select count(*)::int as n from gone`,
+  );
 }
 
 /** One retention step: a table name (the metric label) and what to delete now. */
@@ -92,8 +98,10 @@ export interface RetentionTask {
 /** The alert side's tasks for a configuration (webhook tasks come from @finsentry/webhooks). */
 export function alertRetentionTasks(cfg: RetentionConfig): RetentionTask[] {
   const tasks: RetentionTask[] = [];
-  if (cfg.RETENTION_LATE_ITEMS_DAYS > 0) tasks.push({ table: "late_items", run: (db, now) => pruneLateItems(db, cutoff(now, cfg.RETENTION_LATE_ITEMS_DAYS)!) });
-  if (cfg.RETENTION_SCORES_DAYS > 0) tasks.push({ table: "scores", run: (db, now) => pruneSupersededScores(db, cutoff(now, cfg.RETENTION_SCORES_DAYS)!) });
+  if (cfg.RETENTION_LATE_ITEMS_DAYS > 0)
+    tasks.push({ table: "late_items", run: (db, now) => pruneLateItems(db, cutoff(now, cfg.RETENTION_LATE_ITEMS_DAYS)!) });
+  if (cfg.RETENTION_SCORES_DAYS > 0)
+    tasks.push({ table: "scores", run: (db, now) => pruneSupersededScores(db, cutoff(now, cfg.RETENTION_SCORES_DAYS)!) });
   return tasks;
 }
 
@@ -121,7 +129,13 @@ export async function runRetention(db: Db, tasks: RetentionTask[], log: Logger, 
  * Runs the retention tasks every `intervalMinutes` (first run after `firstDelayMs`), one run at a time. The alerter
  * starts it while it holds the lease, so exactly one process deletes. Returns its stop function.
  */
-export function startRetention(deps: { db: Db; log: Logger; tasks: RetentionTask[]; intervalMinutes: number; firstDelayMs?: number }): () => Promise<void> {
+export function startRetention(deps: {
+  db: Db;
+  log: Logger;
+  tasks: RetentionTask[];
+  intervalMinutes: number;
+  firstDelayMs?: number;
+}): () => Promise<void> {
   const { db, log, tasks } = deps;
   if (deps.intervalMinutes <= 0 || tasks.length === 0) return async () => {};
   let running: Promise<unknown> | null = null;

@@ -9,7 +9,19 @@ import { alertEvents, alertItems, alerts, lateItems, type DbHandle } from "@fins
 import { AlertEventV1, type AlertEvent, type ScoredItem } from "@finsentry/schemas";
 import { startAlerter, type Alerter } from "../src/alerter.ts";
 import { backtestRule } from "../src/backtest.ts";
-import { H, MIN, SCENARIO_RULES_YAML, FIRING_RULES, acmeScenario, freshDb, log, scenarioRules, scoredItem, storeHistory, waitFor } from "./helpers.ts";
+import {
+  H,
+  MIN,
+  SCENARIO_RULES_YAML,
+  FIRING_RULES,
+  acmeScenario,
+  freshDb,
+  log,
+  scenarioRules,
+  scoredItem,
+  storeHistory,
+  waitFor,
+} from "./helpers.ts";
 
 const PARTITIONS = 3;
 
@@ -34,7 +46,10 @@ async function kafkaServices(): Promise<Services> {
   const tag = randomBytes(4).toString("hex");
   const inputTopic = `t.${tag}.items.scored`;
   const alertsTopic = `t.${tag}.alerts`;
-  await bus.ensureTopics([{ name: inputTopic, partitions: PARTITIONS }, { name: alertsTopic, partitions: PARTITIONS }]);
+  await bus.ensureTopics([
+    { name: inputTopic, partitions: PARTITIONS },
+    { name: alertsTopic, partitions: PARTITIONS },
+  ]);
   return { bus, db: db.handle, inputTopic, alertsTopic, close: async () => (await bus.close(), await db.drop()) };
 }
 
@@ -87,8 +102,13 @@ function alerterSuite(name: string, make: () => Promise<Services>, opts: { injec
       await storeHistory(ref.handle.db, sc.items);
       expected = [];
       for (const rule of scenarioRules()) {
-        const r = await backtestRule(ref.handle.db, rule, { from: new Date(sc.items[0]!.item.published_at), to: new Date(sc.end), warmup: "0s" });
-        for (const a of r.alerts) expected.push({ id: a.alert_id, rule: rule.id, fired: a.fired_at, resolved: a.resolved_at, evidence: a.evidence_item_ids });
+        const r = await backtestRule(ref.handle.db, rule, {
+          from: new Date(sc.items[0]!.item.published_at),
+          to: new Date(sc.end),
+          warmup: "0s",
+        });
+        for (const a of r.alerts)
+          expected.push({ id: a.alert_id, rule: rule.id, fired: a.fired_at, resolved: a.resolved_at, evidence: a.evidence_item_ids });
       }
       await ref.drop();
       expected.sort((a, b) => a.id.localeCompare(b.id));
@@ -102,19 +122,36 @@ function alerterSuite(name: string, make: () => Promise<Services>, opts: { injec
         groupId: group,
         rulesFile,
         now: () => new Date(sc.end + H),
-        options: { inputTopic: s.inputTopic, alertsTopic: s.alertsTopic, expectedPartitions: PARTITIONS, idlePartitionMs: 0, rulesPollMs: 0, tickMs: 0, latenessMs: 2 * MIN, maxBatchSize },
+        options: {
+          inputTopic: s.inputTopic,
+          alertsTopic: s.alertsTopic,
+          expectedPartitions: PARTITIONS,
+          idlePartitionMs: 0,
+          rulesPollMs: 0,
+          tickMs: 0,
+          latenessMs: 2 * MIN,
+          maxBatchSize,
+        },
       });
 
     let sentinel = 0;
     /** Sends items, then a marker per partition; once all markers are counted, everything before them was handled. */
     async function sendAndDrain(s: Services, items: ScoredItem[], extra: { value: string; partition: number }[] = []) {
       for (let i = 0; i < items.length; i += 40) {
-        await s.bus.send(s.inputTopic, items.slice(i, i + 40).map((it) => ({ key: it.item.id, value: JSON.stringify(it) })));
+        await s.bus.send(
+          s.inputTopic,
+          items.slice(i, i + 40).map((it) => ({ key: it.item.id, value: JSON.stringify(it) })),
+        );
       }
       if (extra.length) await s.bus.send(s.inputTopic, extra);
       const t = Math.max(...items.map((it) => Date.parse(it.item.published_at)));
-      const markers = Array.from({ length: PARTITIONS }, () => scoredItem({ key: `sentinel-${sentinel++}`, t, score: 0, entities: ["TICKER:ZZSENTINEL"] }));
-      await s.bus.send(s.inputTopic, markers.map((mk, p) => ({ partition: p, key: mk.item.id, value: JSON.stringify(mk) })));
+      const markers = Array.from({ length: PARTITIONS }, () =>
+        scoredItem({ key: `sentinel-${sentinel++}`, t, score: 0, entities: ["TICKER:ZZSENTINEL"] }),
+      );
+      await s.bus.send(
+        s.inputTopic,
+        markers.map((mk, p) => ({ partition: p, key: mk.item.id, value: JSON.stringify(mk) })),
+      );
       const ids = markers.map((mk) => mk.item.id);
       await waitFor("markers to be counted", async () => {
         const [r] = await s.db.db.select({ n: count() }).from(alertItems).where(inArray(alertItems.itemId, ids));
@@ -124,7 +161,13 @@ function alerterSuite(name: string, make: () => Promise<Services>, opts: { injec
 
     async function liveAlerts(s: Services) {
       const rows = await s.db.db.select().from(alerts).orderBy(asc(alerts.id));
-      return rows.map((a) => ({ id: a.id, rule: a.ruleId, fired: a.firedAt.toISOString(), resolved: a.resolvedAt?.toISOString() ?? null, evidence: a.evidenceItemIds }));
+      return rows.map((a) => ({
+        id: a.id,
+        rule: a.ruleId,
+        fired: a.firedAt.toISOString(),
+        resolved: a.resolvedAt?.toISOString() ?? null,
+        evidence: a.evidenceItemIds,
+      }));
     }
 
     function collect(s: Services): Promise<{ events: AlertEvent[]; sub: Subscription }> {
@@ -187,10 +230,14 @@ function alerterSuite(name: string, make: () => Promise<Services>, opts: { injec
         alerter = await start(s, "alerter-r");
         // At-least-once: the tail of the first half is delivered again, plus a message that is not a scored item.
         const again = sc.items.slice(cut - 30, cut);
-        await sendAndDrain(s, [...again, ...sc.items.slice(cut)], [
-          { value: "{not json", partition: 0 },
-          { value: JSON.stringify({ v: 1, item: { id: "x" } }), partition: 1 },
-        ]);
+        await sendAndDrain(
+          s,
+          [...again, ...sc.items.slice(cut)],
+          [
+            { value: "{not json", partition: 0 },
+            { value: JSON.stringify({ v: 1, item: { id: "x" } }), partition: 1 },
+          ],
+        );
         expect(await liveAlerts(s)).toEqual(expected);
         const [n] = await s.db.db.select({ n: count() }).from(alertItems).where(eq(alertItems.entityKey, "TICKER:ACME"));
         expect(n!.n).toBe(sc.items.filter((it) => it.mentions[0]!.key === "TICKER:ACME").length);
@@ -205,21 +252,22 @@ function alerterSuite(name: string, make: () => Promise<Services>, opts: { injec
     });
 
     // Failure injection wraps the MemoryBus suites' database; the Kafka suite does not register this case at all.
-    if (opts.injectFailures) it("a batch whose database write fails is redelivered without double counting", async () => {
-      const s = await make();
-      const bad = flaky(s.db, 2);
-      const alerter = await start(s, "alerter-f", bad.handle, 25);
-      try {
-        await sendAndDrain(s, sc.items);
-        expect(bad.failures()).toBeGreaterThanOrEqual(5);
-        expect(await liveAlerts(s)).toEqual(expected);
-        const fired = await s.db.db.select().from(alertEvents).where(eq(alertEvents.type, "alert.fired"));
-        expect(fired).toHaveLength(expected.length);
-      } finally {
-        await alerter.stop();
-        await s.close();
-      }
-    });
+    if (opts.injectFailures)
+      it("a batch whose database write fails is redelivered without double counting", async () => {
+        const s = await make();
+        const bad = flaky(s.db, 2);
+        const alerter = await start(s, "alerter-f", bad.handle, 25);
+        try {
+          await sendAndDrain(s, sc.items);
+          expect(bad.failures()).toBeGreaterThanOrEqual(5);
+          expect(await liveAlerts(s)).toEqual(expected);
+          const fired = await s.db.db.select().from(alertEvents).where(eq(alertEvents.type, "alert.fired"));
+          expect(fired).toHaveLength(expected.length);
+        } finally {
+          await alerter.stop();
+          await s.close();
+        }
+      });
 
     it("records items later than the allowed lateness instead of dropping them", async () => {
       const s = await make();
@@ -250,7 +298,8 @@ describe.skipIf(!process.env.DATABASE_URL)("with Postgres", () => {
   alerterSuite("alerter on MemoryBus + Postgres", () => memoryServices("pg"), { injectFailures: true });
 });
 
-if (!process.env.KAFKA_BROKERS || !process.env.DATABASE_URL) console.warn("alerter: skipping Kafka + Postgres suite (KAFKA_BROKERS and DATABASE_URL required)");
+if (!process.env.KAFKA_BROKERS || !process.env.DATABASE_URL)
+  console.warn("alerter: skipping Kafka + Postgres suite (KAFKA_BROKERS and DATABASE_URL required)");
 describe.skipIf(!process.env.KAFKA_BROKERS || !process.env.DATABASE_URL)("with Kafka", () => {
   alerterSuite("alerter on Kafka + Postgres", kafkaServices);
 });

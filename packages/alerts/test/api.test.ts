@@ -27,7 +27,15 @@ function apiSuite(dbKind: "pglite" | "pg") {
       const batch: Batch = {
         topic: "items.scored",
         partition: 0,
-        messages: items.map((s) => ({ topic: "items.scored", partition: 0, offset: String(offset++), key: s.item.id, value: Buffer.from(JSON.stringify(s)), headers: {}, timestamp: "0" })),
+        messages: items.map((s) => ({
+          topic: "items.scored",
+          partition: 0,
+          offset: String(offset++),
+          key: s.item.id,
+          value: Buffer.from(JSON.stringify(s)),
+          headers: {},
+          timestamp: "0",
+        })),
       };
       return engine.handleBatch(batch);
     };
@@ -39,8 +47,18 @@ function apiSuite(dbKind: "pglite" | "pg") {
       await storeHistory(db.handle.db, sc.items);
       await seedRules(db.handle.db, scenarioRules());
       bus = new MemoryBus(1);
-      await bus.subscribe({ groupId: "api-test", topics: ["alerts"], eachBatch: async (b) => void published.push(...b.messages.map((m) => AlertEventV1.parse(JSON.parse(m.value.toString())))) });
-      engine = await AlertEngine.open({ db: db.handle.db, bus, log, now: () => new Date(clock), options: { expectedPartitions: 1, idlePartitionMs: 0 } });
+      await bus.subscribe({
+        groupId: "api-test",
+        topics: ["alerts"],
+        eachBatch: async (b) => void published.push(...b.messages.map((m) => AlertEventV1.parse(JSON.parse(m.value.toString())))),
+      });
+      engine = await AlertEngine.open({
+        db: db.handle.db,
+        bus,
+        log,
+        now: () => new Date(clock),
+        options: { expectedPartitions: 1, idlePartitionMs: 0 },
+      });
       app = Fastify();
       // Stands in for the server's auth hook, which sets `principal` on every authenticated request.
       app.decorateRequest("principal", null);
@@ -67,7 +85,15 @@ function apiSuite(dbKind: "pglite" | "pg") {
     });
 
     it("rules CRUD validates, versions and tells the engine", async () => {
-      const rule = { id: "acme-level", name: "ACME level", type: "sentiment_level", severity: "info", op: "below", threshold: -0.5, scope: { tickers: ["ACME"] } };
+      const rule = {
+        id: "acme-level",
+        name: "ACME level",
+        type: "sentiment_level",
+        severity: "info",
+        op: "below",
+        threshold: -0.5,
+        scope: { tickers: ["ACME"] },
+      };
       const created = await inject("POST", "/api/v1/rules", rule);
       expect(created.statusCode).toBe(201);
       expect(created.json()).toMatchObject({ id: "acme-level", version: 1, updated_by: "alice", min_samples: 5 });
@@ -77,7 +103,12 @@ function apiSuite(dbKind: "pglite" | "pg") {
       const bad = await inject("POST", "/api/v1/rules", { ...rule, id: "bad", window: { size: "forever" }, threshold: 3 });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error).toBe("validation_failed");
-      expect(bad.json().problems.map((p: { path: string }) => p.path).sort()).toEqual(["threshold", "window.size"]);
+      expect(
+        bad
+          .json()
+          .problems.map((p: { path: string }) => p.path)
+          .sort(),
+      ).toEqual(["threshold", "window.size"]);
 
       const put = await inject("PUT", "/api/v1/rules/acme-level", { ...rule, threshold: -0.6 }, "bob");
       expect(put.json()).toMatchObject({ threshold: -0.6, version: 2, updated_by: "bob" });
@@ -99,9 +130,15 @@ function apiSuite(dbKind: "pglite" | "pg") {
       const range = { from: "2025-03-03T00:00:00Z", to: "2025-03-03T12:00:00Z" };
       const r = await inject("POST", "/api/v1/rules/spike/backtest", range);
       expect(r.statusCode).toBe(200);
-      expect(r.json()).toMatchObject({ rule_id: "spike", alerts: [{ entity_key: "TICKER:ACME", fired_at: "2025-03-03T08:05:00.000Z", severity: "critical" }] });
+      expect(r.json()).toMatchObject({
+        rule_id: "spike",
+        alerts: [{ entity_key: "TICKER:ACME", fired_at: "2025-03-03T08:05:00.000Z", severity: "critical" }],
+      });
       expect(r.json().alerts[0].evidence_item_ids.every((id: string) => sc.burstIds.has(id))).toBe(true);
-      const inline = await inject("POST", "/api/v1/rules/backtest", { ...range, rule: { id: "tmp", name: "t", severity: "info", type: "sentiment_level", op: "below", threshold: -0.99 } });
+      const inline = await inject("POST", "/api/v1/rules/backtest", {
+        ...range,
+        rule: { id: "tmp", name: "t", severity: "info", type: "sentiment_level", op: "below", threshold: -0.99 },
+      });
       expect(inline.json().alerts).toEqual([]);
       expect(inline.json().items).toBeGreaterThan(300);
       const bad = await inject("POST", "/api/v1/rules/spike/backtest", { from: range.to, to: range.from });
@@ -118,7 +155,10 @@ function apiSuite(dbKind: "pglite" | "pg") {
 
       const ack = await inject("POST", `/api/v1/alerts/${spike.id}/ack`, { note: "looking" }, "carol");
       expect(ack.json()).toMatchObject({ changed: true, alert: { state: "acknowledged", acknowledged_by: "carol" } });
-      expect((await inject("POST", `/api/v1/alerts/${spike.id}/ack`, undefined, "dave")).json()).toMatchObject({ changed: false, alert: { acknowledged_by: "carol" } });
+      expect((await inject("POST", `/api/v1/alerts/${spike.id}/ack`, undefined, "dave")).json()).toMatchObject({
+        changed: false,
+        alert: { acknowledged_by: "carol" },
+      });
       const res = await inject("POST", `/api/v1/alerts/${spike.id}/resolve`, {}, "erin");
       expect(res.json()).toMatchObject({ changed: true, alert: { state: "resolved", resolved_by: "erin", resolve_reason: "manual" } });
       expect((await inject("POST", `/api/v1/alerts/${spike.id}/ack`)).statusCode).toBe(409);
@@ -136,32 +176,53 @@ function apiSuite(dbKind: "pglite" | "pg") {
         ["alert.resolved", "erin"],
       ]);
       expect(events[0]!.type).toBe("alert.fired");
-      expect(published.filter((e) => e.alert.id === spike.id).map((e) => e.type).slice(-2)).toEqual(["alert.acknowledged", "alert.resolved"]);
+      expect(
+        published
+          .filter((e) => e.alert.id === spike.id)
+          .map((e) => e.type)
+          .slice(-2),
+      ).toEqual(["alert.acknowledged", "alert.resolved"]);
 
       const detail = await inject("GET", `/api/v1/alerts/${spike.id}`, undefined, "viewer");
-      expect(detail.json().events.map((e: { actor: string }) => e.actor).slice(-2)).toEqual(["carol", "erin"]);
+      expect(
+        detail
+          .json()
+          .events.map((e: { actor: string }) => e.actor)
+          .slice(-2),
+      ).toEqual(["carol", "erin"]);
       expect(detail.json().evidence.missing).toEqual([]);
       expect(detail.json().evidence.items.length).toBe(spike.evidence_item_ids.length);
-      expect(detail.json().evidence.items[0]).toMatchObject({ id: spike.evidence_item_ids[0], topic: "Legal | Regulation", sentiment: "bearish" });
+      expect(detail.json().evidence.items[0]).toMatchObject({
+        id: spike.evidence_item_ids[0],
+        topic: "Legal | Regulation",
+        sentiment: "bearish",
+      });
     });
 
     it("lists alerts with filters and a stable cursor", async () => {
       const all = (await inject("GET", "/api/v1/alerts")).json().alerts;
       expect(all.map((a: { rule_id: string }) => a.rule_id).sort()).toEqual(["legal-acme", "level", "level-hourly", "shift", "spike"]);
-      expect((await inject("GET", "/api/v1/alerts?severity=critical")).json().alerts.map((a: { rule_id: string }) => a.rule_id)).toEqual(["spike"]);
+      expect((await inject("GET", "/api/v1/alerts?severity=critical")).json().alerts.map((a: { rule_id: string }) => a.rule_id)).toEqual([
+        "spike",
+      ]);
       expect((await inject("GET", "/api/v1/alerts?entity=TICKER:ZZZ")).json().alerts).toEqual([]);
       expect((await inject("GET", "/api/v1/alerts?state=firing")).json().alerts).toEqual([]);
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { alerts: { id: string }[]; next_cursor: string | null } = (await inject("GET", `/api/v1/alerts?limit=2${cursor ? `&cursor=${cursor}` : ""}`)).json();
+        const page: { alerts: { id: string }[]; next_cursor: string | null } = (
+          await inject("GET", `/api/v1/alerts?limit=2${cursor ? `&cursor=${cursor}` : ""}`)
+        ).json();
         expect(page.alerts.length).toBeLessThanOrEqual(2);
         seen.push(...page.alerts.map((a) => a.id));
         cursor = page.next_cursor;
       } while (cursor);
       expect(seen).toEqual(all.map((a: { id: string }) => a.id));
       // The allowed values are named, not a bare "Invalid input".
-      expect((await inject("GET", "/api/v1/alerts?state=bogus")).json()).toMatchObject({ error: "validation_failed", problems: [{ path: "state", message: expect.stringMatching(/expected one of .*"firing".*"open"/) }] });
+      expect((await inject("GET", "/api/v1/alerts?state=bogus")).json()).toMatchObject({
+        error: "validation_failed",
+        problems: [{ path: "state", message: expect.stringMatching(/expected one of .*"firing".*"open"/) }],
+      });
       expect((await inject("GET", "/api/v1/alerts?cursor=zzz")).statusCode).toBe(400);
       expect((await inject("GET", "/api/v1/alerts/al_missing")).statusCode).toBe(404);
     });
@@ -169,7 +230,17 @@ function apiSuite(dbKind: "pglite" | "pg") {
     it("the engine picks up rule changes without a restart; disabling a rule resolves its open alert", async () => {
       await engine.reloadRules();
       expect(await engine.reloadRules()).toBe(false); // nothing changed since
-      const always = { id: "always", name: "Always", type: "sentiment_level", severity: "info", op: "above", threshold: -1, min_samples: 1, window: { size: "10m", step: "5m" }, scope: { tickers: ["ACME"] } };
+      const always = {
+        id: "always",
+        name: "Always",
+        type: "sentiment_level",
+        severity: "info",
+        op: "above",
+        threshold: -1,
+        min_samples: 1,
+        window: { size: "10m", step: "5m" },
+        scope: { tickers: ["ACME"] },
+      };
       expect((await inject("POST", "/api/v1/rules", always)).statusCode).toBe(201);
       expect(await engine.reloadRules()).toBe(true);
       await feed([1, 2, 3].map((k) => scoredItem({ key: `late-${k}`, t: sc.end + k * MIN, score: 0.1 })));
@@ -182,7 +253,17 @@ function apiSuite(dbKind: "pglite" | "pg") {
     });
 
     it("in a quiet live stream the watermark follows the clock, so alerts still resolve", async () => {
-      const rule = { id: "always-b", name: "Always B", type: "sentiment_level", severity: "info", op: "above", threshold: -1, min_samples: 1, window: { size: "10m", step: "5m" }, scope: { tickers: ["ACME"] } };
+      const rule = {
+        id: "always-b",
+        name: "Always B",
+        type: "sentiment_level",
+        severity: "info",
+        op: "above",
+        threshold: -1,
+        min_samples: 1,
+        window: { size: "10m", step: "5m" },
+        scope: { tickers: ["ACME"] },
+      };
       await inject("POST", "/api/v1/rules", rule);
       await engine.reloadRules();
       await feed([6, 7, 8].map((k) => scoredItem({ key: `quiet-${k}`, t: sc.end + k * MIN, score: 0.1 })));

@@ -8,7 +8,16 @@ import type { ScoredItem } from "@finsentry/schemas";
 import { FIRING_RULES, H, MIN, T0, acmeScenario, rng, scenarioRules, scoredItem } from "./helpers.ts";
 
 const LATENESS = 2 * MIN;
-const view = (ts: Transition[]) => ts.map((t) => ({ kind: t.kind, rule: t.rule?.rule.id, entity: t.entityKey, alert: t.alertId, at: t.at, figures: t.figures, evidence: t.evidence }));
+const view = (ts: Transition[]) =>
+  ts.map((t) => ({
+    kind: t.kind,
+    rule: t.rule?.rule.id,
+    entity: t.entityKey,
+    alert: t.alertId,
+    at: t.at,
+    figures: t.figures,
+    evidence: t.evidence,
+  }));
 
 /** Feeds arrivals in batches, as the alerter does, and returns every transition plus the late arrivals. */
 function run(arrivals: ScoredItem[], batch = 7, partitions = 1) {
@@ -95,7 +104,16 @@ describe("AlertCore on the scripted stream", () => {
 describe("AlertCore rule changes", () => {
   it("closes an entity's alert when the rule's scope stops covering it", () => {
     const core = new AlertCore({ latenessMs: 0 });
-    const def = { id: "lvl", name: "L", severity: "info", type: "sentiment_level", op: "below", threshold: -0.5, min_samples: 1, window: { size: "1h", step: "5m" } } as const;
+    const def = {
+      id: "lvl",
+      name: "L",
+      severity: "info",
+      type: "sentiment_level",
+      op: "below",
+      threshold: -0.5,
+      min_samples: 1,
+      window: { size: "1h", step: "5m" },
+    } as const;
     core.setRules([compileRule(parseRule(def))]);
     for (const t of [T0, T0 + 6 * MIN]) {
       core.observe("p", t);
@@ -104,13 +122,26 @@ describe("AlertCore rule changes", () => {
     const [fire] = core.advance();
     expect(fire).toMatchObject({ kind: "fire", entityKey: "TICKER:ACME" });
     expect(core.setRules([compileRule(parseRule({ ...def, scope: { tickers: ["ACME"] } }), 2)])).toEqual([]);
-    expect(core.setRules([compileRule(parseRule({ ...def, scope: { tickers: ["OTHER"] } }), 3)])).toMatchObject([{ kind: "resolve", alertId: fire!.alertId }]);
+    expect(core.setRules([compileRule(parseRule({ ...def, scope: { tickers: ["OTHER"] } }), 3)])).toMatchObject([
+      { kind: "resolve", alertId: fire!.alertId },
+    ]);
     expect(core.openAlertIds().size).toBe(0);
   });
 
   it("resolves open alerts of a removed rule and starts a new spec at the watermark", () => {
     const core = new AlertCore({ latenessMs: 0 });
-    const level = compileRule(parseRule({ id: "lvl", name: "L", severity: "info", type: "sentiment_level", op: "below", threshold: -0.5, min_samples: 1, window: { size: "1h", step: "5m" } }));
+    const level = compileRule(
+      parseRule({
+        id: "lvl",
+        name: "L",
+        severity: "info",
+        type: "sentiment_level",
+        op: "below",
+        threshold: -0.5,
+        min_samples: 1,
+        window: { size: "1h", step: "5m" },
+      }),
+    );
     core.setRules([level]);
     const feed = (t: number, score: number) => {
       const s = scoredItem({ key: `k${t}`, t, score });
@@ -122,7 +153,18 @@ describe("AlertCore rule changes", () => {
     const fired = feed(T0 + 6 * MIN, -0.9);
     expect(fired.map((t) => t.kind)).toEqual(["fire"]);
     feed(T0 + 40 * MIN, -0.9);
-    const other = compileRule(parseRule({ id: "other", name: "O", severity: "info", type: "sentiment_level", op: "below", threshold: -0.5, min_samples: 1, window: { size: "1h", step: "10m" } }));
+    const other = compileRule(
+      parseRule({
+        id: "other",
+        name: "O",
+        severity: "info",
+        type: "sentiment_level",
+        op: "below",
+        threshold: -0.5,
+        min_samples: 1,
+        window: { size: "1h", step: "10m" },
+      }),
+    );
     const out = core.setRules([other]);
     expect(out).toMatchObject([{ kind: "resolve", alertId: fired[0]!.alertId, reason: "rule_removed" }]);
     // The new spec's first window ends after the current watermark, not back at the first item.

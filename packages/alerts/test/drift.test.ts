@@ -35,11 +35,29 @@ function modelStream(shift: boolean, seed = 7): ScoredItem[] {
   for (let t = T0; t < END; t += 30_000) {
     const drifting = shift && t >= SHIFT_START && t < SHIFT_END;
     const u = r();
-    const label: SentimentLabel = drifting ? (u < 0.8 ? "bearish" : u < 0.9 ? "neutral" : "bullish") : u < 0.25 ? "bearish" : u < 0.75 ? "neutral" : "bullish";
+    const label: SentimentLabel = drifting
+      ? u < 0.8
+        ? "bearish"
+        : u < 0.9
+          ? "neutral"
+          : "bullish"
+      : u < 0.25
+        ? "bearish"
+        : u < 0.75
+          ? "neutral"
+          : "bullish";
     const score = label === "bearish" ? -0.5 : label === "bullish" ? 0.5 : 0;
     const confidence = drifting ? 0.35 + 0.2 * r() : 0.7 + 0.2 * r();
     out.push(
-      scoredItem({ key: `m-${seed}-${t}`, t: t + Math.floor(r() * 20_000), score, label, confidence, topic: topics[Math.floor(r() * topics.length)]!, entities: r() < 0.5 ? ["TICKER:ACME"] : [] }),
+      scoredItem({
+        key: `m-${seed}-${t}`,
+        t: t + Math.floor(r() * 20_000),
+        score,
+        label,
+        confidence,
+        topic: topics[Math.floor(r() * topics.length)]!,
+        entities: r() < 0.5 ? ["TICKER:ACME"] : [],
+      }),
     );
   }
   return out;
@@ -62,7 +80,16 @@ const DRIFT: RuleInput = {
   cooldown: "30m",
 };
 /** A global entity rule that every item of the shift would satisfy: it must never see the model stream. */
-const GLOBAL_LEVEL: RuleInput = { id: "global-level", name: "Bearish", severity: "info", type: "sentiment_level", op: "below", threshold: -0.3, min_samples: 10, window: { size: "1h", step: "5m" } };
+const GLOBAL_LEVEL: RuleInput = {
+  id: "global-level",
+  name: "Bearish",
+  severity: "info",
+  type: "sentiment_level",
+  op: "below",
+  threshold: -0.3,
+  min_samples: 10,
+  window: { size: "1h", step: "5m" },
+};
 
 /** Feeds the core as the live engine does: model-stream contributions only while a drift rule wants them. */
 function runCore(stream: ScoredItem[], rules: RuleInput[], batch = 40): Transition[] {
@@ -85,7 +112,15 @@ describe("drift rule validation", () => {
   it("fills defaults and accepts a fixed reference", () => {
     const r = parseRule({ id: "d", name: "D", severity: "info", type: "drift", task: "topic", threshold: 0.3 });
     expect(r).toMatchObject({ type: "drift", measure: "js", min_samples: 100, baseline_min_windows: 12, enabled: true, cooldown: "1h" });
-    const ref = parseRule({ id: "d", name: "D", severity: "info", type: "drift", task: "sentiment", confidence_drop: 0.1, reference: { distribution: { bearish: 1, neutral: 2, bullish: 1 }, mean_confidence: 0.8 } });
+    const ref = parseRule({
+      id: "d",
+      name: "D",
+      severity: "info",
+      type: "drift",
+      task: "sentiment",
+      confidence_drop: 0.1,
+      reference: { distribution: { bearish: 1, neutral: 2, bullish: 1 }, mean_confidence: 0.8 },
+    });
     expect(compileRule(ref).reference).toEqual({ distribution: [0.25, 0.5, 0.25], confidence: 0.8 });
   });
 
@@ -102,7 +137,9 @@ describe("drift rule validation", () => {
     expect(paths({ ...base, threshold: 0.2, measure: "kl" })).toEqual(["measure"]);
     expect(paths({ ...base, threshold: 0.2, confidence_drop: 0 })).toEqual(["confidence_drop"]);
     expect(paths({ ...base, threshold: 0.2, scope: { tickers: ["ACME"] } })).toEqual(["scope"]);
-    expect(paths({ ...base, threshold: 0.2, reference: { distribution: { bearish: 1, gloomy: 1 } } })).toEqual(["reference.distribution.gloomy"]);
+    expect(paths({ ...base, threshold: 0.2, reference: { distribution: { bearish: 1, gloomy: 1 } } })).toEqual([
+      "reference.distribution.gloomy",
+    ]);
     expect(paths({ ...base, threshold: 0.2, reference: { distribution: { bearish: 0 } } })).toEqual(["reference.distribution"]);
     const scoped = safeParseRule({ ...base, threshold: 0.2, scope: {} });
     expect(!scoped.ok && scoped.problems[0]!.message).toMatch(/whole output stream/);
@@ -121,7 +158,15 @@ describe("divergence measures", () => {
 
 describe("drift rule evaluation on one window", () => {
   const item = (id: string, topic: string, topicConfidence: number): Contribution => ({
-    itemId: id, entityKey: MODEL_STREAM_KEY, t: 0, score: 0, confidence: 0.9, bearish: false, label: "neutral", topic, topicConfidence,
+    itemId: id,
+    entityKey: MODEL_STREAM_KEY,
+    t: 0,
+    score: 0,
+    confidence: 0.9,
+    bearish: false,
+    label: "neutral",
+    topic,
+    topicConfidence,
   });
   // 6 of 10 items on Legal | Regulation, against a reference where it is rare.
   const window = [
@@ -130,23 +175,48 @@ describe("drift rule evaluation on one window", () => {
   ];
   const f = () => computeFigures(window, 0, 3_600_000);
   const rule = (extra: Partial<RuleInput> = {}) =>
-    compileRule(parseRule({ id: "t", name: "T", severity: "info", type: "drift", task: "topic", measure: "psi", threshold: 0.5, min_samples: 10, evidence_limit: 3, reference: { distribution: { Earnings: 0.9, "Legal | Regulation": 0.1 } }, ...extra } as RuleInput));
+    compileRule(
+      parseRule({
+        id: "t",
+        name: "T",
+        severity: "info",
+        type: "drift",
+        task: "topic",
+        measure: "psi",
+        threshold: 0.5,
+        min_samples: 10,
+        evidence_limit: 3,
+        reference: { distribution: { Earnings: 0.9, "Legal | Regulation": 0.1 } },
+        ...extra,
+      } as RuleInput),
+    );
 
   it("fires against a fixed reference without warm-up; evidence is the least confident items of the grown class", () => {
     const v = evaluateRule(rule(), f(), emptyBaseline());
     expect(v.met).toBe(true);
     expect(v.evidence).toEqual(["legal0", "legal1", "legal2"]);
     const { figures, summary } = v.detail();
-    expect(figures).toMatchObject({ "share:Legal | Regulation": 0.6, "baseline_share:Legal | Regulation": 0.1, "share:Earnings": 0.4, "baseline_share:Earnings": 0.9, divergence_threshold: 0.5, count: 10 });
+    expect(figures).toMatchObject({
+      "share:Legal | Regulation": 0.6,
+      "baseline_share:Legal | Regulation": 0.1,
+      "share:Earnings": 0.4,
+      "baseline_share:Earnings": 0.9,
+      divergence_threshold: 0.5,
+      count: 10,
+    });
     expect(figures.divergence).toBeCloseTo(0.5 * Math.log(6) - 0.5 * Math.log(0.4 / 0.9), 3);
     expect(figures["share:Markets"]).toBeUndefined(); // classes absent from both are left out
-    expect(summary).toMatch(/^topic predictions over 1h \(10 items\): PSI 1\.30 from reference \(threshold 0\.5\), Legal \| Regulation 60% vs 10%/);
+    expect(summary).toMatch(
+      /^topic predictions over 1h \(10 items\): PSI 1\.30 from reference \(threshold 0\.5\), Legal \| Regulation 60% vs 10%/,
+    );
   });
 
   it("needs min_samples, and a warm EWMA baseline for what the reference does not fix", () => {
     expect(evaluateRule(rule({ min_samples: 11 }), f(), emptyBaseline())).toMatchObject({ met: false, insufficient: "samples" });
     expect(evaluateRule(rule({ confidence_drop: 0.1 }), f(), emptyBaseline())).toMatchObject({ met: false, insufficient: "baseline" });
-    expect(evaluateRule(rule({ reference: { distribution: { Earnings: 0.4, "Legal | Regulation": 0.6 } } }), f(), emptyBaseline()).met).toBe(false);
+    expect(
+      evaluateRule(rule({ reference: { distribution: { Earnings: 0.4, "Legal | Regulation": 0.6 } } }), f(), emptyBaseline()).met,
+    ).toBe(false);
   });
 });
 
@@ -197,93 +267,119 @@ describe("drift on the model's output stream (AlertCore)", () => {
   });
 });
 
-const storedSuite = (kind: "pglite" | "pg") => describe(`drift through the live engine, the backtest and the rules API on ${kind}`, () => {
-  const stream = modelStream(true);
-  const expected = only(runCore(stream, [DRIFT]), "drift-sentiment");
-  let db: Awaited<ReturnType<typeof freshDb>>;
+const storedSuite = (kind: "pglite" | "pg") =>
+  describe(`drift through the live engine, the backtest and the rules API on ${kind}`, () => {
+    const stream = modelStream(true);
+    const expected = only(runCore(stream, [DRIFT]), "drift-sentiment");
+    let db: Awaited<ReturnType<typeof freshDb>>;
 
-  beforeAll(async () => {
-    db = await freshDb(kind);
-    await storeHistory(db.handle.db, stream);
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
-
-  /** Hands the stream to a live engine in bus batches; `restartAt` reopens the engine from its checkpoint midway. */
-  async function live(restartAt?: number) {
-    const d = await freshDb(kind);
-    try {
-      await seedRules(d.handle.db, [parseRule(DRIFT)]);
-      const bus = new MemoryBus(1);
-      const open = () => AlertEngine.open({ db: d.handle.db, bus, log, now: () => new Date(END), options: { expectedPartitions: 1, idlePartitionMs: 0 } });
-      let engine = await open();
-      let offset = 0;
-      for (let i = 0; i < stream.length; i += 120) {
-        if (restartAt !== undefined && i === restartAt) engine = await open();
-        const batch: Batch = {
-          topic: "items.scored",
-          partition: 0,
-          messages: stream.slice(i, i + 120).map((s) => ({ topic: "items.scored", partition: 0, offset: String(offset++), key: s.item.id, value: Buffer.from(JSON.stringify(s)), headers: {}, timestamp: "0" })),
-        };
-        await engine.handleBatch(batch);
-      }
-      await bus.close();
-      return await d.handle.db.select().from(alerts).orderBy(asc(alerts.firedAt));
-    } finally {
-      await d.drop();
-    }
-  }
-
-  it("the live engine stores the same single alert, also across a restart mid-shift (labels and baseline persist)", async () => {
-    const fire = expected.find((t) => t.kind === "fire")!;
-    const resolve = expected.find((t) => t.kind === "resolve")!;
-    // 960 items = 8:00: the restart falls at the start of the shift, with the baseline warm.
-    for (const restartAt of [undefined, 960]) {
-      const rows = await live(restartAt);
-      expect(rows.map((a) => [a.id, a.ruleType, a.entityKey, a.state, a.firedAt.getTime(), a.resolvedAt?.getTime()]), `restart at ${restartAt}`).toEqual([
-        [fire.alertId, "drift", MODEL_STREAM_KEY, "resolved", fire.at, resolve.at],
-      ]);
-      expect(rows[0]!.fireFigures).toEqual(fire.figures);
-    }
-  });
-
-  it("the backtest replays stored scores into the same alert", async () => {
-    const r = await backtestRule(db.handle.db, DRIFT, { from: new Date(T0).toISOString(), to: new Date(END).toISOString() });
-    const fire = expected.find((t) => t.kind === "fire")!;
-    expect(r.items).toBe(stream.length);
-    expect(r.alerts.map((a) => [a.alert_id, a.entity_key, a.fired_at, a.resolved_at])).toEqual([
-      [fire.alertId, MODEL_STREAM_KEY, new Date(fire.at).toISOString(), new Date(expected.find((t) => t.kind === "resolve")!.at).toISOString()],
-    ]);
-    expect(r.alerts[0]!.figures).toEqual(fire.figures);
-  });
-
-  describe("rules API", () => {
-    let app: FastifyInstance;
     beforeAll(async () => {
-      app = Fastify();
-      await app.register(alertRoutes, { db: db.handle.db, bus: new MemoryBus(1) });
-      await app.ready();
+      db = await freshDb(kind);
+      await storeHistory(db.handle.db, stream);
     });
     afterAll(async () => {
-      await app?.close();
+      await db?.drop();
     });
 
-    it("creates a drift rule, refuses a scoped one naming the field, and backtests an unsaved one", async () => {
-      const created = await app.inject({ method: "POST", url: "/api/v1/rules", payload: DRIFT as object });
-      expect(created.statusCode).toBe(201);
-      expect(created.json()).toMatchObject({ id: "drift-sentiment", type: "drift", task: "sentiment", measure: "js", version: 1 });
-      const bad = await app.inject({ method: "POST", url: "/api/v1/rules", payload: { ...DRIFT, id: "scoped", scope: { tickers: ["ACME"] } } });
-      expect(bad.statusCode).toBe(400);
-      expect(bad.json().problems.map((p: { path: string }) => p.path)).toEqual(["scope"]);
-      const bt = await app.inject({ method: "POST", url: "/api/v1/rules/backtest", payload: { rule: { ...DRIFT, id: "draft" }, from: new Date(T0).toISOString(), to: new Date(END).toISOString() } });
-      expect(bt.statusCode).toBe(200);
-      expect(bt.json().alerts).toHaveLength(1);
-      const [stored] = await db.handle.db.select().from(alerts).where(eq(alerts.ruleId, "drift-sentiment"));
-      expect(stored).toBeUndefined(); // a backtest writes no alerts
+    /** Hands the stream to a live engine in bus batches; `restartAt` reopens the engine from its checkpoint midway. */
+    async function live(restartAt?: number) {
+      const d = await freshDb(kind);
+      try {
+        await seedRules(d.handle.db, [parseRule(DRIFT)]);
+        const bus = new MemoryBus(1);
+        const open = () =>
+          AlertEngine.open({ db: d.handle.db, bus, log, now: () => new Date(END), options: { expectedPartitions: 1, idlePartitionMs: 0 } });
+        let engine = await open();
+        let offset = 0;
+        for (let i = 0; i < stream.length; i += 120) {
+          if (restartAt !== undefined && i === restartAt) engine = await open();
+          const batch: Batch = {
+            topic: "items.scored",
+            partition: 0,
+            messages: stream
+              .slice(i, i + 120)
+              .map((s) => ({
+                topic: "items.scored",
+                partition: 0,
+                offset: String(offset++),
+                key: s.item.id,
+                value: Buffer.from(JSON.stringify(s)),
+                headers: {},
+                timestamp: "0",
+              })),
+          };
+          await engine.handleBatch(batch);
+        }
+        await bus.close();
+        return await d.handle.db.select().from(alerts).orderBy(asc(alerts.firedAt));
+      } finally {
+        await d.drop();
+      }
+    }
+
+    it("the live engine stores the same single alert, also across a restart mid-shift (labels and baseline persist)", async () => {
+      const fire = expected.find((t) => t.kind === "fire")!;
+      const resolve = expected.find((t) => t.kind === "resolve")!;
+      // 960 items = 8:00: the restart falls at the start of the shift, with the baseline warm.
+      for (const restartAt of [undefined, 960]) {
+        const rows = await live(restartAt);
+        expect(
+          rows.map((a) => [a.id, a.ruleType, a.entityKey, a.state, a.firedAt.getTime(), a.resolvedAt?.getTime()]),
+          `restart at ${restartAt}`,
+        ).toEqual([[fire.alertId, "drift", MODEL_STREAM_KEY, "resolved", fire.at, resolve.at]]);
+        expect(rows[0]!.fireFigures).toEqual(fire.figures);
+      }
+    });
+
+    it("the backtest replays stored scores into the same alert", async () => {
+      const r = await backtestRule(db.handle.db, DRIFT, { from: new Date(T0).toISOString(), to: new Date(END).toISOString() });
+      const fire = expected.find((t) => t.kind === "fire")!;
+      expect(r.items).toBe(stream.length);
+      expect(r.alerts.map((a) => [a.alert_id, a.entity_key, a.fired_at, a.resolved_at])).toEqual([
+        [
+          fire.alertId,
+          MODEL_STREAM_KEY,
+          new Date(fire.at).toISOString(),
+          new Date(expected.find((t) => t.kind === "resolve")!.at).toISOString(),
+        ],
+      ]);
+      expect(r.alerts[0]!.figures).toEqual(fire.figures);
+    });
+
+    describe("rules API", () => {
+      let app: FastifyInstance;
+      beforeAll(async () => {
+        app = Fastify();
+        await app.register(alertRoutes, { db: db.handle.db, bus: new MemoryBus(1) });
+        await app.ready();
+      });
+      afterAll(async () => {
+        await app?.close();
+      });
+
+      it("creates a drift rule, refuses a scoped one naming the field, and backtests an unsaved one", async () => {
+        const created = await app.inject({ method: "POST", url: "/api/v1/rules", payload: DRIFT as object });
+        expect(created.statusCode).toBe(201);
+        expect(created.json()).toMatchObject({ id: "drift-sentiment", type: "drift", task: "sentiment", measure: "js", version: 1 });
+        const bad = await app.inject({
+          method: "POST",
+          url: "/api/v1/rules",
+          payload: { ...DRIFT, id: "scoped", scope: { tickers: ["ACME"] } },
+        });
+        expect(bad.statusCode).toBe(400);
+        expect(bad.json().problems.map((p: { path: string }) => p.path)).toEqual(["scope"]);
+        const bt = await app.inject({
+          method: "POST",
+          url: "/api/v1/rules/backtest",
+          payload: { rule: { ...DRIFT, id: "draft" }, from: new Date(T0).toISOString(), to: new Date(END).toISOString() },
+        });
+        expect(bt.statusCode).toBe(200);
+        expect(bt.json().alerts).toHaveLength(1);
+        const [stored] = await db.handle.db.select().from(alerts).where(eq(alerts.ruleId, "drift-sentiment"));
+        expect(stored).toBeUndefined(); // a backtest writes no alerts
+      });
     });
   });
-});
 
 storedSuite("pglite");
 if (!process.env.DATABASE_URL) console.warn("drift: skipping the Postgres run (DATABASE_URL not set)");

@@ -26,7 +26,19 @@ export function scoredItem(s: ItemSpec): ScoredItem {
   const entities = s.entities ?? ["TICKER:ACME"];
   return {
     v: 1,
-    item: { v: 1, id: idFor(s.key), external_id: null, source: "test", stream: "news", published_at: iso, ingested_at: iso, text: `item ${s.key}`, url: null, author: null, lang: "en" },
+    item: {
+      v: 1,
+      id: idFor(s.key),
+      external_id: null,
+      source: "test",
+      stream: "news",
+      published_at: iso,
+      ingested_at: iso,
+      text: `item ${s.key}`,
+      url: null,
+      author: null,
+      lang: "en",
+    },
     model_version: "test-1",
     scored_at: iso,
     output: {
@@ -34,7 +46,13 @@ export function scoredItem(s: ItemSpec): ScoredItem {
       topic: { label: s.topic ?? "Stock Commentary", index: 18, confidence: 0.9 },
       entities: [],
     },
-    mentions: entities.map((key, i) => ({ key, type: key.startsWith("TICKER:") ? "TICKER" : "ORG", text: key.split(":")[1]!, start: i * 10, end: i * 10 + 4 })),
+    mentions: entities.map((key, i) => ({
+      key,
+      type: key.startsWith("TICKER:") ? "TICKER" : "ORG",
+      text: key.split(":")[1]!,
+      start: i * 10,
+      end: i * 10 + 4,
+    })),
   };
 }
 
@@ -76,11 +94,26 @@ export function acmeScenario(): Scenario {
   const end = T0 + 12 * H;
   for (let t = T0; t < end; t += 3 * MIN) {
     const rare = r() < 0.05;
-    out.push(scoredItem({ key: `acme-n-${t}`, t: t + Math.floor(r() * 60_000), score: rare ? -0.3 : -0.1 + r() * 0.25, label: rare ? "bearish" : "neutral", confidence: 0.6 + r() * 0.3 }));
+    out.push(
+      scoredItem({
+        key: `acme-n-${t}`,
+        t: t + Math.floor(r() * 60_000),
+        score: rare ? -0.3 : -0.1 + r() * 0.25,
+        label: rare ? "bearish" : "neutral",
+        confidence: 0.6 + r() * 0.3,
+      }),
+    );
     if (t % (12 * MIN) === 0) out.push(scoredItem({ key: `zzz-${t}`, t: t + 1000, score: r() * 0.2, entities: ["TICKER:ZZZ"] }));
   }
   for (let t = burstStart; t < burstEnd; t += 30_000) {
-    const s = scoredItem({ key: `acme-b-${t}`, t: t + Math.floor(r() * 20_000), score: -0.6 - r() * 0.3, label: "bearish", confidence: 0.8 + r() * 0.15, topic: "Legal | Regulation" });
+    const s = scoredItem({
+      key: `acme-b-${t}`,
+      t: t + Math.floor(r() * 20_000),
+      score: -0.6 - r() * 0.3,
+      label: "bearish",
+      confidence: 0.8 + r() * 0.15,
+      topic: "Legal | Regulation",
+    });
     burstIds.add(s.item.id);
     out.push(s);
   }

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import { createLogger, registry } from "@finsentry/core";
-import { entityMentions, items, lateItems, scores, webhookAttempts, webhookDeliveries, webhookSubscriptions, type DbHandle } from "@finsentry/db";
+import {
+  entityMentions,
+  items,
+  lateItems,
+  scores,
+  webhookAttempts,
+  webhookDeliveries,
+  webhookSubscriptions,
+  type DbHandle,
+} from "@finsentry/db";
 import { webhookRetentionTasks } from "@finsentry/webhooks";
 import { alertRetentionTasks, loadRetentionConfig, runRetention } from "../src/retention.ts";
 import { dbKinds, openTestDb } from "../../../test/support/services.ts";
@@ -15,9 +24,18 @@ const ago = (d: number) => new Date(NOW.getTime() - d * DAY);
 describe("retention configuration", () => {
   it("has defaults, accepts 0 (keep forever) and refuses nonsense in one line", () => {
     const c = loadRetentionConfig({});
-    expect(c).toMatchObject({ RETENTION_LATE_ITEMS_DAYS: 30, RETENTION_SCORES_DAYS: 90, RETENTION_WEBHOOK_DELIVERIES_DAYS: 30, RETENTION_WEBHOOK_ATTEMPTS_DAYS: 7, RETENTION_DEAD_LETTERS_DAYS: 90, RETENTION_INTERVAL_MINUTES: 60 });
+    expect(c).toMatchObject({
+      RETENTION_LATE_ITEMS_DAYS: 30,
+      RETENTION_SCORES_DAYS: 90,
+      RETENTION_WEBHOOK_DELIVERIES_DAYS: 30,
+      RETENTION_WEBHOOK_ATTEMPTS_DAYS: 7,
+      RETENTION_DEAD_LETTERS_DAYS: 90,
+      RETENTION_INTERVAL_MINUTES: 60,
+    });
     expect(alertRetentionTasks(loadRetentionConfig({ RETENTION_LATE_ITEMS_DAYS: "0" })).map((t) => t.table)).toEqual(["scores"]);
-    expect(() => loadRetentionConfig({ RETENTION_LATE_ITEMS_DAYS: "-1", RETENTION_SCORES_DAYS: "soon" })).toThrow(/^invalid retention configuration: RETENTION_LATE_ITEMS_DAYS: .*; RETENTION_SCORES_DAYS: /);
+    expect(() => loadRetentionConfig({ RETENTION_LATE_ITEMS_DAYS: "-1", RETENTION_SCORES_DAYS: "soon" })).toThrow(
+      /^invalid retention configuration: RETENTION_LATE_ITEMS_DAYS: .*; RETENTION_SCORES_DAYS: /,
+    );
   });
 });
 
@@ -39,11 +57,33 @@ for (const kind of dbKinds) {
       const young = scoredItem({ key: "young", t: ago(2).getTime(), score: 0.2, entities: ["TICKER:NEW"] });
       await storeHistory(db, [oldItem, lonely, young]);
       const rescore = async (id: string, version: string, at: Date) =>
-        db.insert(scores).values({ itemId: id, modelVersion: version, sentiment: "bullish", sentimentScore: 0.7, confidence: 0.9, topic: "Stock Commentary", topicIndex: 18, topicConfidence: 0.9, output: {}, scoredAt: at.toISOString() });
-      await db.update(scores).set({ scoredAt: ago(200).toISOString() }).where(eq(scores.itemId, oldItem.item.id));
-      await db.update(scores).set({ scoredAt: ago(200).toISOString() }).where(eq(scores.itemId, lonely.item.id));
+        db
+          .insert(scores)
+          .values({
+            itemId: id,
+            modelVersion: version,
+            sentiment: "bullish",
+            sentimentScore: 0.7,
+            confidence: 0.9,
+            topic: "Stock Commentary",
+            topicIndex: 18,
+            topicConfidence: 0.9,
+            output: {},
+            scoredAt: at.toISOString(),
+          });
+      await db
+        .update(scores)
+        .set({ scoredAt: ago(200).toISOString() })
+        .where(eq(scores.itemId, oldItem.item.id));
+      await db
+        .update(scores)
+        .set({ scoredAt: ago(200).toISOString() })
+        .where(eq(scores.itemId, lonely.item.id));
       await rescore(oldItem.item.id, "test-2", ago(150));
-      await db.update(scores).set({ scoredAt: ago(2).toISOString() }).where(eq(scores.itemId, young.item.id));
+      await db
+        .update(scores)
+        .set({ scoredAt: ago(2).toISOString() })
+        .where(eq(scores.itemId, young.item.id));
       await rescore(young.item.id, "test-2", ago(1));
 
       await db.insert(lateItems).values([
@@ -53,32 +93,66 @@ for (const kind of dbKinds) {
 
       await db.insert(webhookSubscriptions).values({ id: "sub", url: "https://example.com/hook", secret: "whsec_x" });
       const delivery = (id: string, status: string, at: Date, extra: Partial<typeof webhookDeliveries.$inferInsert> = {}) => ({
-        id, subscriptionId: "sub", eventId: `ev-${id}`, eventType: "alert.fired", body: "{}", status, nextAttemptAt: at, createdAt: at, updatedAt: at, ...extra,
+        id,
+        subscriptionId: "sub",
+        eventId: `ev-${id}`,
+        eventType: "alert.fired",
+        body: "{}",
+        status,
+        nextAttemptAt: at,
+        createdAt: at,
+        updatedAt: at,
+        ...extra,
       });
-      await db.insert(webhookDeliveries).values([
-        delivery("ok-old", "succeeded", ago(40), { deliveredAt: ago(40), attempts: 3 }),
-        delivery("ok-new", "succeeded", ago(3), { deliveredAt: ago(3), attempts: 1 }),
-        delivery("dead-old", "dead", ago(100), { deadAt: ago(100), attempts: 2 }),
-        delivery("dead-new", "dead", ago(20), { deadAt: ago(20), attempts: 3 }),
-        delivery("pending-old", "pending", ago(50), { attempts: 3 }),
-      ]);
-      const attempt = (deliveryId: string, n: number, at: Date) => ({ deliveryId, subscriptionId: "sub", attempt: n, startedAt: at, latencyMs: 10, statusCode: 500, outcome: "retry" });
-      await db.insert(webhookAttempts).values([
-        attempt("ok-old", 1, ago(41)), attempt("ok-old", 2, ago(40.5)), attempt("ok-old", 3, ago(40)),
-        attempt("dead-new", 1, ago(22)), attempt("dead-new", 2, ago(21)), attempt("dead-new", 3, ago(20)),
-        attempt("pending-old", 1, ago(50)), attempt("pending-old", 2, ago(10)), attempt("pending-old", 3, ago(1)),
-      ]);
+      await db
+        .insert(webhookDeliveries)
+        .values([
+          delivery("ok-old", "succeeded", ago(40), { deliveredAt: ago(40), attempts: 3 }),
+          delivery("ok-new", "succeeded", ago(3), { deliveredAt: ago(3), attempts: 1 }),
+          delivery("dead-old", "dead", ago(100), { deadAt: ago(100), attempts: 2 }),
+          delivery("dead-new", "dead", ago(20), { deadAt: ago(20), attempts: 3 }),
+          delivery("pending-old", "pending", ago(50), { attempts: 3 }),
+        ]);
+      const attempt = (deliveryId: string, n: number, at: Date) => ({
+        deliveryId,
+        subscriptionId: "sub",
+        attempt: n,
+        startedAt: at,
+        latencyMs: 10,
+        statusCode: 500,
+        outcome: "retry",
+      });
+      await db
+        .insert(webhookAttempts)
+        .values([
+          attempt("ok-old", 1, ago(41)),
+          attempt("ok-old", 2, ago(40.5)),
+          attempt("ok-old", 3, ago(40)),
+          attempt("dead-new", 1, ago(22)),
+          attempt("dead-new", 2, ago(21)),
+          attempt("dead-new", 3, ago(20)),
+          attempt("pending-old", 1, ago(50)),
+          attempt("pending-old", 2, ago(10)),
+          attempt("pending-old", 3, ago(1)),
+        ]);
 
       const cfg = loadRetentionConfig({});
       const tasks = [
         ...alertRetentionTasks(cfg),
-        ...webhookRetentionTasks({ deliveriesDays: cfg.RETENTION_WEBHOOK_DELIVERIES_DAYS, attemptsDays: cfg.RETENTION_WEBHOOK_ATTEMPTS_DAYS, deadDays: cfg.RETENTION_DEAD_LETTERS_DAYS }),
+        ...webhookRetentionTasks({
+          deliveriesDays: cfg.RETENTION_WEBHOOK_DELIVERIES_DAYS,
+          attemptsDays: cfg.RETENTION_WEBHOOK_ATTEMPTS_DAYS,
+          deadDays: cfg.RETENTION_DEAD_LETTERS_DAYS,
+        }),
       ];
       const deleted = await runRetention(db, tasks, log, NOW);
       expect(deleted).toEqual({ late_items: 1, scores: 1, webhook_attempts: 6, webhook_deliveries: 1, webhook_dead_letters: 1 });
 
       expect((await db.select({ id: lateItems.itemId }).from(lateItems)).map((r) => r.id)).toEqual(["late-new"]);
-      const left = await db.select({ item: scores.itemId, v: scores.modelVersion }).from(scores).orderBy(asc(scores.itemId), asc(scores.modelVersion));
+      const left = await db
+        .select({ item: scores.itemId, v: scores.modelVersion })
+        .from(scores)
+        .orderBy(asc(scores.itemId), asc(scores.modelVersion));
       expect(left).toEqual(
         [
           { item: oldItem.item.id, v: "test-2" },
@@ -93,9 +167,15 @@ for (const kind of dbKinds) {
 
       const deliveries = await db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).orderBy(asc(webhookDeliveries.id));
       expect(deliveries.map((d) => d.id)).toEqual(["dead-new", "ok-new", "pending-old"]);
-      const attempts = await db.select({ d: webhookAttempts.deliveryId, n: webhookAttempts.attempt }).from(webhookAttempts).orderBy(asc(webhookAttempts.deliveryId), asc(webhookAttempts.attempt));
+      const attempts = await db
+        .select({ d: webhookAttempts.deliveryId, n: webhookAttempts.attempt })
+        .from(webhookAttempts)
+        .orderBy(asc(webhookAttempts.deliveryId), asc(webhookAttempts.attempt));
       // ok-old's went with it; every other delivery keeps its latest attempt (and any younger than 7 days).
-      expect(attempts).toEqual([{ d: "dead-new", n: 3 }, { d: "pending-old", n: 3 }]);
+      expect(attempts).toEqual([
+        { d: "dead-new", n: 3 },
+        { d: "pending-old", n: 3 },
+      ]);
 
       // A second run finds nothing more, and /metrics shows what went.
       expect(Object.values(await runRetention(db, tasks, log, NOW)).every((n) => n === 0)).toBe(true);

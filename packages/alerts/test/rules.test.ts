@@ -9,7 +9,15 @@ import { emptyBaseline, ewmaUpdate } from "../src/window/ewma.ts";
 import type { Contribution } from "../src/window/contribution.ts";
 
 const c = (itemId: string, score: number, extra: Partial<Contribution> = {}): Contribution => ({
-  itemId, entityKey: "TICKER:ACME", t: 0, score, confidence: 0.9, bearish: score <= -0.3, topic: "Earnings", topicConfidence: 0.9, ...extra,
+  itemId,
+  entityKey: "TICKER:ACME",
+  t: 0,
+  score,
+  confidence: 0.9,
+  bearish: score <= -0.3,
+  topic: "Earnings",
+  topicConfidence: 0.9,
+  ...extra,
 });
 const fig = (xs: Contribution[]) => computeFigures(xs, 0, 3_600_000);
 const base = { id: "r", name: "R", severity: "warning" } as const;
@@ -30,7 +38,14 @@ function warmBaseline(n: number, v: { count: number; bearish: number; mean: numb
 describe("rule validation", () => {
   it("fills defaults", () => {
     const r = parseRule({ ...base, type: "sentiment_level", op: "below", threshold: -0.4 });
-    expect(r).toMatchObject({ enabled: true, min_samples: 5, for: "0s", cooldown: "1h", window: { type: "sliding", size: "1h" }, metric: "weighted_mean" });
+    expect(r).toMatchObject({
+      enabled: true,
+      min_samples: 5,
+      for: "0s",
+      cooldown: "1h",
+      window: { type: "sliding", size: "1h" },
+      metric: "weighted_mean",
+    });
   });
 
   it("names the bad field", () => {
@@ -45,7 +60,13 @@ describe("rule validation", () => {
     expect(() => parseRule({ ...base, type: "sentiment_level", op: "below", threshold: 0, treshold: 1 })).toThrow(RuleValidationError);
     const t = safeParseRule({ ...base, type: "volatility" });
     expect(!t.ok && t.problems[0]!.path).toBe("type");
-    const w = safeParseRule({ ...base, type: "sentiment_level", op: "below", threshold: 0, window: { type: "tumbling", size: "1h", step: "5m" } });
+    const w = safeParseRule({
+      ...base,
+      type: "sentiment_level",
+      op: "below",
+      threshold: 0,
+      window: { type: "tumbling", size: "1h", step: "5m" },
+    });
     expect(!w.ok && w.problems[0]!.path).toBe("window.step");
     const topics = safeParseRule({ ...base, type: "watched_topics", topics: ["Lawsuits"] });
     expect(!topics.ok && topics.problems[0]!.path).toBe("topics.0");
@@ -54,18 +75,28 @@ describe("rule validation", () => {
   it("parses the default rules file, and names rule index + field in a bad file", async () => {
     const rules = await loadRulesFile();
     expect(rules.length).toBeGreaterThanOrEqual(5);
-    expect(new Set(rules.map((r) => r.type))).toEqual(new Set(["sentiment_level", "sentiment_shift", "negative_volume_spike", "watched_topics", "drift"]));
+    expect(new Set(rules.map((r) => r.type))).toEqual(
+      new Set(["sentiment_level", "sentiment_shift", "negative_volume_spike", "watched_topics", "drift"]),
+    );
     try {
-      parseRulesText(`rules:\n  - { id: a, name: A, severity: loud, type: sentiment_level, op: below, threshold: 0 }\n  - { id: a, name: B, severity: info, type: sentiment_level, op: below, threshold: 0 }\n`);
+      parseRulesText(
+        `rules:\n  - { id: a, name: A, severity: loud, type: sentiment_level, op: below, threshold: 0 }\n  - { id: a, name: B, severity: info, type: sentiment_level, op: below, threshold: 0 }\n`,
+      );
       expect.unreachable();
     } catch (err) {
       expect((err as RuleValidationError).problems.map((p) => p.path)).toEqual(["rules.0.severity"]);
     }
-    expect(() => parseRulesText(`- { id: a, name: A, severity: info, type: sentiment_level, op: below, threshold: 0 }\n- { id: a, name: B, severity: info, type: sentiment_level, op: below, threshold: 0 }`)).toThrow(/rules.1.id: duplicate/);
+    expect(() =>
+      parseRulesText(
+        `- { id: a, name: A, severity: info, type: sentiment_level, op: below, threshold: 0 }\n- { id: a, name: B, severity: info, type: sentiment_level, op: below, threshold: 0 }`,
+      ),
+    ).toThrow(/rules.1.id: duplicate/);
   });
 
   it("scopes by entity key, ticker and entity type; no scope is global", () => {
-    const scoped = compileRule(parseRule({ ...base, type: "sentiment_level", op: "below", threshold: 0, scope: { tickers: ["$tsla"], entities: ["ORG:tesla"] } }));
+    const scoped = compileRule(
+      parseRule({ ...base, type: "sentiment_level", op: "below", threshold: 0, scope: { tickers: ["$tsla"], entities: ["ORG:tesla"] } }),
+    );
     expect(["TICKER:TSLA", "ORG:tesla", "TICKER:AAPL"].map(scoped.appliesTo)).toEqual([true, true, false]);
     const typed = compileRule(parseRule({ ...base, type: "sentiment_level", op: "below", threshold: 0, scope: { entity_types: ["ORG"] } }));
     expect(["TICKER:TSLA", "ORG:tesla"].map(typed.appliesTo)).toEqual([false, true]);
@@ -89,18 +120,27 @@ describe("rule evaluation", () => {
   });
 
   it("sentiment_shift: drop in std-devs against the entity's baseline, after warm-up", () => {
-    const r = compileRule(parseRule({ ...base, type: "sentiment_shift", std_devs: 3, min_shift: 0.2, min_samples: 3, baseline_min_windows: 10 }));
+    const r = compileRule(
+      parseRule({ ...base, type: "sentiment_shift", std_devs: 3, min_shift: 0.2, min_samples: 3, baseline_min_windows: 10 }),
+    );
     const warm = warmBaseline(30, { count: 5, bearish: 0, mean: 0.05 });
     expect(evaluateRule(r, fig(bearish), warm)).toMatchObject({ met: true });
-    expect(evaluateRule(r, fig(bearish), warmBaseline(5, { count: 5, bearish: 0, mean: 0.05 }))).toMatchObject({ met: false, insufficient: "baseline" });
+    expect(evaluateRule(r, fig(bearish), warmBaseline(5, { count: 5, bearish: 0, mean: 0.05 }))).toMatchObject({
+      met: false,
+      insufficient: "baseline",
+    });
     // The same window is normal for an entity whose baseline is already that negative.
     expect(evaluateRule(r, fig(bearish), warmBaseline(30, { count: 5, bearish: 3, mean: -0.4 })).met).toBe(false);
-    const up = compileRule(parseRule({ ...base, type: "sentiment_shift", direction: "up", std_devs: 3, min_samples: 3, baseline_min_windows: 10 }));
+    const up = compileRule(
+      parseRule({ ...base, type: "sentiment_shift", direction: "up", std_devs: 3, min_samples: 3, baseline_min_windows: 10 }),
+    );
     expect(evaluateRule(up, fig(bearish), warm).met).toBe(false);
   });
 
   it("negative_volume_spike: z-score of bearish mentions, with a minimum count", () => {
-    const r = compileRule(parseRule({ ...base, type: "negative_volume_spike", z_score: 2, min_bearish: 3, min_samples: 1, baseline_min_windows: 10 }));
+    const r = compileRule(
+      parseRule({ ...base, type: "negative_volume_spike", z_score: 2, min_bearish: 3, min_samples: 1, baseline_min_windows: 10 }),
+    );
     const quiet = warmBaseline(30, { count: 5, bearish: 0, mean: 0 });
     const v = evaluateRule(r, fig(bearish), quiet);
     expect(v.met).toBe(true);
@@ -111,12 +151,33 @@ describe("rule evaluation", () => {
   });
 
   it("watched_topics: count of watched-topic items, optional sentiment condition over them", () => {
-    const items = [c("l1", -0.5, { topic: "Legal | Regulation" }), c("l2", -0.4, { topic: "Legal | Regulation" }), c("p1", 0.3, { topic: "Personnel Change", topicConfidence: 0.3 }), c("e1", 0.9)];
-    const legal = compileRule(parseRule({ ...base, type: "watched_topics", topics: ["Legal | Regulation"], min_count: 2, sentiment: { op: "below", threshold: -0.2 } }));
+    const items = [
+      c("l1", -0.5, { topic: "Legal | Regulation" }),
+      c("l2", -0.4, { topic: "Legal | Regulation" }),
+      c("p1", 0.3, { topic: "Personnel Change", topicConfidence: 0.3 }),
+      c("e1", 0.9),
+    ];
+    const legal = compileRule(
+      parseRule({
+        ...base,
+        type: "watched_topics",
+        topics: ["Legal | Regulation"],
+        min_count: 2,
+        sentiment: { op: "below", threshold: -0.2 },
+      }),
+    );
     const v = evaluateRule(legal, fig(items), emptyBaseline());
     expect(v).toMatchObject({ met: true, evidence: ["l1", "l2"] });
     expect(v.detail().figures.matched).toBe(2);
-    const positive = compileRule(parseRule({ ...base, type: "watched_topics", topics: ["Legal | Regulation"], min_count: 2, sentiment: { op: "above", threshold: 0 } }));
+    const positive = compileRule(
+      parseRule({
+        ...base,
+        type: "watched_topics",
+        topics: ["Legal | Regulation"],
+        min_count: 2,
+        sentiment: { op: "above", threshold: 0 },
+      }),
+    );
     expect(evaluateRule(positive, fig(items), emptyBaseline()).met).toBe(false);
     const personnel = compileRule(parseRule({ ...base, type: "watched_topics", topics: ["Personnel Change"], min_topic_confidence: 0.5 }));
     expect(evaluateRule(personnel, fig(items), emptyBaseline()).met).toBe(false);
@@ -130,7 +191,18 @@ describe("rule evaluation", () => {
 });
 
 describe("alert lifecycle per (rule, entity)", () => {
-  const rule = compileRule(parseRule({ ...base, type: "sentiment_level", op: "below", threshold: 0, for: "10m", cooldown: "1h", repeat_interval: "15m", resolve_after: "5m" }));
+  const rule = compileRule(
+    parseRule({
+      ...base,
+      type: "sentiment_level",
+      op: "below",
+      threshold: 0,
+      for: "10m",
+      cooldown: "1h",
+      repeat_interval: "15m",
+      resolve_after: "5m",
+    }),
+  );
   const yes = { met: true, evidence: ["i1"], detail: () => ({ figures: {}, summary: "" }) };
   const no = { met: false, evidence: [] as string[], detail: () => ({ figures: {}, summary: "" }) };
   const M = 60_000;

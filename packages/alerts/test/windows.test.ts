@@ -8,7 +8,15 @@ import { Watermark } from "../src/engine/watermark.ts";
 import type { Contribution } from "../src/window/contribution.ts";
 
 const c = (itemId: string, t: number, score = 0, extra: Partial<Contribution> = {}): Contribution => ({
-  itemId, entityKey: "TICKER:ACME", t, score, confidence: 1, bearish: score <= -0.3, topic: "Earnings", topicConfidence: 1, ...extra,
+  itemId,
+  entityKey: "TICKER:ACME",
+  t,
+  score,
+  confidence: 1,
+  bearish: score <= -0.3,
+  topic: "Earnings",
+  topicConfidence: 1,
+  ...extra,
 });
 
 describe("durations", () => {
@@ -36,7 +44,14 @@ describe("durations", () => {
 describe("EntityBuffer", () => {
   it("keeps out-of-order inserts sorted, ignores duplicates and answers half-open ranges", () => {
     const b = new EntityBuffer();
-    for (const [id, t] of [["c", 30], ["a", 10], ["b", 20], ["d", 20], ["e", 40]] as const) expect(b.insert(c(id, t))).toBe(true);
+    for (const [id, t] of [
+      ["c", 30],
+      ["a", 10],
+      ["b", 20],
+      ["d", 20],
+      ["e", 40],
+    ] as const)
+      expect(b.insert(c(id, t))).toBe(true);
     expect(b.insert(c("a", 10))).toBe(false);
     expect(b.range("TICKER:ACME", 0, 100).map((x) => x.itemId)).toEqual(["a", "b", "d", "c", "e"]);
     expect(b.range("TICKER:ACME", 20, 40).map((x) => x.itemId)).toEqual(["b", "d", "c"]);
@@ -52,7 +67,11 @@ describe("EntityBuffer", () => {
 describe("window figures", () => {
   it("computes count, means, bearish share and topic mix", () => {
     const f = computeFigures(
-      [c("a", 1, -0.8, { confidence: 0.9, topic: "Legal | Regulation" }), c("b", 2, 0.2, { confidence: 0.1 }), c("c", 3, 0, { confidence: 0.5 })],
+      [
+        c("a", 1, -0.8, { confidence: 0.9, topic: "Legal | Regulation" }),
+        c("b", 2, 0.2, { confidence: 0.1 }),
+        c("c", 3, 0, { confidence: 0.5 }),
+      ],
       0,
       10,
     );

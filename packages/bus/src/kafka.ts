@@ -87,7 +87,12 @@ export class KafkaBus implements Bus {
   private getProducer(): Promise<Producer> {
     if (!this.producerReady) {
       // Idempotent: a produce retried after a timeout must not write the message twice.
-      const p = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
+      const p = this.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: true,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
       this.producerReady = p.connect().then(() => {
         this.producer = p;
         return p;
@@ -118,7 +123,9 @@ export class KafkaBus implements Bus {
     });
     this.consumers.add(consumer);
     await consumer.connect();
-    const topics = opts.topics.map((t) => (typeof t === "string" ? this.ns + t : new RegExp(`^${this.ns.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:${t.source})$`)));
+    const topics = opts.topics.map((t) =>
+      typeof t === "string" ? this.ns + t : new RegExp(`^${this.ns.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:${t.source})$`),
+    );
     await consumer.subscribe({ topics, fromBeginning: opts.fromBeginning ?? true });
     const max = opts.maxBatchSize ?? 500;
     const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -151,7 +158,15 @@ export class KafkaBus implements Bus {
               await opts.eachBatch(handed);
               break;
             } catch (err) {
-              const where = { group: opts.groupId, topic, partition: batch.partition, offset: chunk[0]!.offset, messages: chunk.length, attempt, ...errorSummary(err) };
+              const where = {
+                group: opts.groupId,
+                topic,
+                partition: batch.partition,
+                offset: chunk[0]!.offset,
+                messages: chunk.length,
+                attempt,
+                ...errorSummary(err),
+              };
               this.log.warn(where, "batch handler failed; will retry");
               if (attempt >= maxAttempts && opts.onRetriesExhausted) {
                 try {

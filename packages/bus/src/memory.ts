@@ -65,7 +65,10 @@ export class MemoryBus implements Bus {
   private log: Logger;
   private retain: number;
 
-  constructor(private defaultPartitions = 3, opts: MemoryBusOptions = {}) {
+  constructor(
+    private defaultPartitions = 3,
+    opts: MemoryBusOptions = {},
+  ) {
     this.log = opts.log ?? createLogger("bus");
     this.retain = opts.retainPerPartition ?? 10_000;
   }
@@ -142,7 +145,9 @@ export class MemoryBus implements Bus {
     let floor = part.base + part.log.length - this.retain;
     for (const g of this.groups.values()) {
       // A member that has not looked at this partition yet has no position: it may still need everything.
-      const subscribed = g.members.some((m) => !m.stopped && m.opts.topics.some((s) => (typeof s === "string" ? s === topicName : s.test(topicName))));
+      const subscribed = g.members.some(
+        (m) => !m.stopped && m.opts.topics.some((s) => (typeof s === "string" ? s === topicName : s.test(topicName))),
+      );
       const c = g.committed.get(`${topicName}/${p}`) ?? (subscribed ? part.base : undefined);
       if (c !== undefined) floor = Math.min(floor, c);
     }
@@ -217,7 +222,15 @@ export class MemoryBus implements Bus {
         } catch (err) {
           // Not committed: the same batch is delivered again after a pause, as Kafka would after a failed batch.
           const attempts = (failing?.attempts ?? 0) + 1;
-          const where = { group: member.opts.groupId, topic, partition, offset: String(start), messages: batch.messages.length, attempt: attempts, ...errorSummary(err) };
+          const where = {
+            group: member.opts.groupId,
+            topic,
+            partition,
+            offset: String(start),
+            messages: batch.messages.length,
+            attempt: attempts,
+            ...errorSummary(err),
+          };
           this.log.warn(where, "batch handler failed; will retry");
           let resolved = false;
           if (attempts >= maxAttempts && member.opts.onRetriesExhausted) {
@@ -241,11 +254,15 @@ export class MemoryBus implements Bus {
         }
         delivered = true;
       }
-      if (!delivered) await new Promise<void>((resolve) => {
-        const w = () => { this.wake.delete(w); resolve(); };
-        this.wake.add(w);
-        setTimeout(w, 100).unref();
-      });
+      if (!delivered)
+        await new Promise<void>((resolve) => {
+          const w = () => {
+            this.wake.delete(w);
+            resolve();
+          };
+          this.wake.add(w);
+          setTimeout(w, 100).unref();
+        });
     }
   }
 
@@ -253,7 +270,10 @@ export class MemoryBus implements Bus {
     const t = this.topics.get(topic);
     if (!t) return 0;
     const g = this.groups.get(groupId);
-    return t.partitions.reduce((sum, part, p) => sum + part.base + part.log.length - Math.max(part.base, g?.committed.get(`${topic}/${p}`) ?? 0), 0);
+    return t.partitions.reduce(
+      (sum, part, p) => sum + part.base + part.log.length - Math.max(part.base, g?.committed.get(`${topic}/${p}`) ?? 0),
+      0,
+    );
   }
 
   async close(): Promise<void> {

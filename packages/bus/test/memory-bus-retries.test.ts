@@ -43,7 +43,8 @@ describe("MemoryBus: a batch that keeps failing", () => {
     expect(await bus.lag("g", "t")).toBe(0);
     const failures = lines.filter((l) => l.msg === "batch handler failed; will retry");
     expect(failures.map((l) => l.attempt)).toEqual([1, 2, 3]);
-    for (const l of failures) expect(l).toMatchObject({ level: 40, error: "boom: cannot store", topic: "t", partition: 0, offset: "0", group: "g" });
+    for (const l of failures)
+      expect(l).toMatchObject({ level: 40, error: "boom: cannot store", topic: "t", partition: 0, offset: "0", group: "g" });
     expect(raw.join("")).not.toContain("secret-content");
     await bus.close();
   });
@@ -53,7 +54,15 @@ describe("MemoryBus: a batch that keeps failing", () => {
     const bus = new MemoryBus(1, { log });
     await bus.send("t", [{ value: "x" }]);
     let calls = 0;
-    const sub = await bus.subscribe({ groupId: "g", topics: ["t"], maxAttempts: 2, eachBatch: async () => { calls++; throw new Error("down"); } });
+    const sub = await bus.subscribe({
+      groupId: "g",
+      topics: ["t"],
+      maxAttempts: 2,
+      eachBatch: async () => {
+        calls++;
+        throw new Error("down");
+      },
+    });
     await until(() => calls >= 3);
     await sub.stop();
     expect(calls).toBeGreaterThanOrEqual(3);
@@ -66,7 +75,11 @@ describe("MemoryBus: a batch that keeps failing", () => {
 describe("MemoryBus: positions, commits and retention", () => {
   it("reports where messages landed and resolves waitForCommit only after the group committed past them", async () => {
     const bus = new MemoryBus(2);
-    const sent = await bus.send("t", [{ key: "a", value: "1" }, { key: "b", value: "2" }, { key: "a", value: "3" }]);
+    const sent = await bus.send("t", [
+      { key: "a", value: "1" },
+      { key: "b", value: "2" },
+      { key: "a", value: "3" },
+    ]);
     expect(sent.map((s) => s.topic)).toEqual(["t", "t", "t"]);
     expect(sent[2]!.partition).toBe(sent[0]!.partition);
     expect(Number(sent[2]!.offset)).toBe(Number(sent[0]!.offset) + 1);
@@ -75,7 +88,14 @@ describe("MemoryBus: positions, commits and retention", () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const handled: string[] = [];
-    const sub = await bus.subscribe({ groupId: "g", topics: ["t"], eachBatch: async (b) => { await gate; handled.push(...b.messages.map((m) => m.value.toString())); } });
+    const sub = await bus.subscribe({
+      groupId: "g",
+      topics: ["t"],
+      eachBatch: async (b) => {
+        await gate;
+        handled.push(...b.messages.map((m) => m.value.toString()));
+      },
+    });
     await until(() => false, 50);
     expect(committed).toBe(false); // handlers are blocked: nothing committed yet
     release();
@@ -89,20 +109,35 @@ describe("MemoryBus: positions, commits and retention", () => {
     const bus = new MemoryBus(1, { retainPerPartition: 10 });
     const seen: string[] = [];
     let hold = true;
-    const sub = await bus.subscribe({ groupId: "slow", topics: ["t"], maxBatchSize: 5, eachBatch: async (b) => {
-      if (hold) throw new Error("not yet");
-      seen.push(...b.messages.map((m) => m.value.toString()));
-    } });
-    await bus.send("t", Array.from({ length: 40 }, (_, i) => ({ value: String(i) })));
+    const sub = await bus.subscribe({
+      groupId: "slow",
+      topics: ["t"],
+      maxBatchSize: 5,
+      eachBatch: async (b) => {
+        if (hold) throw new Error("not yet");
+        seen.push(...b.messages.map((m) => m.value.toString()));
+      },
+    });
+    await bus.send(
+      "t",
+      Array.from({ length: 40 }, (_, i) => ({ value: String(i) })),
+    );
     // Nothing committed: nothing may be dropped, however long the log.
     hold = false;
     await until(() => seen.length === 40);
     await sub.stop();
     expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
-    await bus.send("t", Array.from({ length: 10 }, (_, i) => ({ value: String(40 + i) })));
+    await bus.send(
+      "t",
+      Array.from({ length: 10 }, (_, i) => ({ value: String(40 + i) })),
+    );
     // A new group reading from the beginning starts at the oldest kept message: the last 10 before + 10 new at most.
     const fresh: string[] = [];
-    const sub2 = await bus.subscribe({ groupId: "new", topics: ["t"], eachBatch: async (b) => void fresh.push(...b.messages.map((m) => m.value.toString())) });
+    const sub2 = await bus.subscribe({
+      groupId: "new",
+      topics: ["t"],
+      eachBatch: async (b) => void fresh.push(...b.messages.map((m) => m.value.toString())),
+    });
     await until(() => fresh.includes("49"));
     await sub2.stop();
     expect(fresh.length).toBeLessThanOrEqual(20);

@@ -11,7 +11,10 @@ describe("MemoryBus", () => {
   it("keeps per-key ordering within a partition and shares partitions across a group", async () => {
     const bus = new MemoryBus(3);
     await bus.ensureTopics([{ name: "t" }]);
-    await bus.send("t", Array.from({ length: 90 }, (_, i) => ({ key: `k${i % 9}`, value: String(i) })));
+    await bus.send(
+      "t",
+      Array.from({ length: 90 }, (_, i) => ({ key: `k${i % 9}`, value: String(i) })),
+    );
     const seenBy: Record<string, number[]> = { a: [], b: [] };
     const partitionsBy: Record<string, Set<number>> = { a: new Set(), b: new Set() };
     const handler = (who: "a" | "b") => async (b: Batch) => {
@@ -51,7 +54,11 @@ describe("MemoryBus", () => {
     // A new member of the same group resumes after the committed offset: nothing is delivered twice.
     const again: string[] = [];
     await bus.send("t", [{ value: "z" }]);
-    const sub2 = await bus.subscribe({ groupId: "g", topics: ["t"], eachBatch: async (b) => void again.push(...b.messages.map((m) => m.value.toString())) });
+    const sub2 = await bus.subscribe({
+      groupId: "g",
+      topics: ["t"],
+      eachBatch: async (b) => void again.push(...b.messages.map((m) => m.value.toString())),
+    });
     await until(() => again.length >= 1);
     await sub2.stop();
     expect(again).toEqual(["z"]);

@@ -5,10 +5,20 @@ export const Config = z.object({
   KAFKA_BROKERS: z
     .string()
     .optional()
-    .transform((s) => (s ? s.split(",").map((b) => b.trim()).filter(Boolean) : undefined)),
+    .transform((s) =>
+      s
+        ? s
+            .split(",")
+            .map((b) => b.trim())
+            .filter(Boolean)
+        : undefined,
+    ),
   KAFKA_CLIENT_ID: z.string().default("finsentry"),
   /** Prefix for topics and consumer groups, so several deployments or test runs can share one cluster. */
-  KAFKA_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]*$/).default(""),
+  KAFKA_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/)
+    .default(""),
   /** Kafka's own bounds for a group member's session (group.min/max.session.timeout.ms defaults). */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(15_000),
   DATABASE_URL: z.string().optional(),

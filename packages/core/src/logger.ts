@@ -2,8 +2,25 @@ import pino from "pino";
 
 /** Keys whose values never reach logs. */
 const REDACT = [
-  "*.password", "*.secret", "*.token", "*.apiKey", "*.api_key", "*.authorization", "*.signingSecret", "*.DATABASE_URL", "secret", "password", "token",
-  "*.secret_hash", "*.secretHash", "*.cookie", "err.params", "err.query", "req.headers.authorization", "req.headers.cookie", 'res.headers["set-cookie"]',
+  "*.password",
+  "*.secret",
+  "*.token",
+  "*.apiKey",
+  "*.api_key",
+  "*.authorization",
+  "*.signingSecret",
+  "*.DATABASE_URL",
+  "secret",
+  "password",
+  "token",
+  "*.secret_hash",
+  "*.secretHash",
+  "*.cookie",
+  "err.params",
+  "err.query",
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'res.headers["set-cookie"]',
 ];
 
 export type Logger = pino.Logger;

@@ -19,19 +19,50 @@ export interface Problem {
 }
 
 const TITLES: Record<number, string> = {
-  400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-  409: "Conflict", 410: "Gone", 411: "Length Required", 413: "Content Too Large", 414: "URI Too Long", 415: "Unsupported Media Type",
-  422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  406: "Not Acceptable",
+  409: "Conflict",
+  410: "Gone",
+  411: "Length Required",
+  413: "Content Too Large",
+  414: "URI Too Long",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
   504: "Gateway Timeout",
 };
 const CODES: Record<number, string> = {
-  400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
-  413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited", 502: "bad_gateway", 503: "unavailable", 504: "timeout",
+  400: "bad_request",
+  401: "unauthenticated",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+  502: "bad_gateway",
+  503: "unavailable",
+  504: "timeout",
 };
 
 /** A problem body; `type` is a URN per error code (no documentation site to point at). */
 export function problem(status: number, error: string, detail: string, extra: Record<string, unknown> = {}): Problem {
-  return { type: `urn:finsentry:problem:${error}`, title: TITLES[status] ?? (status >= 500 ? "Server Error" : "Client Error"), status, detail, error, ...extra };
+  return {
+    type: `urn:finsentry:problem:${error}`,
+    title: TITLES[status] ?? (status >= 500 ? "Server Error" : "Client Error"),
+    status,
+    detail,
+    error,
+    ...extra,
+  };
 }
 
 /** The 400 every route answers for invalid input: a list of `{ path, message }`, one per problem found. */
@@ -88,8 +119,20 @@ interface ErrorLike {
 export function safeErrorFields(err: unknown, depth = 0): Record<string, unknown> {
   if (!err || typeof err !== "object") return { message: redactSecrets(String(err)).slice(0, 500) };
   const e = err as ErrorLike;
-  const message = typeof e.message === "string" ? (SQL_MESSAGE.test(e.message.slice(0, 2000)) ? "[query failed: SQL and parameters not logged]" : redactSecrets(e.message).slice(0, 500)) : undefined;
-  const frames = typeof e.stack === "string" ? e.stack.split("\n").filter((l) => /^\s+at /.test(l)).slice(0, 12).join("\n") : undefined;
+  const message =
+    typeof e.message === "string"
+      ? SQL_MESSAGE.test(e.message.slice(0, 2000))
+        ? "[query failed: SQL and parameters not logged]"
+        : redactSecrets(e.message).slice(0, 500)
+      : undefined;
+  const frames =
+    typeof e.stack === "string"
+      ? e.stack
+          .split("\n")
+          .filter((l) => /^\s+at /.test(l))
+          .slice(0, 12)
+          .join("\n")
+      : undefined;
   return {
     type: e.name ?? e.constructor?.name,
     message,
@@ -127,10 +170,13 @@ export function handleHttpError(err: unknown, req: ProblemRequest, reply: Proble
   const where = { reqId: req.id, method: req.method, route: req.routeOptions?.url };
   if (status < 500) {
     // Fastify's own messages ("Body cannot be empty…", "Unsupported Media Type…"); redacted all the same.
-    const detail = redactSecrets(typeof e.message === "string" ? e.message : TITLES[status] ?? "bad request").slice(0, 500);
+    const detail = redactSecrets(typeof e.message === "string" ? e.message : (TITLES[status] ?? "bad request")).slice(0, 500);
     req.log.info({ ...where, status, error: safeErrorFields(err) }, "request refused");
     return sendProblem(reply, problem(status, CODES[status] ?? "bad_request", detail));
   }
   req.log.error({ ...where, status, error: safeErrorFields(err) }, "request failed");
-  return sendProblem(reply, problem(status, CODES[status] ?? "internal", `internal error; quote request id ${req.id} when reporting it`, { request_id: req.id }));
+  return sendProblem(
+    reply,
+    problem(status, CODES[status] ?? "internal", `internal error; quote request id ${req.id} when reporting it`, { request_id: req.id }),
+  );
 }

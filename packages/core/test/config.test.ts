@@ -5,7 +5,8 @@ describe("process configuration", () => {
   it("validates the Kafka session timeout instead of passing NaN to the client", () => {
     expect(loadConfig({}).KAFKA_SESSION_TIMEOUT_MS).toBe(15_000);
     expect(loadConfig({ KAFKA_SESSION_TIMEOUT_MS: "8000" }).KAFKA_SESSION_TIMEOUT_MS).toBe(8_000);
-    for (const bad of ["abc", "1000", "999999", "1.5"]) expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: bad }), bad).toThrow(/invalid configuration: KAFKA_SESSION_TIMEOUT_MS/);
+    for (const bad of ["abc", "1000", "999999", "1.5"])
+      expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: bad }), bad).toThrow(/invalid configuration: KAFKA_SESSION_TIMEOUT_MS/);
   });
 
   it("accepts the scorer fallback only as none or lexicon", () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { handleHttpError, problem, ProblemError, redactSecrets, safeErrorFields, validationProblem, type ProblemReply } from "../src/index.ts";
+import {
+  handleHttpError,
+  problem,
+  ProblemError,
+  redactSecrets,
+  safeErrorFields,
+  validationProblem,
+  type ProblemReply,
+} from "../src/index.ts";
 
 function fakeReply() {
   const out = { status: 0, headers: {} as Record<string, string>, body: undefined as unknown };
@@ -11,7 +19,15 @@ function fakeReply() {
   return { reply, out };
 }
 const logged: { level: string; obj: object }[] = [];
-const req = { id: "req-7", method: "POST", routeOptions: { url: "/api/v1/x" }, log: { error: (obj: object) => void logged.push({ level: "error", obj }), info: (obj: object) => void logged.push({ level: "info", obj }) } };
+const req = {
+  id: "req-7",
+  method: "POST",
+  routeOptions: { url: "/api/v1/x" },
+  log: {
+    error: (obj: object) => void logged.push({ level: "error", obj }),
+    info: (obj: object) => void logged.push({ level: "info", obj }),
+  },
+};
 
 const hash = "f".repeat(64);
 const queryError = () =>
@@ -21,8 +37,19 @@ const queryError = () =>
 
 describe("problem details", () => {
   it("builds RFC 9457 bodies with the legacy error code", () => {
-    expect(problem(409, "conflict", "taken")).toEqual({ type: "urn:finsentry:problem:conflict", title: "Conflict", status: 409, detail: "taken", error: "conflict" });
-    expect(validationProblem([{ path: "name", message: "too long" }])).toMatchObject({ status: 400, error: "validation_failed", detail: "invalid input: name: too long", problems: [{ path: "name" }] });
+    expect(problem(409, "conflict", "taken")).toEqual({
+      type: "urn:finsentry:problem:conflict",
+      title: "Conflict",
+      status: 409,
+      detail: "taken",
+      error: "conflict",
+    });
+    expect(validationProblem([{ path: "name", message: "too long" }])).toMatchObject({
+      status: 400,
+      error: "validation_failed",
+      detail: "invalid input: name: too long",
+      problems: [{ path: "name" }],
+    });
   });
 
   it("redacts secrets by shape", () => {
@@ -46,7 +73,14 @@ describe("problem details", () => {
     handleHttpError(queryError(), req, a.reply);
     expect(a.out.status).toBe(500);
     expect(a.out.headers["content-type"]).toMatch(/^application\/problem\+json/);
-    expect(a.out.body).toEqual({ type: "urn:finsentry:problem:internal", title: "Internal Server Error", status: 500, error: "internal", request_id: "req-7", detail: expect.stringContaining("req-7") });
+    expect(a.out.body).toEqual({
+      type: "urn:finsentry:problem:internal",
+      title: "Internal Server Error",
+      status: 500,
+      error: "internal",
+      request_id: "req-7",
+      detail: expect.stringContaining("req-7"),
+    });
     expect(logged.at(-1)?.level).toBe("error");
     expect(JSON.stringify(logged)).not.toMatch(/whsec_|insert into|ffffffff/);
 
@@ -55,7 +89,11 @@ describe("problem details", () => {
     expect(b.out).toMatchObject({ status: 404, body: { error: "not_found", detail: "no such rule" } });
 
     const c = fakeReply();
-    handleHttpError(Object.assign(new Error("Request body is too large"), { statusCode: 413, code: "FST_ERR_CTP_BODY_TOO_LARGE" }), req, c.reply);
+    handleHttpError(
+      Object.assign(new Error("Request body is too large"), { statusCode: 413, code: "FST_ERR_CTP_BODY_TOO_LARGE" }),
+      req,
+      c.reply,
+    );
     expect(c.out).toMatchObject({ status: 413, body: { error: "payload_too_large", status: 413, detail: "Request body is too large" } });
   });
 });

@@ -2,7 +2,11 @@ import { z } from "zod";
 
 /** A dot path into a JSON object (e.g. `data.headline`), or a constant. */
 const PathOrConst = z.union([
-  z.string().min(1).max(256).regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, "must be a dot path like data.headline"),
+  z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, "must be a dot path like data.headline"),
   z.object({ const: z.string().min(1).max(256) }).strict(),
 ]);
 
@@ -36,7 +40,8 @@ function resolve(doc: unknown, spec: z.infer<typeof PathOrConst> | undefined): u
   return typeof spec === "string" ? get(doc, spec) : spec.const;
 }
 
-export type MappingResult = { ok: true; value: Record<string, unknown>; raw: Record<string, unknown> } | { ok: false; errors: { path: string; message: string }[] };
+export type MappingResult =
+  { ok: true; value: Record<string, unknown>; raw: Record<string, unknown> } | { ok: false; errors: { path: string; message: string }[] };
 
 /** Applies a mapping; missing required fields become errors naming the source path. */
 export function applyMapping(doc: unknown, mapping: FieldMapping, defaultSource: string): MappingResult {
@@ -49,7 +54,8 @@ export function applyMapping(doc: unknown, mapping: FieldMapping, defaultSource:
     const spec = mapping[field];
     const v = resolve(doc, spec);
     if (v === undefined || v === null) {
-      if (field === "text" || field === "published_at") errors.push({ path: typeof spec === "string" ? spec : field, message: `missing (mapped to ${field})` });
+      if (field === "text" || field === "published_at")
+        errors.push({ path: typeof spec === "string" ? spec : field, message: `missing (mapped to ${field})` });
       continue;
     }
     out[field] = v;

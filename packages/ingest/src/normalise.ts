@@ -1,6 +1,15 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { describeIssues, findUnsafeInput, IncomingItemV1, jsonTextDepth, MAX_JSON_DEPTH, MAX_TEXT_BYTES, type DeadLetter, type RawItem } from "@finsentry/schemas";
+import {
+  describeIssues,
+  findUnsafeInput,
+  IncomingItemV1,
+  jsonTextDepth,
+  MAX_JSON_DEPTH,
+  MAX_TEXT_BYTES,
+  type DeadLetter,
+  type RawItem,
+} from "@finsentry/schemas";
 import { applyMapping, type FieldMapping } from "./mapping.ts";
 
 /** Rejected payloads are kept on the dead-letter topic up to this size. */
@@ -27,7 +36,13 @@ export function contentId(source: string, text: string): string {
   return createHash("sha256").update(source).update("\u0000").update(normaliseText(text)).digest("hex").slice(0, 32);
 }
 
-function reject(origin: Origin, payload: Buffer | string, reason: DeadLetter["reason"], errors: DeadLetter["errors"], now: Date): IngestResult {
+function reject(
+  origin: Origin,
+  payload: Buffer | string,
+  reason: DeadLetter["reason"],
+  errors: DeadLetter["errors"],
+  now: Date,
+): IngestResult {
   const s = typeof payload === "string" ? payload : payload.toString("utf8");
   return {
     ok: false,
@@ -53,15 +68,27 @@ function classify(error: z.ZodError): DeadLetter["reason"] {
  * Validates and normalises one incoming document. Never throws: every rejection carries a reason and
  * the problems found, ready for the dead-letter topic or an API error.
  */
-export function ingestDocument(payload: Buffer | string | unknown, origin: Origin, opts: { mapping?: FieldMapping; now?: Date } = {}): IngestResult {
+export function ingestDocument(
+  payload: Buffer | string | unknown,
+  origin: Origin,
+  opts: { mapping?: FieldMapping; now?: Date } = {},
+): IngestResult {
   const now = opts.now ?? new Date();
   let doc: unknown = payload;
   if (typeof payload === "string" || Buffer.isBuffer(payload)) {
     const bytes = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
-    if (bytes > MAX_MESSAGE_BYTES) return reject(origin, payload, "oversize", [{ path: "(root)", message: `message is ${bytes} bytes, limit ${MAX_MESSAGE_BYTES}` }], now);
+    if (bytes > MAX_MESSAGE_BYTES)
+      return reject(
+        origin,
+        payload,
+        "oversize",
+        [{ path: "(root)", message: `message is ${bytes} bytes, limit ${MAX_MESSAGE_BYTES}` }],
+        now,
+      );
     const text = payload.toString();
     // Refused before parsing: nothing downstream (JSON.stringify, jsonb) copes with unbounded nesting.
-    if (jsonTextDepth(text) > MAX_JSON_DEPTH) return reject(origin, payload, "invalid_fields", [{ path: "(root)", message: `nested deeper than ${MAX_JSON_DEPTH} levels` }], now);
+    if (jsonTextDepth(text) > MAX_JSON_DEPTH)
+      return reject(origin, payload, "invalid_fields", [{ path: "(root)", message: `nested deeper than ${MAX_JSON_DEPTH} levels` }], now);
     try {
       doc = JSON.parse(text);
     } catch (err) {

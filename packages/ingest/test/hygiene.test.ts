@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { ingestDocument, splitBody } from "../src/index.ts";
 
 const origin = { stream: "news", topic: null, partition: null, offset: null };
-const item = (over: Record<string, unknown> = {}) => ({ source: "wire", published_at: "2026-01-02T03:04:05Z", text: "Acme beats estimates", ...over });
+const item = (over: Record<string, unknown> = {}) => ({
+  source: "wire",
+  published_at: "2026-01-02T03:04:05Z",
+  text: "Acme beats estimates",
+  ...over,
+});
 const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
 
 describe("ingest hygiene", () => {
@@ -13,7 +18,9 @@ describe("ingest hygiene", () => {
     const s = ingestDocument(item({ source: "x\ud800" }), origin);
     expect(!s.ok && s.deadLetter.errors[0]!.path).toBe("source");
     // Unmapped fields of a custom stream's document are kept as jsonb: checked too.
-    const mapped = ingestDocument(JSON.stringify({ h: "headline", t: "2026-01-01T00:00:00Z", extra: { note: "x\u0000" } }), origin, { mapping: { text: "h", published_at: "t", published_at_format: "iso" } });
+    const mapped = ingestDocument(JSON.stringify({ h: "headline", t: "2026-01-01T00:00:00Z", extra: { note: "x\u0000" } }), origin, {
+      mapping: { text: "h", published_at: "t", published_at_format: "iso" },
+    });
     expect(!mapped.ok && mapped.deadLetter.errors[0]).toEqual({ path: "extra.note", message: expect.stringMatching(/NUL/) });
     expect(ingestDocument(JSON.stringify(item()), origin).ok).toBe(true);
   });

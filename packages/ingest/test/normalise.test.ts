@@ -64,7 +64,13 @@ describe("field mappings", () => {
     const r = ingestDocument(JSON.stringify(doc), { ...origin, stream: "acme" }, { mapping });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.item).toMatchObject({ source: "acme-feed", stream: "acme", external_id: "42", text: "Acme wins contract", published_at: "2026-01-02T03:04:05.000Z" });
+    expect(r.item).toMatchObject({
+      source: "acme-feed",
+      stream: "acme",
+      external_id: "42",
+      text: "Acme wins contract",
+      published_at: "2026-01-02T03:04:05.000Z",
+    });
     expect(r.item.raw).toEqual(doc);
   });
 

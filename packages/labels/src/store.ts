@@ -6,7 +6,10 @@ import type { Label } from "@finsentry/schemas";
 import { resolveLabels, type EffectiveLabel } from "./resolve.ts";
 
 export class LabelError extends Error {
-  constructor(public path: string, message: string) {
+  constructor(
+    public path: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -44,7 +47,10 @@ export async function saveLabel(db: Db, label: Label, via: "api" | "dashboard" |
 }
 
 /** The effective label per item after the conflict rule, with the full history. */
-export async function labelsForItems(db: Db, itemIds: string[]): Promise<Map<string, { effective: EffectiveLabel; history: (typeof labels.$inferSelect)[] }>> {
+export async function labelsForItems(
+  db: Db,
+  itemIds: string[],
+): Promise<Map<string, { effective: EffectiveLabel; history: (typeof labels.$inferSelect)[] }>> {
   if (itemIds.length === 0) return new Map();
   const rows = await db.select().from(labels).where(inArray(labels.itemId, itemIds)).orderBy(desc(labels.createdAt));
   const by = new Map<string, (typeof labels.$inferSelect)[]>();

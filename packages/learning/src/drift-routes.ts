@@ -27,7 +27,11 @@ export const DriftQuery = z
     if (q.to <= q.from) ctx.addIssue({ code: "custom", path: ["to"], message: "to must be after from" });
     else if (q.to - q.from > 366 * DAY) ctx.addIssue({ code: "custom", path: ["from"], message: "range is limited to 366 days" });
     else if ((q.to - q.from) / RESOLUTIONS[q.resolution] > MAX_BUCKETS) {
-      ctx.addIssue({ code: "custom", path: ["resolution"], message: `more than ${MAX_BUCKETS} buckets; pick a coarser resolution or a shorter range` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["resolution"],
+        message: `more than ${MAX_BUCKETS} buckets; pick a coarser resolution or a shorter range`,
+      });
     }
   });
 export type DriftQuery = z.infer<typeof DriftQuery>;
@@ -57,7 +61,12 @@ const FROM = `from scores s join items i on i.id = s.item_id
  * stored scores — the series behind the drift chart and a way to read what a drift alert saw.
  */
 export async function driftSeries(db: DbHandle, q: DriftQuery): Promise<{ points: DriftPoint[]; model_versions: string[] }> {
-  const params = [new Date(q.from).toISOString(), new Date(q.to).toISOString(), `${RESOLUTIONS[q.resolution] / 1000} seconds`, q.model_version ?? null];
+  const params = [
+    new Date(q.from).toISOString(),
+    new Date(q.to).toISOString(),
+    `${RESOLUTIONS[q.resolution] / 1000} seconds`,
+    q.model_version ?? null,
+  ];
   const base = await db.exec(
     `select ${BUCKET} as t, s.model_version as v, count(*)::int as n,
             count(*) filter (where s.sentiment = 'bearish')::int as bearish,

@@ -25,7 +25,10 @@ export function decideGate(input: GateInput): GateDecision {
   for (const [task, before] of Object.entries(input.golden.champion)) {
     const after = input.golden.challenger[task as keyof TaskScores];
     if (after === undefined) continue;
-    if (before - after > input.maxGoldenDrop + 1e-9) reasons.push(`golden ${task} dropped ${((before - after) * 100).toFixed(1)} points (limit ${(input.maxGoldenDrop * 100).toFixed(1)})`);
+    if (before - after > input.maxGoldenDrop + 1e-9)
+      reasons.push(
+        `golden ${task} dropped ${((before - after) * 100).toFixed(1)} points (limit ${(input.maxGoldenDrop * 100).toFixed(1)})`,
+      );
   }
   let recentTasks = 0;
   for (const [task, before] of Object.entries(input.recent.champion)) {

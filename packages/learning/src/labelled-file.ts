@@ -3,7 +3,12 @@ import { z } from "zod";
 import { EntitySpan, SentimentLabel, TopicLabel } from "@finsentry/schemas";
 import type { LabelledText } from "./evaluate.ts";
 
-const Line = z.object({ text: z.string().min(1), sentiment: SentimentLabel.optional(), topic: TopicLabel.optional(), entities: z.array(EntitySpan).optional() });
+const Line = z.object({
+  text: z.string().min(1),
+  sentiment: SentimentLabel.optional(),
+  topic: TopicLabel.optional(),
+  entities: z.array(EntitySpan).optional(),
+});
 
 /** Reads a golden or replay set: JSONL of `{text, sentiment?, topic?, entities?}`; errors name the line. */
 export async function loadLabelledFile(path: string): Promise<LabelledText[]> {

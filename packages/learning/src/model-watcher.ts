@@ -10,7 +10,13 @@ import type { ModelStore } from "./store.ts";
  * Follows `model.events` (each process with its own group, so every scorer hears every event) and hands the
  * directory of each newly promoted or rolled-back-to version to `swap`.
  */
-export async function startModelWatcher(deps: { bus: Bus; registry: ModelRegistry; store: ModelStore; log: Logger; swap: (dir: string, version: string) => Promise<void> }) {
+export async function startModelWatcher(deps: {
+  bus: Bus;
+  registry: ModelRegistry;
+  store: ModelStore;
+  log: Logger;
+  swap: (dir: string, version: string) => Promise<void>;
+}) {
   return deps.bus.subscribe({
     groupId: `model-watch-${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
     topics: [TOPICS.modelEvents],

@@ -4,7 +4,10 @@ import type { TrainProgress } from "@finsentry/model";
 import { describeIssues, TOPICS, TrainingProgressV1, type TrainingProgress } from "@finsentry/schemas";
 
 const published = counter("finsentry_training_progress_published_total", "Training progress messages published, by type", ["type"]);
-const publishErrors = counter("finsentry_training_progress_publish_errors_total", "Training progress messages the bus refused (progress is best-effort)");
+const publishErrors = counter(
+  "finsentry_training_progress_publish_errors_total",
+  "Training progress messages the bus refused (progress is best-effort)",
+);
 
 type Phase = TrainingProgress["phase"];
 type FinalStatus = "promoted" | "rejected" | "failed";
@@ -39,7 +42,17 @@ export class TrainingProgressPublisher {
   started(runId: string): void {
     const st: RunState = {
       seq: 0,
-      last: { status: "running", phase: "preparing", epoch: 0, epochs: 0, step: 0, total_steps: 0, losses: {}, examples_per_sec: null, eta_s: null },
+      last: {
+        status: "running",
+        phase: "preparing",
+        epoch: 0,
+        epochs: 0,
+        step: 0,
+        total_steps: 0,
+        losses: {},
+        examples_per_sec: null,
+        eta_s: null,
+      },
       lastSentAt: 0,
       pending: false,
       timer: null,
@@ -73,10 +86,13 @@ export class TrainingProgressPublisher {
     if (wait <= 0 && !st.timer) {
       this.send(runId, st, "run.progress");
     } else if (!st.timer) {
-      st.timer = setTimeout(() => {
-        st.timer = null;
-        if (st.pending && this.runs.get(runId) === st) this.send(runId, st, "run.progress");
-      }, Math.max(0, wait));
+      st.timer = setTimeout(
+        () => {
+          st.timer = null;
+          if (st.pending && this.runs.get(runId) === st) this.send(runId, st, "run.progress");
+        },
+        Math.max(0, wait),
+      );
       st.timer.unref?.();
     }
   }
@@ -107,10 +123,11 @@ export class TrainingProgressPublisher {
 
   /** Resolves once everything published so far has been handed to the bus (or failed). */
   async flush(): Promise<void> {
-    for (const st of this.runs.values()) if (st.timer) {
-      clearTimeout(st.timer);
-      st.timer = null;
-    }
+    for (const st of this.runs.values())
+      if (st.timer) {
+        clearTimeout(st.timer);
+        st.timer = null;
+      }
     await Promise.all([...this.runs.values()].map((s) => s.chain));
   }
 
@@ -120,7 +137,10 @@ export class TrainingProgressPublisher {
     const msg = { v: 1 as const, type, run_id: runId, seq: st.seq++, at: new Date().toISOString(), ...st.last };
     const parsed = TrainingProgressV1.safeParse(msg);
     if (!parsed.success) {
-      this.deps.log.error({ run: runId, problems: describeIssues(parsed.error) }, "training progress message failed its own schema; not sent");
+      this.deps.log.error(
+        { run: runId, problems: describeIssues(parsed.error) },
+        "training progress message failed its own schema; not sent",
+      );
       return;
     }
     st.chain = st.chain

@@ -8,8 +8,18 @@ export type ModelVersionRow = typeof modelVersions.$inferSelect;
 export class ModelRegistry {
   constructor(private db: Db) {}
 
-  async register(v: { id: string; parentId: string | null; uri: string; metrics: Record<string, unknown>; dataSummary: Record<string, unknown>; status?: "registered" | "rejected" }) {
-    await this.db.insert(modelVersions).values({ ...v, status: v.status ?? "registered" }).onConflictDoNothing();
+  async register(v: {
+    id: string;
+    parentId: string | null;
+    uri: string;
+    metrics: Record<string, unknown>;
+    dataSummary: Record<string, unknown>;
+    status?: "registered" | "rejected";
+  }) {
+    await this.db
+      .insert(modelVersions)
+      .values({ ...v, status: v.status ?? "registered" })
+      .onConflictDoNothing();
   }
 
   async get(id: string): Promise<ModelVersionRow | null> {
@@ -34,7 +44,10 @@ export class ModelRegistry {
       const [current] = await tx.select().from(modelVersions).where(eq(modelVersions.status, "champion"));
       if (current?.id === id) return { previous: null };
       if (current) await tx.update(modelVersions).set({ status: "retired" }).where(eq(modelVersions.id, current.id));
-      await tx.update(modelVersions).set({ status: "champion", promotedAt: new Date().toISOString(), promotedBy: by }).where(eq(modelVersions.id, id));
+      await tx
+        .update(modelVersions)
+        .set({ status: "champion", promotedAt: new Date().toISOString(), promotedBy: by })
+        .where(eq(modelVersions.id, id));
       await tx.insert(modelPromotions).values({ id: randomUUID(), versionId: id, previousId: current?.id ?? null, kind, by });
       return { previous: current?.id ?? null };
     });

@@ -21,7 +21,10 @@ export function defaultStaleMs(env: Record<string, string | undefined> = process
 export class RunStore {
   readonly staleMs: number;
 
-  constructor(private db: Db, opts: { staleMs?: number } = {}) {
+  constructor(
+    private db: Db,
+    opts: { staleMs?: number } = {},
+  ) {
     this.staleMs = opts.staleMs ?? defaultStaleMs();
   }
 
@@ -36,7 +39,12 @@ export class RunStore {
   /** Takes the oldest queued run unless one is running; returns null when nothing can start. */
   async claim(parentId: string | null): Promise<RunRow | null> {
     await this.failStale();
-    const [next] = await this.db.select().from(trainingRuns).where(eq(trainingRuns.status, "queued")).orderBy(asc(trainingRuns.createdAt)).limit(1);
+    const [next] = await this.db
+      .select()
+      .from(trainingRuns)
+      .where(eq(trainingRuns.status, "queued"))
+      .orderBy(asc(trainingRuns.createdAt))
+      .limit(1);
     if (!next) return null;
     try {
       const [row] = await this.db
@@ -60,17 +68,30 @@ export class RunStore {
   async heartbeat(id: string, progress?: Record<string, unknown>): Promise<boolean> {
     const r = await this.db
       .update(trainingRuns)
-      .set({ heartbeatAt: sql`now()`, ...(progress ? { progress, history: sql`${trainingRuns.history} || ${JSON.stringify([progress])}::jsonb` } : {}) })
+      .set({
+        heartbeatAt: sql`now()`,
+        ...(progress ? { progress, history: sql`${trainingRuns.history} || ${JSON.stringify([progress])}::jsonb` } : {}),
+      })
       .where(and(eq(trainingRuns.id, id), eq(trainingRuns.status, "running")))
       .returning({ id: trainingRuns.id });
     return r.length > 0;
   }
 
   /** Ends a running run; false when it had already ended (e.g. settled as abandoned), which then stays as it was. */
-  async finish(id: string, status: "promoted" | "rejected" | "failed", fields: { reason?: string; gate?: Record<string, unknown>; challengerId?: string | null }): Promise<boolean> {
+  async finish(
+    id: string,
+    status: "promoted" | "rejected" | "failed",
+    fields: { reason?: string; gate?: Record<string, unknown>; challengerId?: string | null },
+  ): Promise<boolean> {
     const r = await this.db
       .update(trainingRuns)
-      .set({ status, finishedAt: sql`now()`, reason: fields.reason ?? null, gate: fields.gate ?? null, challengerId: fields.challengerId ?? null })
+      .set({
+        status,
+        finishedAt: sql`now()`,
+        reason: fields.reason ?? null,
+        gate: fields.gate ?? null,
+        challengerId: fields.challengerId ?? null,
+      })
       .where(and(eq(trainingRuns.id, id), eq(trainingRuns.status, "running")))
       .returning({ id: trainingRuns.id });
     return r.length > 0;
@@ -108,7 +129,12 @@ export class RunStore {
 
   /** When the last finished run started: labels after it are "new". */
   async lastFinishedStart(): Promise<string | null> {
-    const [r] = await this.db.select({ at: trainingRuns.startedAt }).from(trainingRuns).where(sql`status in ('promoted','rejected')`).orderBy(desc(trainingRuns.startedAt)).limit(1);
+    const [r] = await this.db
+      .select({ at: trainingRuns.startedAt })
+      .from(trainingRuns)
+      .where(sql`status in ('promoted','rejected')`)
+      .orderBy(desc(trainingRuns.startedAt))
+      .limit(1);
     return r?.at ?? null;
   }
 }

@@ -15,14 +15,26 @@ export const S3StoreConfig = z
     /** `s3://bucket` or `s3://bucket/prefix/…`: every version is the prefix `<prefix>/<id>/`. */
     MODEL_STORE: z
       .string()
-      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9_][A-Za-z0-9._-]{0,200}){0,20}\/?$/, "must be s3://bucket or s3://bucket/prefix (prefix segments: letters, digits, . _ -)"),
+      .regex(
+        /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9_][A-Za-z0-9._-]{0,200}){0,20}\/?$/,
+        "must be s3://bucket or s3://bucket/prefix (prefix segments: letters, digits, . _ -)",
+      ),
     /** S3-compatible endpoint (MinIO, Ceph, R2, …); unset = AWS S3 for the region. */
     S3_ENDPOINT: z
       .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
-      .refine((u) => !new URL(u).username && !new URL(u).password, "must not carry credentials (use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)")
+      .refine(
+        (u) => !new URL(u).username && !new URL(u).password,
+        "must not carry credentials (use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)",
+      )
       .optional(),
-    S3_REGION: z.string().regex(/^[a-z0-9-]{1,40}$/, "must be a region name such as us-east-1").optional(),
-    AWS_REGION: z.string().regex(/^[a-z0-9-]{1,40}$/, "must be a region name such as us-east-1").optional(),
+    S3_REGION: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/, "must be a region name such as us-east-1")
+      .optional(),
+    AWS_REGION: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/, "must be a region name such as us-east-1")
+      .optional(),
     /** Path-style addressing (`endpoint/bucket/key`), which MinIO and most self-hosted servers need. */
     S3_FORCE_PATH_STYLE: z
       .enum(["true", "false", "1", "0", ""])
@@ -46,7 +58,9 @@ export function loadS3StoreConfig(env: Record<string, string | undefined> = proc
   const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const r = S3StoreConfig.safeParse(clean);
   if (!r.success) {
-    throw new Error(`invalid model store configuration: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
+    throw new Error(
+      `invalid model store configuration: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+    );
   }
   return r.data;
 }
@@ -54,8 +68,14 @@ export function loadS3StoreConfig(env: Record<string, string | undefined> = proc
 const INDEX_FILE = ".finsentry-version.json";
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 /** A file name inside a version: relative, `/`-separated, no empty, `.` or `..` segments, no hidden files. */
-const RelPath = z.string().max(500).regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/);
-const ModelId = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/).refine((s) => s !== "." && s !== "..");
+const RelPath = z
+  .string()
+  .max(500)
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9._-]*(\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/);
+const ModelId = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,200}$/)
+  .refine((s) => s !== "." && s !== "..");
 
 /**
  * The version's index, written last: a version exists exactly when its index does, so an interrupted put leaves
@@ -65,14 +85,23 @@ const VersionIndex = z
   .object({
     format: z.literal("finsentry-store/1"),
     id: ModelId,
-    files: z.array(z.object({ name: RelPath, size: z.number().int().nonnegative(), sha256: Sha256 }).strict()).min(1).max(1000),
+    files: z
+      .array(z.object({ name: RelPath, size: z.number().int().nonnegative(), sha256: Sha256 }).strict())
+      .min(1)
+      .max(1000),
   })
   .strict();
 type VersionIndex = z.infer<typeof VersionIndex>;
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".md": "text/markdown; charset=utf-8", ".jsonl": "application/x-ndjson", ".onnx": "application/octet-stream", ".bin": "application/octet-stream" };
+const CONTENT_TYPES: Record<string, string> = {
+  ".json": "application/json",
+  ".md": "text/markdown; charset=utf-8",
+  ".jsonl": "application/x-ndjson",
+  ".onnx": "application/octet-stream",
+  ".bin": "application/octet-stream",
+};
 const contentType = (name: string) => CONTENT_TYPES[name.slice(name.lastIndexOf("."))] ?? "application/octet-stream";
 
 /** Files of a model directory, recursively, by relative `/` path; hidden files (`.DS_Store`, …) are not part of it. */
@@ -97,7 +126,13 @@ function manifestHashes(manifestBytes: Uint8Array, where: string): Map<string, s
     throw new Error(`${where}: manifest.json is not JSON`);
   }
   const m = Manifest.safeParse(json);
-  if (!m.success) throw new Error(`${where}: invalid manifest.json (${m.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")})`);
+  if (!m.success)
+    throw new Error(
+      `${where}: invalid manifest.json (${m.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join(".")}: ${i.message}`)
+        .join("; ")})`,
+    );
   return new Map([
     [MODEL_FILES.onnx, m.data.files.onnx],
     [MODEL_FILES.tokenizer, m.data.files.tokenizer],
@@ -106,7 +141,9 @@ function manifestHashes(manifestBytes: Uint8Array, where: string): Map<string, s
 }
 
 const sameContents = (a: VersionIndex, b: VersionIndex) =>
-  a.id === b.id && a.files.length === b.files.length && a.files.every((f, i) => f.name === b.files[i]!.name && f.sha256 === b.files[i]!.sha256 && f.size === b.files[i]!.size);
+  a.id === b.id &&
+  a.files.length === b.files.length &&
+  a.files.every((f, i) => f.name === b.files[i]!.name && f.sha256 === b.files[i]!.sha256 && f.size === b.files[i]!.size);
 
 const httpStatus = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 const errName = (err: unknown) => (err as { name?: string }).name ?? "";
@@ -157,7 +194,13 @@ export class S3ModelStore implements ModelStore {
             ...(c.S3_ENDPOINT ? { endpoint: c.S3_ENDPOINT } : {}),
             forcePathStyle: c.S3_FORCE_PATH_STYLE,
             ...(c.AWS_ACCESS_KEY_ID && c.AWS_SECRET_ACCESS_KEY
-              ? { credentials: { accessKeyId: c.AWS_ACCESS_KEY_ID, secretAccessKey: c.AWS_SECRET_ACCESS_KEY, ...(c.AWS_SESSION_TOKEN ? { sessionToken: c.AWS_SESSION_TOKEN } : {}) } }
+              ? {
+                  credentials: {
+                    accessKeyId: c.AWS_ACCESS_KEY_ID,
+                    secretAccessKey: c.AWS_SECRET_ACCESS_KEY,
+                    ...(c.AWS_SESSION_TOKEN ? { sessionToken: c.AWS_SESSION_TOKEN } : {}),
+                  },
+                }
               : {}),
             maxAttempts: 4,
           }),
@@ -199,7 +242,8 @@ export class S3ModelStore implements ModelStore {
       throw new Error(`model store: s3://${bucket}/${key}/${INDEX_FILE} is not JSON (corrupted)`);
     }
     const p = VersionIndex.safeParse(json);
-    if (!p.success) throw new Error(`model store: s3://${bucket}/${key}/${INDEX_FILE} is invalid (corrupted): ${p.error.issues[0]?.message ?? ""}`);
+    if (!p.success)
+      throw new Error(`model store: s3://${bucket}/${key}/${INDEX_FILE} is invalid (corrupted): ${p.error.issues[0]?.message ?? ""}`);
     return p.data;
   }
 
@@ -234,16 +278,31 @@ export class S3ModelStore implements ModelStore {
     const { PutObjectCommand } = await import("@aws-sdk/client-s3");
     for (const f of files) {
       await s3.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: `${key}/${f.name}`, Body: await readFile(join(dir, f.name)), ContentType: contentType(f.name), Metadata: { sha256: f.sha256 } }),
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: `${key}/${f.name}`,
+          Body: await readFile(join(dir, f.name)),
+          ContentType: contentType(f.name),
+          Metadata: { sha256: f.sha256 },
+        }),
       );
     }
     // The index last, and only if no other writer completed the version meanwhile (conditional write where supported).
     try {
-      await s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: `${key}/${INDEX_FILE}`, Body: JSON.stringify(index, null, 1), ContentType: "application/json", IfNoneMatch: "*" }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: `${key}/${INDEX_FILE}`,
+          Body: JSON.stringify(index, null, 1),
+          ContentType: "application/json",
+          IfNoneMatch: "*",
+        }),
+      );
     } catch (err) {
       if (httpStatus(err) !== 412 && errName(err) !== "PreconditionFailed") throw err;
       const now = await this.readIndex(this.bucket, key);
-      if (!now || !sameContents(now, index)) throw new Error(`model version ${id} already exists with other contents (versions are immutable)`);
+      if (!now || !sameContents(now, index))
+        throw new Error(`model version ${id} already exists with other contents (versions are immutable)`);
     }
     return uri;
   }
@@ -279,7 +338,12 @@ export class S3ModelStore implements ModelStore {
     if (!index) throw new Error(`model store: no complete model version at ${uri}`);
     if (index.id !== id) throw new Error(`model store: ${uri} holds version ${index.id} (corrupted index)`);
     const target = this.cachePath(bucket, key);
-    if (await stat(target).then(() => true, () => false)) {
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    ) {
       if (await this.cachedIsIntact(target, index)) return target;
       await rm(target, { recursive: true, force: true });
     }
@@ -293,7 +357,10 @@ export class S3ModelStore implements ModelStore {
         const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${key}/${f.name}` }));
         const b = await r.Body!.transformToByteArray();
         const sum = sha256(b);
-        if (b.length !== f.size || sum !== f.sha256) throw new Error(`model store: object s3://${bucket}/${key}/${f.name} is corrupted (sha256 or size does not match the version index)`);
+        if (b.length !== f.size || sum !== f.sha256)
+          throw new Error(
+            `model store: object s3://${bucket}/${key}/${f.name} is corrupted (sha256 or size does not match the version index)`,
+          );
         got.set(f.name, sum);
         const file = join(tmp, ...f.name.split("/"));
         await mkdir(dirname(file), { recursive: true });
@@ -302,14 +369,21 @@ export class S3ModelStore implements ModelStore {
       const manifest = await readFile(join(tmp, "manifest.json")).catch(() => null);
       if (!manifest) throw new Error(`model store: ${uri} has no manifest.json`);
       for (const [name, sha] of manifestHashes(manifest, `model store: ${uri}`)) {
-        if (got.get(name) !== sha) throw new Error(`model store: object s3://${bucket}/${key}/${name} is corrupted (sha256 does not match manifest.json)`);
+        if (got.get(name) !== sha)
+          throw new Error(`model store: object s3://${bucket}/${key}/${name} is corrupted (sha256 does not match manifest.json)`);
       }
       await mkdir(dirname(target), { recursive: true });
       try {
         await rename(tmp, target);
       } catch (err) {
         // Another process of this host finished the same download first: theirs is as good as ours.
-        if (!(await stat(target).then(() => true, () => false))) throw err;
+        if (
+          !(await stat(target).then(
+            () => true,
+            () => false,
+          ))
+        )
+          throw err;
         await rm(tmp, { recursive: true, force: true });
       }
       return target;
@@ -331,7 +405,9 @@ export class S3ModelStore implements ModelStore {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${key}/${INDEX_FILE}` }));
     let token: string | undefined;
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${key}/`, ...(token ? { ContinuationToken: token } : {}) }));
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: `${key}/`, ...(token ? { ContinuationToken: token } : {}) }),
+      );
       for (const o of page.Contents ?? []) if (o.Key) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

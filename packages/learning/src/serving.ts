@@ -7,7 +7,10 @@ import { ModelRegistry } from "./registry.ts";
 import type { ModelStore } from "./store.ts";
 
 /** The model a scorer should start with: the registry's champion, else the fallback (the bundled model). */
-export async function championScorer(deps: { db: Db; store: ModelStore; log: Logger }, fallback: () => Promise<TextScorer>): Promise<TextScorer> {
+export async function championScorer(
+  deps: { db: Db; store: ModelStore; log: Logger },
+  fallback: () => Promise<TextScorer>,
+): Promise<TextScorer> {
   const champion = await new ModelRegistry(deps.db).champion();
   if (!champion) return fallback();
   const s = await loadScorer(await deps.store.localDir(champion.uri));

@@ -21,9 +21,17 @@ export class DiskModelStore implements ModelStore {
   async put(id: string, dir: string): Promise<string> {
     if (!/^[A-Za-z0-9._-]{1,200}$/.test(id)) throw new Error(`invalid model id '${id}'`);
     const target = join(this.root, id);
-    if (await stat(target).then(() => true, () => false)) {
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    ) {
       // Same id with the same manifest is the same version (an interrupted earlier put); anything else is refused.
-      const [a, b] = await Promise.all([readFile(join(target, "manifest.json"), "utf8").catch(() => ""), readFile(join(dir, "manifest.json"), "utf8")]);
+      const [a, b] = await Promise.all([
+        readFile(join(target, "manifest.json"), "utf8").catch(() => ""),
+        readFile(join(dir, "manifest.json"), "utf8"),
+      ]);
       if (a !== b) throw new Error(`model version ${id} already exists with other contents (versions are immutable)`);
       return `file://${resolve(target)}`;
     }

@@ -20,7 +20,8 @@ export type TrainerEnv = z.infer<typeof TrainerEnv>;
 
 export function parseTrainerEnv(env: Record<string, string | undefined> = process.env): TrainerEnv {
   const r = TrainerEnv.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")));
-  if (!r.success) throw new Error(`invalid trainer configuration: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!r.success)
+    throw new Error(`invalid trainer configuration: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return r.data;
 }
 

@@ -79,7 +79,20 @@ const toExample = (l: LabelledText): Example => ({
  */
 export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Promise<{ stop(): Promise<void>; tick(): Promise<void> }> {
   const { db, bus, log, runs, registry, store } = deps;
-  const o = { replayRatio: 2, holdBack: 0.2, maxGoldenDrop: 0.01, labelThreshold: 0, scheduleMs: 0, pollMs: 2000, epochs: 3, mlmEpochs: 0, unlabelledSample: 2000, staleMs: runs.staleMs, replay: [], ...opts };
+  const o = {
+    replayRatio: 2,
+    holdBack: 0.2,
+    maxGoldenDrop: 0.01,
+    labelThreshold: 0,
+    scheduleMs: 0,
+    pollMs: 2000,
+    epochs: 3,
+    mlmEpochs: 0,
+    unlabelledSample: 2000,
+    staleMs: runs.staleMs,
+    replay: [],
+    ...opts,
+  };
   // Only runs whose trainer stopped heartbeating: a run that another live trainer holds is not ours to fail. (Each
   // tick's claim settles abandoned runs too, so a run of a trainer that died just before this start fails soon.)
   const stale = await runs.failStale(o.staleMs);
@@ -92,7 +105,10 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
 
   const newLabelCount = async () => {
     const since = await runs.lastFinishedStart();
-    const [r] = await db.select({ n: count() }).from(labels).where(since ? gt(labels.receivedAt, since) : undefined);
+    const [r] = await db
+      .select({ n: count() })
+      .from(labels)
+      .where(since ? gt(labels.receivedAt, since) : undefined);
     return r?.n ?? 0;
   };
 
@@ -123,7 +139,10 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
         onProgress: (p) => progress.progress(run.id, p),
         log: (line) => {
           const p = { step: ++step, message: line, at: new Date().toISOString() };
-          void runs.heartbeat(run.id, p).then((held) => void (held || (lease.lost = true)), () => undefined);
+          void runs.heartbeat(run.id, p).then(
+            (held) => void (held || (lease.lost = true)),
+            () => undefined,
+          );
           log.info({ run: run.id }, line);
         },
       });
@@ -154,7 +173,11 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
         progress.finished(run.id, "promoted", { modelId: manifest.id });
         log.info({ run: run.id, model: manifest.id, golden, recent: recentScores }, "challenger promoted");
       } else {
-        await runs.finish(run.id, "rejected", { gate: decision as unknown as Record<string, unknown>, challengerId: manifest.id, reason: decision.reasons.join("; ") });
+        await runs.finish(run.id, "rejected", {
+          gate: decision as unknown as Record<string, unknown>,
+          challengerId: manifest.id,
+          reason: decision.reasons.join("; "),
+        });
         progress.finished(run.id, "rejected", { modelId: manifest.id, reason: decision.reasons.join("; ") });
         log.warn({ run: run.id, reasons: decision.reasons }, "challenger rejected by the gate; champion keeps serving");
       }
@@ -177,7 +200,11 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
     // The lease: renewed well within staleMs (fineTune yields to the event loop every 200 ms, so this timer fires).
     const lease = { lost: false };
     const beat = setInterval(
-      () => void runs.heartbeat(run.id).then((held) => void (held || (lease.lost = true)), (err) => log.warn({ run: run.id, err }, "training run heartbeat failed")),
+      () =>
+        void runs.heartbeat(run.id).then(
+          (held) => void (held || (lease.lost = true)),
+          (err) => log.warn({ run: run.id, err }, "training run heartbeat failed"),
+        ),
       Math.max(1000, Math.min(o.staleMs, runs.staleMs) / 4),
     );
     try {
@@ -185,7 +212,8 @@ export async function startTrainer(deps: TrainerDeps, opts: TrainerOptions): Pro
     } catch (err) {
       progress.finished(run.id, "failed", { reason: (err as Error).message });
       if (err instanceof LeaseLost) log.error({ run: run.id }, err.message);
-      else if (await runs.finish(run.id, "failed", { reason: (err as Error).message })) log.error({ run: run.id, err }, "training run failed");
+      else if (await runs.finish(run.id, "failed", { reason: (err as Error).message }))
+        log.error({ run: run.id, err }, "training run failed");
       else log.error({ run: run.id, err }, "training run failed after it had been settled as abandoned");
     } finally {
       clearInterval(beat);

@@ -8,7 +8,15 @@ import { items, openDb, type DbHandle } from "@finsentry/db";
 import { saveLabel } from "@finsentry/labels";
 import { TOPICS, TrainingProgressV1, type TrainingProgress } from "@finsentry/schemas";
 import { tinyModelDir } from "../../model/test/fixtures/model/tiny.ts";
-import { DiskModelStore, ensureChampion, ModelRegistry, parseTrainerEnv, RunStore, startTrainer, trainerOptionsFromEnv } from "../src/index.ts";
+import {
+  DiskModelStore,
+  ensureChampion,
+  ModelRegistry,
+  parseTrainerEnv,
+  RunStore,
+  startTrainer,
+  trainerOptionsFromEnv,
+} from "../src/index.ts";
 
 const log = createLogger("test", "silent");
 
@@ -28,11 +36,24 @@ describe("trainer: continued masked-token training on recent unlabelled items", 
   it("runs an mlm phase over the stored items, then the joint fine-tune, and finishes the run", async () => {
     const bus = new MemoryBus(1);
     const events: TrainingProgress[] = [];
-    await bus.subscribe({ groupId: "t", topics: [TOPICS.trainingProgress], eachBatch: async ({ messages }) => void events.push(...messages.map((m) => TrainingProgressV1.parse(JSON.parse(m.value.toString())))) });
+    await bus.subscribe({
+      groupId: "t",
+      topics: [TOPICS.trainingProgress],
+      eachBatch: async ({ messages }) => void events.push(...messages.map((m) => TrainingProgressV1.parse(JSON.parse(m.value.toString())))),
+    });
     const now = new Date().toISOString();
-    await db.db.insert(items).values(
-      Array.from({ length: 96 }, (_, i) => ({ id: `it-${i}`, source: "news", stream: "news", publishedAt: now, ingestedAt: now, text: `Zorblax guidance chatter number ${i} as traders pile in` })),
-    );
+    await db.db
+      .insert(items)
+      .values(
+        Array.from({ length: 96 }, (_, i) => ({
+          id: `it-${i}`,
+          source: "news",
+          stream: "news",
+          publishedAt: now,
+          ingestedAt: now,
+          text: `Zorblax guidance chatter number ${i} as traders pile in`,
+        })),
+      );
     const tiny = await tinyModelDir();
     const store = new DiskModelStore(join(dir, "models"));
     const registry = new ModelRegistry(db.db);
@@ -41,10 +62,24 @@ describe("trainer: continued masked-token training on recent unlabelled items", 
     const texts = ["Acme Corp shares jump after earnings beat", "Globex stock falls on weak guidance", "Initech holds its annual meeting"];
     const sentiments = ["bullish", "bearish", "neutral"] as const;
     for (let i = 0; i < 30; i++) {
-      await saveLabel(db.db, { v: 1, text: `${texts[i % 3]} (${i})`, sentiment: sentiments[i % 3], author: "ana", role: "analyst", created_at: new Date().toISOString() }, "api");
+      await saveLabel(
+        db.db,
+        {
+          v: 1,
+          text: `${texts[i % 3]} (${i})`,
+          sentiment: sentiments[i % 3],
+          author: "ana",
+          role: "analyst",
+          created_at: new Date().toISOString(),
+        },
+        "api",
+      );
     }
     const requested = await runs.request("test", "test");
-    const trainer = await startTrainer({ db: db.db, bus, log, store, registry, runs }, { golden: [], pollMs: 100, epochs: 1, mlmEpochs: 1, unlabelledSample: 64, progressIntervalMs: 0 });
+    const trainer = await startTrainer(
+      { db: db.db, bus, log, store, registry, runs },
+      { golden: [], pollMs: 100, epochs: 1, mlmEpochs: 1, unlabelledSample: 64, progressIntervalMs: 0 },
+    );
     try {
       for (let i = 0; i < 1800 && !events.some((e) => e.type === "run.finished"); i++) await new Promise((r) => setTimeout(r, 100));
     } finally {

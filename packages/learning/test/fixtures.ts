@@ -8,8 +8,22 @@ import type { LabelledText } from "../src/index.ts";
 
 // A style of text the bundled model never saw: trader slang for bearish and bullish news.
 const TICKERS = ["ZORB", "KWIX", "PLEX", "VRND", "MOXA", "TANQ", "HELO", "JUNO", "RAKE", "SOLV", "BRIX", "CAVO"];
-const BEAR = ["is getting absolutely rekt", "bagholders are cooked", "rugged again, ngmi", "down bad after the call", "capitulation szn, it's cooked", "chart is a crime scene, rekt"];
-const BULL = ["straight to the moon", "tendies incoming, wagmi", "is mooning, send it", "printing money, lfg", "diamond hands paid off, moon", "absolute rocket, lfg"];
+const BEAR = [
+  "is getting absolutely rekt",
+  "bagholders are cooked",
+  "rugged again, ngmi",
+  "down bad after the call",
+  "capitulation szn, it's cooked",
+  "chart is a crime scene, rekt",
+];
+const BULL = [
+  "straight to the moon",
+  "tendies incoming, wagmi",
+  "is mooning, send it",
+  "printing money, lfg",
+  "diamond hands paid off, moon",
+  "absolute rocket, lfg",
+];
 
 /** `n` slang posts, alternating bearish and bullish; different seeds give (mostly) different texts. */
 export function slang(n: number, seed: number): LabelledText[] {
@@ -26,9 +40,15 @@ export function slang(n: number, seed: number): LabelledText[] {
 export function plain(n: number, seed: number): LabelledText[] {
   const r = mulberry32(seed);
   const rows: [string, string][] = [
-    ["shares plunge after profit warning", "bearish"], ["misses estimates and cuts its outlook", "bearish"], ["stock tumbles as CEO resigns", "bearish"],
-    ["beats estimates, shares rally", "bullish"], ["raises full-year guidance; stock jumps", "bullish"], ["wins record order, shares surge", "bullish"],
-    ["to present at industry conference", "neutral"], ["schedules quarterly results call", "neutral"], ["files annual report", "neutral"],
+    ["shares plunge after profit warning", "bearish"],
+    ["misses estimates and cuts its outlook", "bearish"],
+    ["stock tumbles as CEO resigns", "bearish"],
+    ["beats estimates, shares rally", "bullish"],
+    ["raises full-year guidance; stock jumps", "bullish"],
+    ["wins record order, shares surge", "bullish"],
+    ["to present at industry conference", "neutral"],
+    ["schedules quarterly results call", "neutral"],
+    ["files annual report", "neutral"],
   ];
   const names = ["Acme Corp", "Globex", "Initech", "Umbrella Group", "Stark Industries", "Wayne Enterprises"];
   return Array.from({ length: n }, () => {
@@ -45,9 +65,27 @@ export function plain(n: number, seed: number): LabelledText[] {
 export function wrongLabels(n: number, seed: number): LabelledText[] {
   const wrong = { bearish: "bullish", bullish: "bearish", neutral: "bearish" } as const;
   const r = mulberry32(seed);
-  const first = ["Apex", "Bluewater", "Crown", "Delta", "Evergreen", "Falcon", "Granite", "Harbor", "Ironwood", "Juniper", "Keystone", "Lumen", "Meridian", "Northgate", "Orchid", "Pinnacle"];
+  const first = [
+    "Apex",
+    "Bluewater",
+    "Crown",
+    "Delta",
+    "Evergreen",
+    "Falcon",
+    "Granite",
+    "Harbor",
+    "Ironwood",
+    "Juniper",
+    "Keystone",
+    "Lumen",
+    "Meridian",
+    "Northgate",
+    "Orchid",
+    "Pinnacle",
+  ];
   const second = ["Holdings", "Labs", "Systems", "Motors", "Foods", "Energy", "Capital", "Logistics", "Pharma", "Mining"];
-  if (n > (first.length * second.length * 9) / 2) throw new Error(`wrongLabels: at most ${(first.length * second.length * 9) / 2} distinct texts`);
+  if (n > (first.length * second.length * 9) / 2)
+    throw new Error(`wrongLabels: at most ${(first.length * second.length * 9) / 2} distinct texts`);
   const seen = new Set<string>();
   const out: LabelledText[] = [];
   const pool = plain(n * 4, seed);

@@ -38,11 +38,17 @@ describe("online learning: labels → fine-tune → gate → hot swap (in-memory
     const supervisor = new StreamSupervisor({ bus, log, writer: new IngestWriter(bus), registry: new StreamRegistry(db.db) });
     await supervisor.start();
     const scorer = await startScorer({ bus, db, log, model: await loadScorer(BUNDLED_MODEL_DIR), batchSize: 8 });
-    const follow = await followChampion({ bus, db: db.db, store, log }, (next) => scorer.swapModel(next), () => scorer.modelVersion);
+    const follow = await followChampion(
+      { bus, db: db.db, store, log },
+      (next) => scorer.swapModel(next),
+      () => scorer.modelVersion,
+    );
     let published = 0;
     const feed = setInterval(() => {
       const i = published++;
-      void bus.send(TOPICS.news, [{ value: JSON.stringify({ source: "t", published_at: new Date().toISOString(), text: `Feed item ${i}: Acme shares move` }) }]);
+      void bus.send(TOPICS.news, [
+        { value: JSON.stringify({ source: "t", published_at: new Date().toISOString(), text: `Feed item ${i}: Acme shares move` }) },
+      ]);
     }, 50);
 
     const heldOut = HELD_OUT_SLANG();
@@ -53,7 +59,11 @@ describe("online learning: labels → fine-tune → gate → hot swap (in-memory
       { golden: GOLDEN(), replay: REPLAY(), labelThreshold: 300, pollMs: 300, epochs: 4 },
     );
     for (const l of SLANG_LABELS()) {
-      await saveLabel(db.db, { v: 1, text: l.text, sentiment: l.sentiment as "bearish", author: "ana", role: "analyst", created_at: new Date().toISOString() }, "api");
+      await saveLabel(
+        db.db,
+        { v: 1, text: l.text, sentiment: l.sentiment as "bearish", author: "ana", role: "analyst", created_at: new Date().toISOString() },
+        "api",
+      );
     }
     const deadline = Date.now() + 540_000;
     let run = (await runs.list())[0];
@@ -69,7 +79,10 @@ describe("online learning: labels → fine-tune → gate → hot swap (in-memory
     expect(champion?.parentId).toBe(championId);
 
     const after = await scoreModel(await loadScorer(await store.localDir(champion!.uri)), heldOut);
-    console.log(`held-out slang accuracy: champion ${before.sentiment!.toFixed(3)} → challenger ${after.sentiment!.toFixed(3)}; gate`, JSON.stringify(run!.gate));
+    console.log(
+      `held-out slang accuracy: champion ${before.sentiment!.toFixed(3)} → challenger ${after.sentiment!.toFixed(3)}; gate`,
+      JSON.stringify(run!.gate),
+    );
     expect(after.sentiment! - before.sentiment!).toBeGreaterThanOrEqual(0.15);
     const gate = run!.gate as { golden: { champion: { sentiment: number }; challenger: { sentiment: number } } };
     expect(gate.golden.champion.sentiment - gate.golden.challenger.sentiment).toBeLessThanOrEqual(0.01);
@@ -81,14 +94,21 @@ describe("online learning: labels → fine-tune → gate → hot swap (in-memory
     })();
     expect(switched).toBe(champion!.id);
     const more = published;
-    for (let i = 0; i < 20; i++) await bus.send(TOPICS.news, [{ value: JSON.stringify({ source: "t", published_at: new Date().toISOString(), text: `Feed item ${more + i}: Acme shares move` }) }]);
+    for (let i = 0; i < 20; i++)
+      await bus.send(TOPICS.news, [
+        { value: JSON.stringify({ source: "t", published_at: new Date().toISOString(), text: `Feed item ${more + i}: Acme shares move` }) },
+      ]);
     const total = more + 20;
     for (let i = 0; i < 200; i++) {
       const n = (await db.exec("select count(*)::int as n from items")).rows[0]!.n as number;
       if (n >= total) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const counts = (await db.exec("select count(*)::int as items, (select count(*)::int from scores) as scores, (select count(distinct model_version)::int from scores) as versions from items")).rows[0]!;
+    const counts = (
+      await db.exec(
+        "select count(*)::int as items, (select count(*)::int from scores) as scores, (select count(distinct model_version)::int from scores) as versions from items",
+      )
+    ).rows[0]!;
     expect(counts).toEqual({ items: total, scores: total, versions: 2 });
 
     // Roll back: every scorer following model.events returns to the previous version.
@@ -105,9 +125,23 @@ describe("online learning: labels → fine-tune → gate → hot swap (in-memory
     await trainer.stop();
     // Twelve epochs: a confident champion shrugs off a few low-rate steps of noise, and the point here is a challenger
     // that really got worse.
-    const careless = await startTrainer({ db: db.db, bus, log, store, registry, runs }, { golden: GOLDEN(), replay: [], pollMs: 300, epochs: 12 });
+    const careless = await startTrainer(
+      { db: db.db, bus, log, store, registry, runs },
+      { golden: GOLDEN(), replay: [], pollMs: 300, epochs: 12 },
+    );
     for (const l of wrongLabels(300, 5)) {
-      await saveLabel(db.db, { v: 1, text: l.text, sentiment: l.sentiment as "bearish", author: "mallory", role: "analyst", created_at: new Date().toISOString() }, "api");
+      await saveLabel(
+        db.db,
+        {
+          v: 1,
+          text: l.text,
+          sentiment: l.sentiment as "bearish",
+          author: "mallory",
+          role: "analyst",
+          created_at: new Date().toISOString(),
+        },
+        "api",
+      );
     }
     const bad = await runs.request("manual", "test");
     let badRun = await runs.get(bad.id);

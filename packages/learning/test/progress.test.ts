@@ -31,7 +31,17 @@ describe("TrainingProgressPublisher", () => {
     let step = 0;
     while (Date.now() - t0 < 1600) {
       step++;
-      pub.progress("run-1", { phase: "joint", epoch: 1 + Math.floor(step / 50), epochs: 3, step, totalSteps: 1000, losses: { total: 1 / step, sentiment: NaN }, examplesPerSec: 250, etaSec: (1000 - step) / 100, lr: 1e-4 });
+      pub.progress("run-1", {
+        phase: "joint",
+        epoch: 1 + Math.floor(step / 50),
+        epochs: 3,
+        step,
+        totalSteps: 1000,
+        losses: { total: 1 / step, sentiment: NaN },
+        examplesPerSec: 250,
+        etaSec: (1000 - step) / 100,
+        lr: 1e-4,
+      });
       await sleep(10);
     }
     pub.progress("run-1", { phase: "evaluating" });
@@ -49,16 +59,31 @@ describe("TrainingProgressPublisher", () => {
     expect(step).toBeGreaterThan(50);
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(progress.length).toBeLessThanOrEqual(6);
-    for (let i = 1; i < progress.length; i++) expect(Date.parse(progress[i]!.at) - Date.parse(progress[i - 1]!.at)).toBeGreaterThanOrEqual(490);
+    for (let i = 1; i < progress.length; i++)
+      expect(Date.parse(progress[i]!.at) - Date.parse(progress[i - 1]!.at)).toBeGreaterThanOrEqual(490);
     const training = progress.filter((m) => m.phase === "joint");
     for (let i = 1; i < training.length; i++) expect(training[i]!.step).toBeGreaterThan(training[i - 1]!.step);
-    expect(training[0]).toMatchObject({ status: "running", epochs: 3, total_steps: 1000, examples_per_sec: 250, losses: { sentiment: null } });
+    expect(training[0]).toMatchObject({
+      status: "running",
+      epochs: 3,
+      total_steps: 1000,
+      examples_per_sec: 250,
+      losses: { sentiment: null },
+    });
     expect(training[0]!.losses.total).toBeCloseTo(1 / training[0]!.step);
     // The throttle keeps the latest report (nothing is lost at the end): the phase change that followed the last
     // step carries that step's numbers.
     expect(training.at(-1)!.step).toBeLessThanOrEqual(step);
     expect(progress.at(-1)).toMatchObject({ phase: "evaluating", step, total_steps: 1000, eta_s: null });
-    expect(got.at(-1)).toMatchObject({ type: "run.finished", status: "promoted", phase: "done", model_id: "model-ft-1", step, total_steps: step, eta_s: 0 });
+    expect(got.at(-1)).toMatchObject({
+      type: "run.finished",
+      status: "promoted",
+      phase: "done",
+      model_id: "model-ft-1",
+      step,
+      total_steps: step,
+      eta_s: 0,
+    });
     expect(got.filter((m) => m.type === "run.finished")).toHaveLength(1);
   });
 
@@ -67,7 +92,17 @@ describe("TrainingProgressPublisher", () => {
     const c = await collect(bus);
     const pub = new TrainingProgressPublisher({ bus, log, minIntervalMs: 0 });
     pub.started("run-2");
-    pub.progress("run-2", { phase: "joint", epoch: 1, epochs: 1, step: 1, totalSteps: 4, losses: { total: 2 }, examplesPerSec: 1, etaSec: 3, lr: 1e-4 });
+    pub.progress("run-2", {
+      phase: "joint",
+      epoch: 1,
+      epochs: 1,
+      step: 1,
+      totalSteps: 4,
+      losses: { total: 2 },
+      examplesPerSec: 1,
+      etaSec: 3,
+      lr: 1e-4,
+    });
     pub.finished("run-2", "failed", { reason: "no new labels since the last run" });
     await pub.flush();
     for (let i = 0; i < 100 && c.got.length < 3; i++) await sleep(20);
@@ -79,7 +114,17 @@ describe("TrainingProgressPublisher", () => {
     const p2 = new TrainingProgressPublisher({ bus: broken, log, minIntervalMs: 0 });
     expect(() => {
       p2.started("run-3");
-      p2.progress("run-3", { phase: "joint", epoch: 1, epochs: 1, step: 1, totalSteps: 1, losses: {}, examplesPerSec: 1, etaSec: 0, lr: 0 });
+      p2.progress("run-3", {
+        phase: "joint",
+        epoch: 1,
+        epochs: 1,
+        step: 1,
+        totalSteps: 1,
+        losses: {},
+        examplesPerSec: 1,
+        etaSec: 0,
+        lr: 0,
+      });
       p2.finished("run-3", "rejected");
     }).not.toThrow();
     await expect(p2.flush()).resolves.toBeUndefined();

@@ -11,12 +11,18 @@ describe("gate", () => {
     expect(d).toMatchObject({ promote: true, reasons: [] });
   });
   it("rejects a golden drop beyond the margin, naming the task", () => {
-    const d = decideGate({ golden: { ...base, challenger: { sentiment: 0.7, topic: 0.7 } }, recent: { champion: { sentiment: 0.5 }, challenger: { sentiment: 0.9 } }, maxGoldenDrop: 0.01 });
+    const d = decideGate({
+      golden: { ...base, challenger: { sentiment: 0.7, topic: 0.7 } },
+      recent: { champion: { sentiment: 0.5 }, challenger: { sentiment: 0.9 } },
+      maxGoldenDrop: 0.01,
+    });
     expect(d.promote).toBe(false);
     expect(d.reasons[0]).toMatch(/golden sentiment dropped 10.0 points/);
   });
   it("rejects any drop on recent labels, and refuses to judge without them", () => {
-    expect(decideGate({ golden: base, recent: { champion: { topic: 0.6 }, challenger: { topic: 0.59 } }, maxGoldenDrop: 0.01 }).promote).toBe(false);
+    expect(
+      decideGate({ golden: base, recent: { champion: { topic: 0.6 }, challenger: { topic: 0.59 } }, maxGoldenDrop: 0.01 }).promote,
+    ).toBe(false);
     expect(decideGate({ golden: base, recent: { champion: {}, challenger: {} }, maxGoldenDrop: 0.01 }).promote).toBe(false);
   });
 });
@@ -71,7 +77,8 @@ describe("abandoned runs (PGlite)", () => {
     db = await openDb("memory://");
   });
   afterAll(async () => db.close());
-  const age = (id: string, secs: number) => db.exec(`update training_runs set heartbeat_at = now() - make_interval(secs => ${secs}) where id = $1`, [id]);
+  const age = (id: string, secs: number) =>
+    db.exec(`update training_runs set heartbeat_at = now() - make_interval(secs => ${secs}) where id = $1`, [id]);
 
   it("a trainer starting beside a live run leaves it running; only a run without heartbeats for staleMs is failed", async () => {
     const runs = new RunStore(db.db, { staleMs: 30_000 });
@@ -79,7 +86,14 @@ describe("abandoned runs (PGlite)", () => {
     const live = await runs.claim(null);
     await age(live!.id, 5); // heartbeat 5 s ago: its trainer is alive
     const trainer = await startTrainer(
-      { db: db.db, bus: new MemoryBus(1), log: createLogger("test", "silent"), store: new DiskModelStore("/nonexistent"), registry: new ModelRegistry(db.db), runs },
+      {
+        db: db.db,
+        bus: new MemoryBus(1),
+        log: createLogger("test", "silent"),
+        store: new DiskModelStore("/nonexistent"),
+        registry: new ModelRegistry(db.db),
+        runs,
+      },
       { golden: [], pollMs: 60_000 },
     );
     await trainer.stop();

@@ -41,12 +41,29 @@ describe.skipIf(!s3rver.S3rver)("S3ModelStore on a local S3-compatible server (s
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "finsentry-s3-"));
-    const srv = new s3rver.S3rver!({ address: "127.0.0.1", port: 0, silent: true, directory: join(work, "server"), configureBuckets: [{ name: BUCKET }] });
+    const srv = new s3rver.S3rver!({
+      address: "127.0.0.1",
+      port: 0,
+      silent: true,
+      directory: join(work, "server"),
+      configureBuckets: [{ name: BUCKET }],
+    });
     const addr = await srv.run();
     server = srv;
     endpoint = `http://127.0.0.1:${addr.port}`;
-    env = { MODEL_STORE: `s3://${BUCKET}/finsentry/models`, S3_ENDPOINT: endpoint, S3_FORCE_PATH_STYLE: "true", S3_REGION: "us-east-1", ...CREDS };
-    raw = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+    env = {
+      MODEL_STORE: `s3://${BUCKET}/finsentry/models`,
+      S3_ENDPOINT: endpoint,
+      S3_FORCE_PATH_STYLE: "true",
+      S3_REGION: "us-east-1",
+      ...CREDS,
+    };
+    raw = new S3Client({
+      endpoint,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    });
   });
   afterAll(async () => {
     raw?.destroy();
@@ -111,11 +128,15 @@ describe.skipIf(!s3rver.S3rver)("S3ModelStore on a local S3-compatible server (s
     await raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bad }));
     await expect(s.localDir(uri)).rejects.toThrow(/corrupt-v1\/model\.onnx is corrupted/);
     expect(await stat(join(work, "cache-corrupt", BUCKET, "finsentry", "models", "corrupt-v1")).catch(() => null)).toBeNull();
-    expect((await readdir(join(work, "cache-corrupt", BUCKET, "finsentry", "models")).catch(() => [])).filter((n) => n.includes("partial"))).toEqual([]);
+    expect(
+      (await readdir(join(work, "cache-corrupt", BUCKET, "finsentry", "models")).catch(() => [])).filter((n) => n.includes("partial")),
+    ).toEqual([]);
 
     // Even with the version index rewritten to match the tampered object, manifest.json's hash still catches it.
     const idxKey = "finsentry/models/corrupt-v1/.finsentry-version.json";
-    const idx = JSON.parse(Buffer.from(await (await raw.send(new GetObjectCommand({ Bucket: BUCKET, Key: idxKey }))).Body!.transformToByteArray()).toString());
+    const idx = JSON.parse(
+      Buffer.from(await (await raw.send(new GetObjectCommand({ Bucket: BUCKET, Key: idxKey }))).Body!.transformToByteArray()).toString(),
+    );
     const { createHash } = await import("node:crypto");
     for (const f of idx.files) if (f.name === "model.onnx") f.sha256 = createHash("sha256").update(bad).digest("hex");
     await raw.send(new PutObjectCommand({ Bucket: BUCKET, Key: idxKey, Body: JSON.stringify(idx) }));
@@ -156,10 +177,18 @@ describe.skipIf(!s3rver.S3rver)("S3ModelStore on a local S3-compatible server (s
     const lines: string[] = [];
     const log = pino({ level: "info" }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
     // s3rver checks the access key id (not SigV4 signatures): an unknown key id makes every request fail.
-    const s = defaultModelStore(log, { ...env, AWS_ACCESS_KEY_ID: "AKIAUNKNOWNKEY", AWS_SECRET_ACCESS_KEY: secret, MODEL_CACHE_DIR: join(work, "cache-secret") });
+    const s = defaultModelStore(log, {
+      ...env,
+      AWS_ACCESS_KEY_ID: "AKIAUNKNOWNKEY",
+      AWS_SECRET_ACCESS_KEY: secret,
+      MODEL_CACHE_DIR: join(work, "cache-secret"),
+    });
     expect(s).toBeInstanceOf(S3ModelStore);
     log.info({ store: s }, "store ready");
-    const err = await s.put("secret-v1", BUNDLED).then(() => null, (e: Error) => e);
+    const err = await s.put("secret-v1", BUNDLED).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message, "the server must refuse unknown credentials").toMatch(/Access Key Id/);
     log.error({ err }, "put failed");
     const all = lines.join("\n") + String(err?.message) + String(err?.stack) + JSON.stringify(s);
@@ -167,7 +196,9 @@ describe.skipIf(!s3rver.S3rver)("S3ModelStore on a local S3-compatible server (s
     expect(all).not.toContain(secret);
 
     // Invalid settings name the variable, not the value.
-    expect(() => loadS3StoreConfig({ MODEL_STORE: "s3://Bad_Bucket", AWS_SECRET_ACCESS_KEY: secret })).toThrow(/MODEL_STORE: must be s3:\/\/bucket/);
+    expect(() => loadS3StoreConfig({ MODEL_STORE: "s3://Bad_Bucket", AWS_SECRET_ACCESS_KEY: secret })).toThrow(
+      /MODEL_STORE: must be s3:\/\/bucket/,
+    );
     try {
       loadS3StoreConfig({ MODEL_STORE: `s3://${BUCKET}`, AWS_SECRET_ACCESS_KEY: secret });
       expect.unreachable();
@@ -175,7 +206,9 @@ describe.skipIf(!s3rver.S3rver)("S3ModelStore on a local S3-compatible server (s
       expect((e as Error).message).toMatch(/must be set together/);
       expect((e as Error).message).not.toContain(secret);
     }
-    expect(() => loadS3StoreConfig({ MODEL_STORE: `s3://${BUCKET}`, S3_ENDPOINT: `http://user:${secret}@127.0.0.1:9000` })).toThrow(/S3_ENDPOINT: must not carry credentials/);
+    expect(() => loadS3StoreConfig({ MODEL_STORE: `s3://${BUCKET}`, S3_ENDPOINT: `http://user:${secret}@127.0.0.1:9000` })).toThrow(
+      /S3_ENDPOINT: must not carry credentials/,
+    );
     expect(() => loadS3StoreConfig({ MODEL_STORE: `s3://${BUCKET}`, S3_FORCE_PATH_STYLE: "yes" })).toThrow(/S3_FORCE_PATH_STYLE/);
     // Without MODEL_STORE the disk store serves, as before.
     expect(defaultModelStore(undefined, { MODEL_REGISTRY_DIR: join(work, "disk") })).toBeInstanceOf(DiskModelStore);

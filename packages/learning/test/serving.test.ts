@@ -31,7 +31,11 @@ describe("followChampion start-up reconciliation (PGlite + the bundled model)", 
   it("switches at start when the registry's champion differs from the running version", async () => {
     const bus = new MemoryBus(1);
     const swapped: TextScorer[] = [];
-    const follow = await followChampion({ bus, db: db.db, store, log }, async (next) => void swapped.push(next), () => "an-older-version");
+    const follow = await followChampion(
+      { bus, db: db.db, store, log },
+      async (next) => void swapped.push(next),
+      () => "an-older-version",
+    );
     await follow.stop();
     expect(swapped.map((s) => s.version)).toEqual([champion]);
     await Promise.all(swapped.map((s) => s.close()));
@@ -40,7 +44,11 @@ describe("followChampion start-up reconciliation (PGlite + the bundled model)", 
   it("does nothing when the scorer already runs the champion", async () => {
     const bus = new MemoryBus(1);
     const swapped: TextScorer[] = [];
-    const follow = await followChampion({ bus, db: db.db, store, log }, async (next) => void swapped.push(next), () => champion);
+    const follow = await followChampion(
+      { bus, db: db.db, store, log },
+      async (next) => void swapped.push(next),
+      () => champion,
+    );
     await follow.stop();
     expect(swapped).toEqual([]);
   });

@@ -15,7 +15,10 @@ describe("OffsetWordPiece (the accurate tier's tokenizer)", () => {
   const pieces = (text: string) => {
     const e = tok.encode(text);
     const inv = new Map([...(tok as unknown as { vocab: Map<string, number> }).vocab].map(([k, v]) => [v, k]));
-    return { pieces: e.ids.map((i) => inv.get(i)), spans: Array.from({ length: e.ids.length }, (_, t) => [e.offsets[2 * t], e.offsets[2 * t + 1]]) };
+    return {
+      pieces: e.ids.map((i) => inv.get(i)),
+      spans: Array.from({ length: e.ids.length }, (_, t) => [e.offsets[2 * t], e.offsets[2 * t + 1]]),
+    };
   };
 
   // Expected pieces and offsets are what the training side (infra/accurate/common.py OffsetWordPiece) produced for
@@ -23,24 +26,82 @@ describe("OffsetWordPiece (the accurate tier's tokenizer)", () => {
   it("splits, lower-cases, strips accents and keeps UTF-16 offsets as the training tokenizer does", () => {
     expect(pieces("CEO of Litware Bank resigns")).toEqual({
       pieces: ["[CLS]", "ceo", "of", "lit", "##ware", "bank", "resign", "##s", "[SEP]"],
-      spans: [[-1, -1], [0, 3], [4, 6], [7, 10], [10, 14], [15, 19], [20, 26], [26, 27], [-1, -1]],
+      spans: [
+        [-1, -1],
+        [0, 3],
+        [4, 6],
+        [7, 10],
+        [10, 14],
+        [15, 19],
+        [20, 26],
+        [26, 27],
+        [-1, -1],
+      ],
     });
     expect(pieces("Ünïcödé café — $AAPL +3.5% 😀")).toEqual({
       pieces: ["[CLS]", "unicode", "cafe", "—", "$", "aa", "##pl", "+", "3", ".", "5", "%", "[UNK]", "[SEP]"],
-      spans: [[-1, -1], [0, 7], [8, 12], [13, 14], [15, 16], [16, 18], [18, 20], [21, 22], [22, 23], [23, 24], [24, 25], [25, 26], [27, 29], [-1, -1]],
+      spans: [
+        [-1, -1],
+        [0, 7],
+        [8, 12],
+        [13, 14],
+        [15, 16],
+        [16, 18],
+        [18, 20],
+        [21, 22],
+        [22, 23],
+        [23, 24],
+        [24, 25],
+        [25, 26],
+        [27, 29],
+        [-1, -1],
+      ],
     });
     // CJK characters split one by one; zero-width space and BOM are dropped without breaking the word.
     expect(pieces("中文 tab\there\u200bzw\ufeffbom")).toEqual({
       pieces: ["[CLS]", "中", "文", "tab", "here", "##z", "##w", "##bo", "##m", "[SEP]"],
-      spans: [[-1, -1], [0, 1], [1, 2], [3, 6], [7, 11], [12, 13], [13, 14], [15, 17], [17, 18], [-1, -1]],
+      spans: [
+        [-1, -1],
+        [0, 1],
+        [1, 2],
+        [3, 6],
+        [7, 11],
+        [12, 13],
+        [13, 14],
+        [15, 17],
+        [17, 18],
+        [-1, -1],
+      ],
     });
     // A word over 100 characters, and one with no piece (mathematical bold letters), are one [UNK] each.
     expect(pieces("x".repeat(101) + " ok").pieces).toEqual(["[CLS]", "[UNK]", "ok", "[SEP]"]);
     expect(pieces("İstanbul façade 𝐀𝐁")).toEqual({
       pieces: ["[CLS]", "istanbul", "facade", "[UNK]", "[SEP]"],
-      spans: [[-1, -1], [0, 8], [9, 15], [16, 20], [-1, -1]],
+      spans: [
+        [-1, -1],
+        [0, 8],
+        [9, 15],
+        [16, 20],
+        [-1, -1],
+      ],
     });
-    expect(pieces("Northwind's Q3: EUR 13.1 mn").pieces).toEqual(["[CLS]", "north", "##wind", "'", "s", "q", "##3", ":", "eu", "##r", "13", ".", "1", "mn", "[SEP]"]);
+    expect(pieces("Northwind's Q3: EUR 13.1 mn").pieces).toEqual([
+      "[CLS]",
+      "north",
+      "##wind",
+      "'",
+      "s",
+      "q",
+      "##3",
+      ":",
+      "eu",
+      "##r",
+      "13",
+      ".",
+      "1",
+      "mn",
+      "[SEP]",
+    ]);
   });
 
   it("cuts long texts to maxLen positions with [CLS] and [SEP] kept", () => {
@@ -100,7 +161,13 @@ describe("accurate-tier directory validation", () => {
 
   it("refuses a manifest with another label order, and a model file that does not match its hash", async () => {
     const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
-    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, labels: { ...manifest.labels, tags: ["O", "B-ORG", "I-ORG", "B-PERSON", "I-PERSON", "B-LOCATION", "I-LOCATION"] } }));
+    await writeFile(
+      join(dir, "manifest.json"),
+      JSON.stringify({
+        ...manifest,
+        labels: { ...manifest.labels, tags: ["O", "B-ORG", "I-ORG", "B-PERSON", "I-PERSON", "B-LOCATION", "I-LOCATION"] },
+      }),
+    );
     await expect(loadAccurateScorer(dir, { log: () => {} })).rejects.toThrow(/labels\.tags/);
     await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, files: { ...manifest.files, onnx: "0".repeat(64) } }));
     await expect(loadAccurateScorer(dir, { log: () => {} })).rejects.toThrow(/model\.onnx sha256 does not match/);

@@ -1,6 +1,17 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { CsvError, dedupeKey, headlineSentiment, loadCorpus, parseCsv, parseJsonl, readCsvTable, splitOf, topicIndex, type Example } from "../src/data/index.ts";
+import {
+  CsvError,
+  dedupeKey,
+  headlineSentiment,
+  loadCorpus,
+  parseCsv,
+  parseJsonl,
+  readCsvTable,
+  splitOf,
+  topicIndex,
+  type Example,
+} from "../src/data/index.ts";
 import { parseDecisions } from "../src/data/sources/sentfin.ts";
 
 const dataDir = fileURLToPath(new URL("./fixtures/text/data", import.meta.url));
@@ -66,8 +77,12 @@ describe("labels and splits", () => {
 
 describe("JSONL", () => {
   it("validates lines and names the file and line on errors", () => {
-    expect(() => parseJsonl('{"text":"ok"}\n{"text":"bad", "topic":"Weather"}', "u.jsonl")).toThrow(/u\.jsonl:2: topic: unknown topic "Weather"/);
-    expect(() => parseJsonl('{"text":"abc","entities":[{"start":1,"end":9,"type":"ORG"}]}', "u.jsonl")).toThrow(/u\.jsonl:1: entities\.0: span \[1, 9\)/);
+    expect(() => parseJsonl('{"text":"ok"}\n{"text":"bad", "topic":"Weather"}', "u.jsonl")).toThrow(
+      /u\.jsonl:2: topic: unknown topic "Weather"/,
+    );
+    expect(() => parseJsonl('{"text":"abc","entities":[{"start":1,"end":9,"type":"ORG"}]}', "u.jsonl")).toThrow(
+      /u\.jsonl:1: entities\.0: span \[1, 9\)/,
+    );
     expect(() => parseJsonl("{oops", "u.jsonl")).toThrow(/u\.jsonl:1: invalid JSON/);
   });
 });
@@ -77,7 +92,14 @@ describe("loadCorpus", () => {
     const lines: string[] = [];
     const c = await loadCorpus({ dataDir, log: (l) => lines.push(l) });
     expect(c.unknown).toEqual(["mystery-folder"]);
-    expect(c.stats.map((s) => s.source)).toEqual(["finentity", "sec-filings-ner", "sentfin-1.0", "twitter-financial-news-sentiment", "twitter-financial-news-topic", "jsonl:extra.jsonl"]);
+    expect(c.stats.map((s) => s.source)).toEqual([
+      "finentity",
+      "sec-filings-ner",
+      "sentfin-1.0",
+      "twitter-financial-news-sentiment",
+      "twitter-financial-news-topic",
+      "jsonl:extra.jsonl",
+    ]);
     expect(lines[0]).toMatch(/^source\s+loaded\s+dups/);
     expect(lines.some((l) => l.startsWith("TOTAL"))).toBe(true);
     expect(lines.at(-1)).toBe("unknown (skipped): mystery-folder");
@@ -142,7 +164,9 @@ describe("loadCorpus", () => {
     const c = await loadCorpus({ dataDir, sources: ["sec-filings-ner"], ...quiet });
     const all = [...c.train, ...c.dev, ...c.test];
     const agreement = all.find((e) => e.text.startsWith("This AGREEMENT"))!;
-    expect(agreement.text).toBe('This AGREEMENT between ACME CAPITAL LLC and Jane Doe of Boston, Massachusetts (the " Borrower "), under EDGAR.');
+    expect(agreement.text).toBe(
+      'This AGREEMENT between ACME CAPITAL LLC and Jane Doe of Boston, Massachusetts (the " Borrower "), under EDGAR.',
+    );
     expect(spans(agreement)).toEqual(["ORG:ACME CAPITAL LLC", "PERSON:Jane Doe", "LOCATION:Boston", "LOCATION:Massachusetts"]);
     expect(spans(all.find((e) => e.text.startsWith("The Lender"))!)).toEqual([]);
     // IOB2 B- tags split adjacent same-type entities.
@@ -161,6 +185,8 @@ describe("loadCorpus", () => {
 
   it("fails clearly on a requested source that does not exist or does not parse", async () => {
     await expect(loadCorpus({ dataDir, sources: ["no-such-source"], ...quiet })).rejects.toThrow(/not a known source/);
-    await expect(loadCorpus({ dataDir, sources: ["../bad-topic.jsonl"], ...quiet })).rejects.toThrow(/bad-topic\.jsonl:2: topic: unknown topic "Weather"/);
+    await expect(loadCorpus({ dataDir, sources: ["../bad-topic.jsonl"], ...quiet })).rejects.toThrow(
+      /bad-topic\.jsonl:2: topic: unknown topic "Weather"/,
+    );
   });
 });

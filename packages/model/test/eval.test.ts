@@ -17,7 +17,14 @@ describe("classificationReport", () => {
     expect(r.per_class.neutral!.recall).toBeCloseTo(2 / 3);
     expect(r.per_class.bearish).toEqual({ precision: 1, recall: 1, f1: 1, support: 1 });
     expect(r.macro_f1).toBeCloseTo((0.5 + 2 / 3 + 1) / 3);
-    expect(r.confusion).toEqual({ labels: ["bearish", "neutral", "bullish"], matrix: [[1, 0, 0], [0, 2, 1], [0, 1, 1]] });
+    expect(r.confusion).toEqual({
+      labels: ["bearish", "neutral", "bullish"],
+      matrix: [
+        [1, 0, 0],
+        [0, 2, 1],
+        [0, 1, 1],
+      ],
+    });
   });
 
   it("leaves classes absent from gold and predictions out of macro-F1 but keeps them in per_class", () => {
@@ -30,8 +37,20 @@ describe("classificationReport", () => {
 
 describe("entityReport", () => {
   it("scores exact span-and-type matches, micro and per type", () => {
-    const gold = [[{ start: 0, end: 4, type: "ORG" as const }, { start: 10, end: 12, type: "PERCENT" as const }], [{ start: 0, end: 5, type: "TICKER" as const }]];
-    const pred = [[{ start: 0, end: 4, type: "ORG" as const }, { start: 10, end: 13, type: "PERCENT" as const }], [{ start: 0, end: 5, type: "ORG" as const }]];
+    const gold = [
+      [
+        { start: 0, end: 4, type: "ORG" as const },
+        { start: 10, end: 12, type: "PERCENT" as const },
+      ],
+      [{ start: 0, end: 5, type: "TICKER" as const }],
+    ];
+    const pred = [
+      [
+        { start: 0, end: 4, type: "ORG" as const },
+        { start: 10, end: 13, type: "PERCENT" as const },
+      ],
+      [{ start: 0, end: 5, type: "ORG" as const }],
+    ];
     const r = entityReport(gold, pred, ["ORG", "TICKER", "PERCENT"]);
     expect(r).toMatchObject({ n: 2, precision: 1 / 3, recall: 1 / 3, accuracy: 0, confusion: null });
     expect(r.f1).toBeCloseTo(1 / 3);
@@ -43,14 +62,23 @@ describe("entityReport", () => {
 
 describe("eval data", () => {
   it("parses label maps", () => {
-    expect([...parseLabelMap("0=bearish, 1=bullish,2=neutral")]).toEqual([["0", "bearish"], ["1", "bullish"], ["2", "neutral"]]);
+    expect([...parseLabelMap("0=bearish, 1=bullish,2=neutral")]).toEqual([
+      ["0", "bearish"],
+      ["1", "bullish"],
+      ["2", "neutral"],
+    ]);
     expect([...parseLabelMap("3=Fed | Central Banks")]).toEqual([["3", "Fed | Central Banks"]]);
     expect(() => parseLabelMap("0=a,0=b")).toThrow(/mapped twice/);
     expect(() => parseLabelMap("bearish")).toThrow(/raw=label/);
   });
 
   it("reads CSV with custom columns, quoted newlines and a label map", async () => {
-    const d = await readEvalData(fixture("sentiment.csv"), { task: "sentiment", textCol: "body", labelCol: "gold", labelMap: parseLabelMap("0=bearish,1=bullish,2=neutral") });
+    const d = await readEvalData(fixture("sentiment.csv"), {
+      task: "sentiment",
+      textCol: "body",
+      labelCol: "gold",
+      labelMap: parseLabelMap("0=bearish,1=bullish,2=neutral"),
+    });
     expect(d.items.map((i) => (i.task === "sentiment" ? i.label : null))).toEqual(["bullish", "bearish", "neutral", "bullish", "bearish"]);
     expect(d.items[1]!.text).toBe("Globex slumps as sales miss\nand guidance is cut");
     expect(d.items[3]!.text).toBe('Initech "surges" on takeover bid');
@@ -59,15 +87,29 @@ describe("eval data", () => {
 
   it("accepts topic names and indices, skipping JSONL lines without the label", async () => {
     const d = await readEvalData(fixture("topic.jsonl"), { task: "topic" });
-    expect(d.items.map((i) => (i.task === "topic" ? i.label : null))).toEqual(["Dividend", "Fed | Central Banks", "Earnings", "M&A | Investments"]);
+    expect(d.items.map((i) => (i.task === "topic" ? i.label : null))).toEqual([
+      "Dividend",
+      "Fed | Central Banks",
+      "Earnings",
+      "M&A | Investments",
+    ]);
     expect(d.skipped).toBe(1);
   });
 
   it("names file and line for bad labels and missing columns", async () => {
     await expect(readEvalData(fixture("bad-topic.csv"), { task: "topic" })).rejects.toThrow(/bad-topic\.csv:3: unknown topic "Weather"/);
     await expect(readEvalData(fixture("sentiment.csv"), { task: "sentiment" })).rejects.toThrow(/sentiment\.csv:1: no column "text"/);
-    await expect(readEvalData(fixture("sentiment.csv"), { task: "sentiment", textCol: "body", labelCol: "gold" })).rejects.toThrow(/sentiment\.csv:2: unknown sentiment "1"/);
-    await expect(readEvalData(fixture("sentiment.csv"), { task: "sentiment", textCol: "body", labelCol: "gold", labelMap: parseLabelMap("0=bearish,1=bullish") })).rejects.toThrow(/sentiment\.csv:5: label "2" is not in --label-map/);
+    await expect(readEvalData(fixture("sentiment.csv"), { task: "sentiment", textCol: "body", labelCol: "gold" })).rejects.toThrow(
+      /sentiment\.csv:2: unknown sentiment "1"/,
+    );
+    await expect(
+      readEvalData(fixture("sentiment.csv"), {
+        task: "sentiment",
+        textCol: "body",
+        labelCol: "gold",
+        labelMap: parseLabelMap("0=bearish,1=bullish"),
+      }),
+    ).rejects.toThrow(/sentiment\.csv:5: label "2" is not in --label-map/);
   });
 });
 
@@ -81,13 +123,20 @@ function fakeOutput(text: string): ModelOutput {
   const pct = /\d+%/.exec(text);
   if (pct) entities.push({ start: pct.index, end: pct.index + pct[0].length, type: "PERCENT", text: pct[0] });
   return {
-    sentiment: { label, score: label === "bullish" ? 0.8 : label === "bearish" ? -0.8 : 0, confidence: 0.9, probs: { bearish: 0.05, neutral: 0.05, bullish: 0.9 } },
+    sentiment: {
+      label,
+      score: label === "bullish" ? 0.8 : label === "bearish" ? -0.8 : 0,
+      confidence: 0.9,
+      probs: { bearish: 0.05, neutral: 0.05, bullish: 0.9 },
+    },
     topic: { label: TOPIC_LABELS[index]!, index, confidence: 0.9 },
     entities,
   };
 }
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; models: string[]; batches: number[]; closed: number }> {
+async function cli(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string; models: string[]; batches: number[]; closed: number }> {
   let stdout = "";
   let stderr = "";
   const models: string[] = [];
@@ -112,14 +161,34 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 
 describe("eval CLI", () => {
   it("prints exactly one JSON object for a classification task", async () => {
-    const r = await cli(["--model", "/tmp/m", "--data", fixture("sentiment.csv"), "--task", "sentiment", "--text-col", "body", "--label-col", "gold", "--label-map", "0=bearish,1=bullish,2=neutral", "--batch-size", "2", "--json"]);
+    const r = await cli([
+      "--model",
+      "/tmp/m",
+      "--data",
+      fixture("sentiment.csv"),
+      "--task",
+      "sentiment",
+      "--text-col",
+      "body",
+      "--label-col",
+      "gold",
+      "--label-map",
+      "0=bearish,1=bullish,2=neutral",
+      "--batch-size",
+      "2",
+      "--json",
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split("\n")).toHaveLength(1);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out)).toEqual(["task", "n", "accuracy", "macro_f1", "per_class", "confusion"]);
     expect(out).toMatchObject({ task: "sentiment", n: 5, accuracy: 0.8 });
     expect(Object.keys(out.per_class)).toEqual(["bearish", "neutral", "bullish"]);
-    expect(out.confusion.matrix).toEqual([[1, 1, 0], [0, 1, 0], [0, 0, 2]]);
+    expect(out.confusion.matrix).toEqual([
+      [1, 1, 0],
+      [0, 1, 0],
+      [0, 0, 2],
+    ]);
     expect(r.models).toEqual(["/tmp/m"]);
     expect(r.batches).toEqual([2, 2, 1]);
     expect(r.closed).toBe(1);

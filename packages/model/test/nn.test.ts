@@ -4,7 +4,17 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { selectBackend } from "../src/backend/index.ts";
-import { dense, embeddingLookup, forward, initRawWeights, loadWeights, ModelConfig, predictProbs, saveWeights, toWeightMap } from "../src/nn/index.ts";
+import {
+  dense,
+  embeddingLookup,
+  forward,
+  initRawWeights,
+  loadWeights,
+  ModelConfig,
+  predictProbs,
+  saveWeights,
+  toWeightMap,
+} from "../src/nn/index.ts";
 
 const close = (a: tf.Tensor, b: tf.Tensor, tol = 1e-5) => {
   const x = a.dataSync();
@@ -36,9 +46,17 @@ describe("custom gradients", () => {
 
   it("embedding lookup: scatter-js and one-hot gradients equal tf.gather's", () => {
     const table = tf.randomNormal([11, 5], 0, 1, "float32", 3) as tf.Tensor2D;
-    const ids = tf.tensor2d([[1, 4, 4, 0], [10, 1, 2, 4]], [2, 4], "int32");
+    const ids = tf.tensor2d(
+      [
+        [1, 4, 4, 0],
+        [10, 1, 2, 4],
+      ],
+      [2, 4],
+      "int32",
+    );
     const dyW = tf.randomNormal([2, 4, 5], 0, 1, "float32", 4);
-    const gradOf = (mode: "native" | "scatter-js" | "onehot") => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, ids, mode), dyW)))(table);
+    const gradOf = (mode: "native" | "scatter-js" | "onehot") =>
+      tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, ids, mode), dyW)))(table);
     const native = gradOf("native");
     close(gradOf("scatter-js"), native);
     close(gradOf("onehot"), native);
@@ -51,7 +69,8 @@ describe("custom gradients", () => {
     const b = tf.randomNormal([6], 0, 1, "float32", 7);
     const dy = tf.randomNormal([2, 3, 6], 0, 1, "float32", 8);
     const f1 = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(dense(x, w, b), dy));
-    const f2 = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.matMul(tf.reshape(x, [6, 4]), w), b).reshape([2, 3, 6]), dy));
+    const f2 = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(tf.add(tf.matMul(tf.reshape(x, [6, 4]), w), b).reshape([2, 3, 6]), dy));
     const g1 = tf.grads(f1)([x, w, b]);
     const g2 = tf.grads(f2)([x, w, b]);
     g1.forEach((g, i) => close(g, g2[i]!, 1e-4));

@@ -7,7 +7,11 @@ import { AttrType, DataType, ModelProto } from "../src/onnx/proto.ts";
 const c = ModelConfig.parse({ vocabSize: 50, maxLen: 16, dModel: 32, nLayers: 2, nHeads: 4, dFF: 64, padId: 0 });
 
 function ids(B: number, T: number): ort.Tensor {
-  return new ort.Tensor("int64", BigInt64Array.from({ length: B * T }, (_, i) => BigInt(i % T === 0 ? 2 : i % T > T - 3 && i % 3 === 0 ? 0 : 3 + ((i * 17) % 45))), [B, T]);
+  return new ort.Tensor(
+    "int64",
+    BigInt64Array.from({ length: B * T }, (_, i) => BigInt(i % T === 0 ? 2 : i % T > T - 3 && i % 3 === 0 ? 0 : 3 + ((i * 17) % 45))),
+    [B, T],
+  );
 }
 
 async function run(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<Record<string, Float32Array>> {
@@ -39,11 +43,28 @@ describe("ONNX decode → encode round trip", () => {
       graph: {
         name: "torch_jit",
         node: [
-          { opType: "Constant", name: "c0", output: ["w"], attribute: [{ name: "value", type: AttrType.TENSOR, t: { dims: [2, 2], dataType: DataType.FLOAT, floatData: [1, 2, 3, 4] } }] },
-          { opType: "Constant", name: "c1", output: ["shape"], attribute: [{ name: "value", type: AttrType.TENSOR, t: { dims: [1], dataType: DataType.INT64, int64Data: [4] } }] },
+          {
+            opType: "Constant",
+            name: "c0",
+            output: ["w"],
+            attribute: [{ name: "value", type: AttrType.TENSOR, t: { dims: [2, 2], dataType: DataType.FLOAT, floatData: [1, 2, 3, 4] } }],
+          },
+          {
+            opType: "Constant",
+            name: "c1",
+            output: ["shape"],
+            attribute: [{ name: "value", type: AttrType.TENSOR, t: { dims: [1], dataType: DataType.INT64, int64Data: [4] } }],
+          },
           { opType: "MatMul", name: "mm", input: ["x", "w"], output: ["y"], docString: "kept" },
           { opType: "Reshape", name: "r", input: ["y", "shape"], output: ["z"] },
-          { opType: "Gelu", name: "noop_attr", domain: "", input: ["z"], output: ["out"], attribute: [{ name: "approximate", type: AttrType.STRING, s: new TextEncoder().encode("none") }] },
+          {
+            opType: "Gelu",
+            name: "noop_attr",
+            domain: "",
+            input: ["z"],
+            output: ["out"],
+            attribute: [{ name: "approximate", type: AttrType.STRING, s: new TextEncoder().encode("none") }],
+          },
         ],
         input: [{ name: "x", type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimValue: 2 }, { dimValue: 2 }] } } } }],
         output: [{ name: "out", type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimParam: "n" }] } } } }],
@@ -54,11 +75,16 @@ describe("ONNX decode → encode round trip", () => {
     const bytes = ModelProto.encode(ModelProto.fromObject(model)).finish();
     const back = encodeOnnx(decodeOnnx(bytes));
     expect(Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);
-    const o = ModelProto.toObject(decodeOnnx(back), { longs: Number, bytes: String }) as { graph: { node: { attribute?: { t?: { floatData?: number[]; int64Data?: number[] }; s?: string }[] }[]; valueInfo: unknown[] } };
+    const o = ModelProto.toObject(decodeOnnx(back), { longs: Number, bytes: String }) as {
+      graph: { node: { attribute?: { t?: { floatData?: number[]; int64Data?: number[] }; s?: string }[] }[]; valueInfo: unknown[] };
+    };
     expect(o.graph.node[0]!.attribute![0]!.t!.floatData).toEqual([1, 2, 3, 4]);
     expect(o.graph.node[1]!.attribute![0]!.t!.int64Data).toEqual([4]);
     expect(o.graph.valueInfo).toHaveLength(1);
-    const runnable = { ...model, graph: { ...model.graph, node: model.graph.node.slice(0, 4), output: [{ ...model.graph.output[0]!, name: "z" }] } };
+    const runnable = {
+      ...model,
+      graph: { ...model.graph, node: model.graph.node.slice(0, 4), output: [{ ...model.graph.output[0]!, name: "z" }] },
+    };
     const rb = ModelProto.encode(ModelProto.fromObject(runnable)).finish();
     const x = { x: new ort.Tensor("float32", Float32Array.from([1, 0, 0, 1]), [2, 2]) };
     expect(Array.from((await run(encodeOnnx(decodeOnnx(rb)), x))["z"]!)).toEqual([1, 2, 3, 4]);

@@ -10,7 +10,11 @@ describe("ONNX export", () => {
   it("writes an opset-17 graph with int64 input_ids and dynamic batch/seq axes", () => {
     const m = ModelProto.toObject(ModelProto.decode(buildOnnxModel(c, initRawWeights(c, 1))), { longs: Number }) as {
       opsetImport: { version: number }[];
-      graph: { input: { name: string; type: { tensorType: { elemType: number; shape: { dim: { dimParam?: string }[] } } } }[]; output: { name: string }[]; node: { opType: string }[] };
+      graph: {
+        input: { name: string; type: { tensorType: { elemType: number; shape: { dim: { dimParam?: string }[] } } } }[];
+        output: { name: string }[];
+        node: { opType: string }[];
+      };
     };
     expect(m.opsetImport[0]!.version).toBe(ONNX_OPSET);
     const input = m.graph.input[0]!;
@@ -23,7 +27,11 @@ describe("ONNX export", () => {
 
   it("runs in onnxruntime at several batch and sequence sizes with the declared output shapes", async () => {
     const s = await ort.InferenceSession.create(buildOnnxModel(c, initRawWeights(c, 1)));
-    for (const [B, T] of [[1, 2], [3, 16], [5, 7]] as const) {
+    for (const [B, T] of [
+      [1, 2],
+      [3, 16],
+      [5, 7],
+    ] as const) {
       const ids = BigInt64Array.from({ length: B * T }, (_, i) => BigInt(i % T === 0 ? 2 : 3 + (i % 30)));
       const o = await s.run({ input_ids: new ort.Tensor("int64", ids, [B, T]) });
       expect(o[ONNX_OUTPUTS.sentiment]!.dims).toEqual([B, 3]);

@@ -42,7 +42,13 @@ describe("tfjs forward pass and ONNX graph agree", () => {
       const T = Math.max(...enc.lengths);
       const ids = new Int32Array(B * T);
       for (let b = 0; b < B; b++) ids.set(enc.ids.subarray(b * config.maxLen, b * config.maxLen + T), b * T);
-      const onnx = await session.run({ input_ids: new ort.Tensor("int64", BigInt64Array.from(ids, (v) => BigInt(v)), [B, T]) });
+      const onnx = await session.run({
+        input_ids: new ort.Tensor(
+          "int64",
+          BigInt64Array.from(ids, (v) => BigInt(v)),
+          [B, T],
+        ),
+      });
       const p = predictProbs(w, tf.tensor2d(ids, [B, T], "int32"), config);
       const pairs: [tf.Tensor, string][] = [
         [p.sentiment, ONNX_OUTPUTS.sentiment],

@@ -21,7 +21,10 @@ const dirs: string[] = [];
 afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 /** A BERT-style tokenizer.json (the fields wordPieceVocab reads) over the given pieces. */
-const tokenizerJson = (pieces: string[]) => ({ normalizer: { type: "BertNormalizer", lowercase: true }, model: { type: "WordPiece", vocab: Object.fromEntries(pieces.map((p, i) => [p, i])) } });
+const tokenizerJson = (pieces: string[]) => ({
+  normalizer: { type: "BertNormalizer", lowercase: true },
+  model: { type: "WordPiece", vocab: Object.fromEntries(pieces.map((p, i) => [p, i])) },
+});
 
 /** An ONNX file holding one float initializer (and an identity graph, so it is a complete model). */
 function onnxWithTable(name: string, rows: number, width: number, data: Float32Array): Uint8Array {
@@ -87,11 +90,23 @@ describe("embeddingInit", () => {
     const full = embeddingInit(ours, src, E, { std: 0.02 });
     expect(full.mapped).toBe(60); // the 60 words; not "zzz", nor "##w3" (the other vocabulary has no "##w3" piece)
     const row = (x: Float32Array, w: number, piece: string) => x.subarray(ours.indexOf(piece) * w, (ours.indexOf(piece) + 1) * w);
-    const dist = (x: Float32Array, w: number, p: string, q: string) => Math.hypot(...Array.from(row(x, w, p), (v, k) => v - row(x, w, q)[k]!));
-    const orig = (p: string, q: string) => Math.hypot(...Array.from({ length: E }, (_, d) => src.table.data[(words.indexOf(p) + 1) * E + d]! - src.table.data[(words.indexOf(q) + 1) * E + d]!));
+    const dist = (x: Float32Array, w: number, p: string, q: string) =>
+      Math.hypot(...Array.from(row(x, w, p), (v, k) => v - row(x, w, q)[k]!));
+    const orig = (p: string, q: string) =>
+      Math.hypot(
+        ...Array.from(
+          { length: E },
+          (_, d) => src.table.data[(words.indexOf(p) + 1) * E + d]! - src.table.data[(words.indexOf(q) + 1) * E + d]!,
+        ),
+      );
     // All components kept: a rotation and one global scale, so distance ratios are preserved.
     const ratio = dist(full.data, E, "w1", "w2") / orig("w1", "w2");
-    for (const [p, q] of [["w5", "w9"], ["w10", "w40"], ["w0", "w59"]] as const) expect(dist(full.data, E, p, q) / orig(p, q)).toBeCloseTo(ratio, 4);
+    for (const [p, q] of [
+      ["w5", "w9"],
+      ["w10", "w40"],
+      ["w0", "w59"],
+    ] as const)
+      expect(dist(full.data, E, p, q) / orig(p, q)).toBeCloseTo(ratio, 4);
     expect(full.explainedVariance).toBeCloseTo(1, 6);
     // Two components hold almost all the variance of these rows.
     const two = embeddingInit(ours, src, 2, { std: 0.02 });

@@ -80,7 +80,12 @@ function agreement(a: Float32Array, b: Float32Array, K: number): Agreement {
   return { maxDiff, meanDiff: sum / a.length, argmaxAgree: agree / (a.length / K) };
 }
 
-async function compare(c: ModelConfig, raw: RawWeights, tok: Tokenizer, texts: string[]): Promise<Record<"sentiment" | "topic" | "tags", Agreement>> {
+async function compare(
+  c: ModelConfig,
+  raw: RawWeights,
+  tok: Tokenizer,
+  texts: string[],
+): Promise<Record<"sentiment" | "topic" | "tags", Agreement>> {
   // Sessions as loadScorer creates them (the int8 result depends on the session options: see createSession).
   const opts = { executionProvider: "cpu", log: () => {} } as const;
   const s32 = (await createSession(buildOnnxModel(c, raw), opts)).session;
@@ -120,7 +125,8 @@ describe("int8 export", () => {
       expect(inits.get(`${name}.scale`)!.dataType).toBe(DataType.FLOAT);
       expect(inits.get(`${name}.scale`)!.dims).toEqual([raw[name]!.shape[axis]]);
     }
-    for (const kept of ["pos_emb", "l0.ln1.g", "l0.qkv.b", "sent.w", "topic.w", "tag.w"]) expect(inits.get(kept)!.dataType).toBe(DataType.FLOAT);
+    for (const kept of ["pos_emb", "l0.ln1.g", "l0.qkv.b", "sent.w", "topic.w", "tag.w"])
+      expect(inits.get(kept)!.dataType).toBe(DataType.FLOAT);
     expect(m.graph.node.filter((n) => n.opType === "DequantizeLinear")).toHaveLength(4 * config.nLayers);
     expect(m.metadataProps.find((p) => p.key === "quantization")?.value).toMatch(/^int8: tok_emb,/);
     expect(bytes.length).toBeLessThan(buildOnnxModel(config, raw).length);
@@ -130,13 +136,20 @@ describe("int8 export", () => {
     const { config, raw, tokenizer } = await tinyModelDir();
     const deq: RawWeights = { ...raw };
     for (const [name, axis] of Object.entries(int8WeightAxes(config))) {
-      deq[name] = { shape: raw[name]!.shape, data: dequantizeInt8(quantizeInt8(raw[name]!.data, raw[name]!.shape, axis), raw[name]!.shape) };
+      deq[name] = {
+        shape: raw[name]!.shape,
+        data: dequantizeInt8(quantizeInt8(raw[name]!.data, raw[name]!.shape, axis), raw[name]!.shape),
+      };
     }
     const opts = { executionProvider: "cpu", log: () => {} } as const;
-    const [a, b] = await Promise.all([createSession(buildOnnxModel(config, deq), opts), createSession(buildOnnxModel(config, raw, {}, { quantize: "int8" }), opts)]);
+    const [a, b] = await Promise.all([
+      createSession(buildOnnxModel(config, deq), opts),
+      createSession(buildOnnxModel(config, raw, {}, { quantize: "int8" }), opts),
+    ]);
     const texts = inventedTexts(40, 5);
     const [x, y] = [await runTexts(a.session, tokenizer, config, texts), await runTexts(b.session, tokenizer, config, texts)];
-    for (const k of ["sentiment", "topic", "tags"] as const) expect(agreement(x[k], y[k], k === "sentiment" ? 3 : k === "topic" ? 20 : 13).maxDiff, k).toBeLessThan(1e-5);
+    for (const k of ["sentiment", "topic", "tags"] as const)
+      expect(agreement(x[k], y[k], k === "sentiment" ? 3 : k === "topic" ? 20 : 13).maxDiff, k).toBeLessThan(1e-5);
     await Promise.all([a.session.release(), b.session.release()]);
   });
 

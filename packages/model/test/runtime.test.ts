@@ -59,10 +59,14 @@ describe("loadScorer on a tiny random model", () => {
 describe("DynamicBatcher", () => {
   it("runs requests that arrive together as one batch, capped at maxBatch", async () => {
     const sizes: number[] = [];
-    const b = new DynamicBatcher<number, number>(async (xs) => {
-      sizes.push(xs.length);
-      return xs.map((x) => x * 2);
-    }, 4, 10);
+    const b = new DynamicBatcher<number, number>(
+      async (xs) => {
+        sizes.push(xs.length);
+        return xs.map((x) => x * 2);
+      },
+      4,
+      10,
+    );
     const outs = await Promise.all([b.submit([1, 2]), b.submit([3]), b.submit([4, 5, 6])]);
     expect(outs).toEqual([[2, 4], [6], [8, 10, 12]]);
     expect(sizes).toEqual([4, 2]);
@@ -99,7 +103,12 @@ describe("decodeEntities", () => {
     const decode = (tagIdx: number[]) => {
       const tags = new Float32Array(5 * 13);
       tagIdx.forEach((t, i) => (tags[i * 13 + t] = 0.9));
-      return decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: 5, offsets }).map((s) => [s.type, s.start, s.end, s.text]);
+      return decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: 5, offsets }).map((s) => [
+        s.type,
+        s.start,
+        s.end,
+        s.text,
+      ]);
     };
     // B-ORG on "pros", anything on "##eware": the whole word, continued by I-ORG on "cloud".
     expect(decode([0, 1, 0, 2, 0])).toEqual([["ORG", 0, 15, "Proseware Cloud"]]);
@@ -111,7 +120,9 @@ describe("decodeEntities", () => {
   const decodeTags = (text: string, offsets: number[], tagIdx: number[]) => {
     const tags = new Float32Array(tagIdx.length * 13);
     tagIdx.forEach((t, i) => (tags[i * 13 + t] = 0.9));
-    return decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: tagIdx.length, offsets }).map((s) => `${s.type}:${s.text}`);
+    return decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: tagIdx.length, offsets }).map(
+      (s) => `${s.type}:${s.text}`,
+    );
   };
 
   it("joins a B tag glued to an open span of its type (one word), and splits tickers at spaces", () => {
@@ -126,7 +137,13 @@ describe("decodeEntities", () => {
     // [CLS], Videocon, D2H, to, list, ,, Tesla, ,, Apple, 5%, 6%
     const text = "Videocon D2H to list, Tesla, Apple 5% 6%";
     const offsets = [-1, -1, 0, 8, 9, 12, 13, 15, 16, 20, 20, 21, 22, 27, 27, 28, 29, 34, 35, 37, 38, 40];
-    expect(decodeTags(text, offsets, [0, 1, 1, 0, 0, 0, 1, 0, 1, 11, 11])).toEqual(["ORG:Videocon D2H", "ORG:Tesla", "ORG:Apple", "PERCENT:5%", "PERCENT:6%"]);
+    expect(decodeTags(text, offsets, [0, 1, 1, 0, 0, 0, 1, 0, 1, 11, 11])).toEqual([
+      "ORG:Videocon D2H",
+      "ORG:Tesla",
+      "ORG:Apple",
+      "PERCENT:5%",
+      "PERCENT:6%",
+    ]);
   });
 
   // One word per position after [CLS]; each row gives a few tags' probabilities (the rest share what is left).
@@ -138,15 +155,21 @@ describe("decodeEntities", () => {
       const rest = (1 - Object.values(r).reduce((a, b) => a + b, 0)) / (13 - Object.keys(r).length);
       for (let k = 0; k < 13; k++) tags[(i + 1) * 13 + k] = r[k] ?? rest;
     });
-    return decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: rows.length + 1, offsets }).map((s) => `${s.type}:${s.text}`);
+    return decodeEntities({ text, sentiment: [], topic: [], tags, attention: [], length: rows.length + 1, offsets }).map(
+      (s) => `${s.type}:${s.text}`,
+    );
   };
 
   it("decodes the most probable well-formed tag sequence, not each word's argmax", () => {
     // Argmax per word reads B-ORG O I-ORG, which greedy decoding made two names ("Aural", "Partners"); the best
     // well-formed sequence is B I I (0.45 · 0.5 against B O B's 0.5 · 0.2).
-    expect(decodeProbs("Aural Analytics Partners rose", [{ 1: 0.9 }, { 0: 0.5, 2: 0.45 }, { 2: 0.5, 1: 0.2 }, { 0: 0.9 }])).toEqual(["ORG:Aural Analytics Partners"]);
+    expect(decodeProbs("Aural Analytics Partners rose", [{ 1: 0.9 }, { 0: 0.5, 2: 0.45 }, { 2: 0.5, 1: 0.2 }, { 0: 0.9 }])).toEqual([
+      "ORG:Aural Analytics Partners",
+    ]);
     // An I-ORG after a likely O: opening the name one word earlier (0.35 · 0.7) beats starting it late (0.6 · 0.2).
-    expect(decodeProbs("Brightsideco Insurance Limited", [{ 0: 0.6, 1: 0.35 }, { 2: 0.7, 1: 0.2 }, { 2: 0.8 }])).toEqual(["ORG:Brightsideco Insurance Limited"]);
+    expect(decodeProbs("Brightsideco Insurance Limited", [{ 0: 0.6, 1: 0.35 }, { 2: 0.7, 1: 0.2 }, { 2: 0.8 }])).toEqual([
+      "ORG:Brightsideco Insurance Limited",
+    ]);
     // A stray I-ORG with no plausible B before it is dropped, where greedy decoding opened a span.
     expect(decodeProbs("shares up strongly", [{ 0: 0.9 }, { 0: 0.9 }, { 2: 0.5, 0: 0.45 }])).toEqual([]);
   });

@@ -17,7 +17,12 @@ describe("npm run splits", () => {
     const out = await mkdtemp(join(tmpdir(), "finsentry-splits-"));
     await run(tsx, [cli, "--data-dir", dataDir, "--out", out]);
     const corpus = await loadCorpus({ dataDir, log: () => {} });
-    const read = async (f: string) => (await readFile(join(out, f), "utf8")).trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const read = async (f: string) =>
+      (await readFile(join(out, f), "utf8"))
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
     const dev = await read("dev.jsonl");
     const test = await read("test.jsonl");
     expect(dev.map((e) => e.text)).toEqual(corpus.dev.map((e) => e.text));
@@ -34,6 +39,8 @@ describe("npm run splits", () => {
 
   it("refuses to write inside the repository", async () => {
     const inside = fileURLToPath(new URL("./fixtures/splits-out", import.meta.url));
-    await expect(run(tsx, [cli, "--data-dir", dataDir, "--out", inside])).rejects.toMatchObject({ stderr: expect.stringMatching(/inside the repository/) });
+    await expect(run(tsx, [cli, "--data-dir", dataDir, "--out", inside])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/inside the repository/),
+    });
   });
 });

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Tokenizer, CASE_SHAPES, CLS_ID, EMOJI_ID, NUM_ID, PAD_ID, URL_ID } from "../src/tokenizer/index.ts";
 
-const corpus = readFileSync(new URL("./fixtures/text/tokenizer-corpus.txt", import.meta.url), "utf8").split("\n").filter(Boolean);
+const corpus = readFileSync(new URL("./fixtures/text/tokenizer-corpus.txt", import.meta.url), "utf8")
+  .split("\n")
+  .filter(Boolean);
 const tk = Tokenizer.train(corpus, { vocabSize: 600, minFreq: 2 });
 
 /** Token strings paired with the original text each position points at. */
@@ -29,7 +31,9 @@ describe("Tokenizer", () => {
 
   it("rejects malformed tokenizer.json with the offending path", () => {
     const good = tk.toJSON();
-    expect(() => Tokenizer.fromJSON({ ...good, vocab: ["[UNK]", ...good.vocab.slice(1)] })).toThrow(/vocab\.0: expected special token \[PAD\]/);
+    expect(() => Tokenizer.fromJSON({ ...good, vocab: ["[UNK]", ...good.vocab.slice(1)] })).toThrow(
+      /vocab\.0: expected special token \[PAD\]/,
+    );
     expect(() => Tokenizer.fromJSON({ ...good, vocab: [...good.vocab, "a"] })).toThrow(/duplicate token "a"/);
     expect(() => Tokenizer.fromJSON({ format: "bpe" })).toThrow(/invalid tokenizer\.json/);
   });
@@ -77,7 +81,10 @@ describe("Tokenizer", () => {
   });
 
   it("keeps frequent cashtags whole and splits rare ones into $ + subwords", () => {
-    expect(aligned("$ACME up")).toEqual([["$acme", "$ACME"], ["up", "up"]]);
+    expect(aligned("$ACME up")).toEqual([
+      ["$acme", "$ACME"],
+      ["up", "up"],
+    ]);
     const rare = aligned("$ZZQX");
     expect(rare[0]).toEqual(["$", "$"]);
     expect(rare.map((p) => p[1]).join("")).toBe("$ZZQX");
@@ -93,12 +100,28 @@ describe("Tokenizer", () => {
   });
 
   it("normalises digits to shapes, keeping signed percentages and money parts", () => {
-    expect(aligned("up 4.5% to 7%")).toEqual([["up", "up"], ["0.0%", "4.5%"], ["to", "to"], ["0%", "7%"]]);
+    expect(aligned("up 4.5% to 7%")).toEqual([
+      ["up", "up"],
+      ["0.0%", "4.5%"],
+      ["to", "to"],
+      ["0%", "7%"],
+    ]);
     // A signed shape seen once in the corpus is not in the vocabulary: sign, number shape and "%" stay separate.
-    expect(aligned("-3.2%")).toEqual([["-", "-"], ["0.0", "3.2"], ["%", "%"]]);
-    expect(aligned("$1.2bn")).toEqual([["$", "$"], ["0.0", "1.2"], ["bn", "bn"]]);
+    expect(aligned("-3.2%")).toEqual([
+      ["-", "-"],
+      ["0.0", "3.2"],
+      ["%", "%"],
+    ]);
+    expect(aligned("$1.2bn")).toEqual([
+      ["$", "$"],
+      ["0.0", "1.2"],
+      ["bn", "bn"],
+    ]);
     expect(aligned("€300m").map((p) => p[1])).toEqual(["€", "300", "m"]);
-    expect(aligned("USD 5 million").slice(-2)).toEqual([["0", "5"], ["million", "million"]]);
+    expect(aligned("USD 5 million").slice(-2)).toEqual([
+      ["0", "5"],
+      ["million", "million"],
+    ]);
     // An unseen digit shape becomes [NUM] rather than exploding the vocabulary.
     expect(tk.encode("987654321987", 4).ids[1]).toBe(NUM_ID);
   });
@@ -114,7 +137,12 @@ describe("Tokenizer", () => {
     const pairs = aligned(text);
     // Spans tile the non-space text exactly, in order.
     expect(pairs.map((p) => p[1]).join("")).toBe(text.replace(/ /g, ""));
-    expect(pairs.filter((p) => /\p{Extended_Pictographic}/u.test(p[1]))).toEqual([["🚀", "🚀"], ["🚀", "🚀"], ["[EMOJI]", "👍🏽"], ["[EMOJI]", "😶‍🌫️"]]);
+    expect(pairs.filter((p) => /\p{Extended_Pictographic}/u.test(p[1]))).toEqual([
+      ["🚀", "🚀"],
+      ["🚀", "🚀"],
+      ["[EMOJI]", "👍🏽"],
+      ["[EMOJI]", "😶‍🌫️"],
+    ]);
     expect(pairs).toContainEqual(["[UNK]", "𝐀"]);
     const e = tk.encode(text, 32);
     for (let i = 1; i < e.length; i++) {

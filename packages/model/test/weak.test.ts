@@ -1,13 +1,26 @@
 import { fileURLToPath } from "node:url";
 import type { EntitySpan } from "@finsentry/schemas";
 import { beforeAll, describe, expect, it } from "vitest";
-import { commonWords, coreName, createGazetteer, loadGazetteer, mergeWithGold, registeredName, weakLabel, withWeakEntities, type Gazetteer, type TickerLoadStats } from "../src/weak/index.ts";
+import {
+  commonWords,
+  coreName,
+  createGazetteer,
+  loadGazetteer,
+  mergeWithGold,
+  registeredName,
+  weakLabel,
+  withWeakEntities,
+  type Gazetteer,
+  type TickerLoadStats,
+} from "../src/weak/index.ts";
 
 const tickersDir = fileURLToPath(new URL("./fixtures/text/data/tickers", import.meta.url));
 let g: Gazetteer;
 let stats: TickerLoadStats;
 beforeAll(async () => {
-  ({ gazetteer: g, stats } = await loadGazetteer(tickersDir, { commonWords: commonWords(["the oil price rose", "oil and gas", "oil oil oil oil"], 3) }));
+  ({ gazetteer: g, stats } = await loadGazetteer(tickersDir, {
+    commonWords: commonWords(["the oil price rose", "oil and gas", "oil oil oil oil"], 3),
+  }));
 });
 
 const tag = (text: string): string[] => weakLabel(text, g).map((s) => `${s.type}:${text.slice(s.start, s.end)}`);
@@ -51,14 +64,22 @@ describe("weakLabel", () => {
   });
 
   it("tags gazetteer companies (with a trailing legal suffix) and form-based ORGs", () => {
-    expect(tag("Acme Corp. and Globex, Inc. met Zenith Widgets Ltd in talks")).toEqual(["ORG:Acme Corp.", "ORG:Globex, Inc.", "ORG:Zenith Widgets Ltd"]);
+    expect(tag("Acme Corp. and Globex, Inc. met Zenith Widgets Ltd in talks")).toEqual([
+      "ORG:Acme Corp.",
+      "ORG:Globex, Inc.",
+      "ORG:Zenith Widgets Ltd",
+    ]);
     expect(tag("Analysts at Bank of Springfield like Umbrella Holdings")).toEqual(["ORG:Bank of Springfield", "ORG:Umbrella Holdings"]);
     // Aliases are case-sensitive and common lowercase words are not single-word aliases.
     expect(tag("the acme of oil")).toEqual([]);
   });
 
   it("tags listed locations, preferring a longer ORG that contains one", () => {
-    expect(tag("Markets in London and New York fell; U.S. futures rose")).toEqual(["LOCATION:London", "LOCATION:New York", "LOCATION:U.S."]);
+    expect(tag("Markets in London and New York fell; U.S. futures rose")).toEqual([
+      "LOCATION:London",
+      "LOCATION:New York",
+      "LOCATION:U.S.",
+    ]);
     expect(tag("Bank of America said")).toEqual(["ORG:Bank of America"]);
   });
 
@@ -95,7 +116,10 @@ describe("merging with gold", () => {
     const sec = withWeakEntities({ text, entities: [{ start: 0, end: 16, type: "ORG" }], source: "sec-filings-ner" }, g);
     expect(sec.entities!.map((s) => `${s.type}:${text.slice(s.start, s.end)}`)).toEqual(["ORG:ACME CAPITAL LLC", "MONEY:$5m"]);
     const tweet = withWeakEntities({ text: "$ACME up 5%", source: "twitter-financial-news-sentiment" }, g);
-    expect(tweet.entities).toEqual([{ start: 0, end: 5, type: "TICKER" }, { start: 9, end: 11, type: "PERCENT" }]);
+    expect(tweet.entities).toEqual([
+      { start: 0, end: 5, type: "TICKER" },
+      { start: 9, end: 11, type: "PERCENT" },
+    ]);
     const user = { text: "Acme in London", entities: [], source: "jsonl:x.jsonl" };
     expect(withWeakEntities(user, g)).toBe(user);
   });
@@ -117,7 +141,10 @@ describe("createGazetteer", () => {
       { commonWords: commonWords(["here we go", "here and there", "out of here"], 3) },
     );
     const spans = (text: string) => weakLabel(text, gz).map((s) => `${s.type}:${text.slice(s.start, s.end)}`);
-    expect(spans("Example Dynamics’s Q2 profit beats; Example Dynamics's shares jump")).toEqual(["ORG:Example Dynamics", "ORG:Example Dynamics"]);
+    expect(spans("Example Dynamics’s Q2 profit beats; Example Dynamics's shares jump")).toEqual([
+      "ORG:Example Dynamics",
+      "ORG:Example Dynamics",
+    ]);
     expect(spans("Here are the Q2 results")).toEqual([]);
     expect(spans("Q2 Holdings, Inc. results")).toEqual(["ORG:Q2 Holdings, Inc."]);
   });

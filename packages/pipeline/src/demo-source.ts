@@ -9,8 +9,14 @@ import { TOPICS, type IncomingItemV1 } from "@finsentry/schemas";
  * firing and resolving (with the demo rules, packages/alerts/rules.demo.yaml, within two minutes of start).
  */
 const COMPANIES = [
-  ["Northwind Motors", "NWM"], ["Contoso Pharma", "CTSO"], ["Fabrikam Energy", "FBK"], ["Tailspin Airlines", "TSPN"],
-  ["Litware Bank", "LTW"], ["Adatum Robotics", "ADTM"], ["Woodgrove Retail", "WGRV"], ["Proseware Cloud", "PRSW"],
+  ["Northwind Motors", "NWM"],
+  ["Contoso Pharma", "CTSO"],
+  ["Fabrikam Energy", "FBK"],
+  ["Tailspin Airlines", "TSPN"],
+  ["Litware Bank", "LTW"],
+  ["Adatum Robotics", "ADTM"],
+  ["Woodgrove Retail", "WGRV"],
+  ["Proseware Cloud", "PRSW"],
 ] as const;
 const NEUTRAL = [
   "{c} to present at industry conference next week",
@@ -134,7 +140,14 @@ export function demoItems(n: number, opts: { seed?: number; start?: Date; stepMs
  * story's phase follows the wall clock from the start (a cycle of `storyPeriodMs`). Pauses while the pipeline is more
  * than `maxLag` items behind, so an in-memory bus never grows without bound.
  */
-export function startDemoSource(deps: { bus: Bus; log: Logger; ratePerSec?: number; maxLag?: number; storyPeriodMs?: number; seed?: number }): { stop(): void } {
+export function startDemoSource(deps: {
+  bus: Bus;
+  log: Logger;
+  ratePerSec?: number;
+  maxLag?: number;
+  storyPeriodMs?: number;
+  seed?: number;
+}): { stop(): void } {
   const rate = deps.ratePerSec ?? 4;
   const maxLag = deps.maxLag ?? 10_000;
   const period = deps.storyPeriodMs ?? DEMO_STORY.periodMs;
@@ -145,12 +158,15 @@ export function startDemoSource(deps: { bus: Bus; log: Logger; ratePerSec?: numb
   let phase: StoryPhase | null = null;
   let paused = false;
   const sampleLag = async () => {
-    const behind = (await Promise.all([
-      deps.bus.lag("ingest-news", TOPICS.news),
-      deps.bus.lag("ingest-social", TOPICS.social),
-      deps.bus.lag("scorer", TOPICS.raw),
-    ])).reduce((a, b) => a + b, 0);
-    if (behind > maxLag !== paused) deps.log.info({ behind, maxLag }, behind > maxLag ? "demo source paused: pipeline behind" : "demo source resumed");
+    const behind = (
+      await Promise.all([
+        deps.bus.lag("ingest-news", TOPICS.news),
+        deps.bus.lag("ingest-social", TOPICS.social),
+        deps.bus.lag("scorer", TOPICS.raw),
+      ])
+    ).reduce((a, b) => a + b, 0);
+    if (behind > maxLag !== paused)
+      deps.log.info({ behind, maxLag }, behind > maxLag ? "demo source paused: pipeline behind" : "demo source resumed");
     paused = behind > maxLag;
   };
   const sampler = setInterval(() => void sampleLag().catch((err) => deps.log.debug({ err }, "demo lag sample failed")), 1000);
@@ -160,7 +176,14 @@ export function startDemoSource(deps: { bus: Bus; log: Logger; ratePerSec?: numb
     const now = new Date();
     const p = storyPhase(now.getTime() - startedAt, period);
     if (p !== phase) {
-      deps.log.info({ phase: p, company: DEMO_STORY.company[0] }, p === "bad" ? "demo story: news about the company turns bad" : p === "recovery" ? "demo story: the company's news recovers" : "demo story: normal traffic");
+      deps.log.info(
+        { phase: p, company: DEMO_STORY.company[0] },
+        p === "bad"
+          ? "demo story: news about the company turns bad"
+          : p === "recovery"
+            ? "demo story: the company's news recovers"
+            : "demo story: normal traffic",
+      );
       phase = p;
     }
     // Live timestamps: the demo reads as "now" on the dashboard.

@@ -23,7 +23,11 @@ export interface IngestWriterOptions {
 
 /** The write was refused or not confirmed in time: answer `status` with Retry-After; nothing is lost by retrying. */
 export class IngestBusyError extends Error {
-  constructor(readonly status: 429 | 503, readonly retryAfterS: number, message: string) {
+  constructor(
+    readonly status: 429 | 503,
+    readonly retryAfterS: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -45,7 +49,10 @@ export class IngestWriter {
   private pending = new Map<string, SentPosition>();
   private lagSample = { value: 0, at: 0 };
 
-  constructor(private bus: Bus, opts: IngestWriterOptions = {}) {
+  constructor(
+    private bus: Bus,
+    opts: IngestWriterOptions = {},
+  ) {
     const env = opts.maxLag === undefined || opts.ackTimeoutMs === undefined ? loadIngestConfig() : null;
     this.maxLag = opts.maxLag ?? env!.INGEST_MAX_LAG;
     this.ackTimeoutMs = opts.ackTimeoutMs ?? env!.INGEST_ACK_TIMEOUT_MS;
@@ -94,8 +101,14 @@ export class IngestWriter {
       accepted.push(r.item);
     }
     const [sent] = await Promise.all([
-      this.bus.send(TOPICS.raw, accepted.map((i) => ({ key: i.id, value: JSON.stringify(i) }))),
-      this.bus.send(TOPICS.deadLetter, rejected.map((d) => ({ key: d.stream, value: JSON.stringify(d) }))),
+      this.bus.send(
+        TOPICS.raw,
+        accepted.map((i) => ({ key: i.id, value: JSON.stringify(i) })),
+      ),
+      this.bus.send(
+        TOPICS.deadLetter,
+        rejected.map((d) => ({ key: d.stream, value: JSON.stringify(d) })),
+      ),
     ]);
     for (const i of accepted) this.recent.add(i.id);
     if (this.bus instanceof MemoryBus && sent && sent.length) {
@@ -122,7 +135,8 @@ export class IngestWriter {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new IngestBusyError(503, 5, `items not stored within ${this.ackTimeoutMs} ms; retry later (a retry is not stored twice)`)),
+        () =>
+          reject(new IngestBusyError(503, 5, `items not stored within ${this.ackTimeoutMs} ms; retry later (a retry is not stored twice)`)),
         this.ackTimeoutMs,
       );
     });

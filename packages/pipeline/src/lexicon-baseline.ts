@@ -5,8 +5,10 @@ import type { TextScorer } from "@finsentry/model";
  * LEXICON BASELINE — a stand-in used only when no trained model directory is available.
  * It exists so the pipeline runs end to end on any machine; the multitask ONNX model replaces it.
  */
-const BEARISH = /\b(plunge[sd]?|plummet\w*|crash\w*|slump\w*|tumble[sd]?|sink[s]?|sank|fall[s]?|fell|drop(s|ped)?|down(grade[sd]?)?|miss(es|ed)?|loss(es)?|lawsuit|probe|fraud|bankrupt\w*|default\w*|layoffs?|cut[s]?|warn(s|ed|ing)?|weak\w*|bear\w*|sell-?off|recall\w*)\b/gi;
-const BULLISH = /\b(surge[sd]?|soar\w*|jump(s|ed)?|rall(y|ies|ied)|rise[s]?|rose|gain(s|ed)?|beat(s)?|record|upgrade[sd]?|up|profit\w*|strong\w*|bull\w*|raise[sd]?|boost\w*|growth|outperform\w*)\b/gi;
+const BEARISH =
+  /\b(plunge[sd]?|plummet\w*|crash\w*|slump\w*|tumble[sd]?|sink[s]?|sank|fall[s]?|fell|drop(s|ped)?|down(grade[sd]?)?|miss(es|ed)?|loss(es)?|lawsuit|probe|fraud|bankrupt\w*|default\w*|layoffs?|cut[s]?|warn(s|ed|ing)?|weak\w*|bear\w*|sell-?off|recall\w*)\b/gi;
+const BULLISH =
+  /\b(surge[sd]?|soar\w*|jump(s|ed)?|rall(y|ies|ied)|rise[s]?|rose|gain(s|ed)?|beat(s)?|record|upgrade[sd]?|up|profit\w*|strong\w*|bull\w*|raise[sd]?|boost\w*|growth|outperform\w*)\b/gi;
 const TOPIC_HINTS: [RegExp, (typeof TOPIC_LABELS)[number]][] = [
   [/\b(earnings|eps|revenue|quarter|q[1-4])\b/i, "Earnings"],
   [/\b(lawsuit|sec|probe|regulat\w*|court|fine[sd]?)\b/i, "Legal | Regulation"],
@@ -36,7 +38,11 @@ export class LexiconBaselineScorer implements TextScorer {
       const label = raw < -0.2 ? "bearish" : raw > 0.2 ? "bullish" : "neutral";
       const conf = Math.min(0.9, 0.4 + 0.15 * Math.abs(bull - bear));
       const rest = (1 - conf) / 2;
-      const probs = { bearish: label === "bearish" ? conf : rest, neutral: label === "neutral" ? conf : rest, bullish: label === "bullish" ? conf : rest };
+      const probs = {
+        bearish: label === "bearish" ? conf : rest,
+        neutral: label === "neutral" ? conf : rest,
+        bullish: label === "bullish" ? conf : rest,
+      };
       const topicLabel = TOPIC_HINTS.find(([re]) => re.test(text))?.[1] ?? "General News | Opinion";
       const entities: ModelOutput["entities"] = [];
       for (const [re, type] of ENTITY_PATTERNS) {

@@ -50,19 +50,28 @@ export async function loadModelTiers(log: Logger, cfg: TierConfig = loadTierConf
   }
   const dir = cfg.ACCURATE_MODEL_DIR;
   if (!existsSync(join(dir, "manifest.json"))) {
-    throw new ModelLoadError(`no accurate-tier model at ACCURATE_MODEL_DIR ${dir} (no manifest.json): point it at one, or set SCORER_TIERS=fast`);
+    throw new ModelLoadError(
+      `no accurate-tier model at ACCURATE_MODEL_DIR ${dir} (no manifest.json): point it at one, or set SCORER_TIERS=fast`,
+    );
   }
   const accurate = await loadAccurateScorer(dir, { log: (l) => log.warn(l) }).catch((err: unknown) => {
     throw new ModelLoadError(`ACCURATE_MODEL_DIR ${dir} holds an invalid model: ${err instanceof Error ? err.message : String(err)}`);
   });
-  log.info({ accurate: accurate.version, provider: accurate.provider, mode: cfg.SCORER_TIERS, threshold: cfg.CASCADE_THRESHOLD }, "accurate tier loaded");
+  log.info(
+    { accurate: accurate.version, provider: accurate.provider, mode: cfg.SCORER_TIERS, threshold: cfg.CASCADE_THRESHOLD },
+    "accurate tier loaded",
+  );
   if (cfg.SCORER_TIERS === "accurate") {
     return {
       mode: "accurate",
       // The fast model is not needed to serve; it is closed (the learner keeps training it from the registry).
       serve: (fast) => {
         void fast.close();
-        return { version: accurate.version, score: async (t) => (await accurate.score(t)).map((o) => ({ ...o, tier: "accurate" as const })), close: async () => {} };
+        return {
+          version: accurate.version,
+          score: async (t) => (await accurate.score(t)).map((o) => ({ ...o, tier: "accurate" as const })),
+          close: async () => {},
+        };
       },
       close: () => accurate.close(),
     };

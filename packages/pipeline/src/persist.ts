@@ -51,9 +51,19 @@ export async function persistScored(db: Db, scored: ScoredItem[], raws: Map<stri
       .onConflictDoNothing();
     const mentionRows = scored.flatMap((s) =>
       s.mentions.map((mn) => ({
-        itemId: s.item.id, start: mn.start, end: mn.end, entityKey: mn.key, type: mn.type, text: mn.text, publishedAt: s.item.published_at,
-        sentiment: s.output.sentiment.label, sentimentScore: s.output.sentiment.score, confidence: s.output.sentiment.confidence,
-        topic: s.output.topic.label, modelVersion: s.model_version, scoredAt: s.scored_at,
+        itemId: s.item.id,
+        start: mn.start,
+        end: mn.end,
+        entityKey: mn.key,
+        type: mn.type,
+        text: mn.text,
+        publishedAt: s.item.published_at,
+        sentiment: s.output.sentiment.label,
+        sentimentScore: s.output.sentiment.score,
+        confidence: s.output.sentiment.confidence,
+        topic: s.output.topic.label,
+        modelVersion: s.model_version,
+        scoredAt: s.scored_at,
       })),
     );
     if (mentionRows.length) await tx.insert(entityMentions).values(mentionRows).onConflictDoNothing();
@@ -68,7 +78,10 @@ export async function persistScored(db: Db, scored: ScoredItem[], raws: Map<stri
       seen.add(id);
     }
     if (resync.size) await copyLatestScore(tx, [...resync]);
-    const pending = await tx.select({ id: items.id }).from(items).where(and(inArray(items.id, ids), eq(items.scoredPublished, false)));
+    const pending = await tx
+      .select({ id: items.id })
+      .from(items)
+      .where(and(inArray(items.id, ids), eq(items.scoredPublished, false)));
     return new Set(pending.map((r) => r.id));
   });
 }

@@ -20,7 +20,14 @@ export const EMBEDDED_DB_DIR = fileURLToPath(new URL("../../../.data/pglite", im
 export async function createRuntime(service: string, env = process.env): Promise<Runtime> {
   const config = loadConfig(env);
   const log = createLogger(service, config.LOG_LEVEL);
-  const bus = createBus({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-${service}`, partitions: config.TOPIC_PARTITIONS, namespace: config.KAFKA_NAMESPACE, log, sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS });
+  const bus = createBus({
+    brokers: config.KAFKA_BROKERS,
+    clientId: `${config.KAFKA_CLIENT_ID}-${service}`,
+    partitions: config.TOPIC_PARTITIONS,
+    namespace: config.KAFKA_NAMESPACE,
+    log,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+  });
   let dbUrl = config.DATABASE_URL;
   if (!dbUrl) {
     mkdirSync(EMBEDDED_DB_DIR, { recursive: true });
@@ -28,9 +35,15 @@ export async function createRuntime(service: string, env = process.env): Promise
   }
   const db = await openDb(dbUrl);
   await bus.ensureTopics(Object.values(TOPICS).map((name) => ({ name, partitions: config.TOPIC_PARTITIONS })));
-  log.info({ bus: config.KAFKA_BROKERS ? config.KAFKA_BROKERS : "in-memory", db: db.kind === "pg" ? redactUrl(dbUrl) : `pglite:${dbUrl}` }, "runtime ready");
+  log.info(
+    { bus: config.KAFKA_BROKERS ? config.KAFKA_BROKERS : "in-memory", db: db.kind === "pg" ? redactUrl(dbUrl) : `pglite:${dbUrl}` },
+    "runtime ready",
+  );
   return {
-    config, log, bus, db,
+    config,
+    log,
+    bus,
+    db,
     async close() {
       await bus.close();
       await db.close();

@@ -53,9 +53,14 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
           {
             key: "items.raw",
             value: JSON.stringify({
-              v: 1, at: new Date().toISOString(), stream: "items.raw",
+              v: 1,
+              at: new Date().toISOString(),
+              stream: "items.raw",
               origin: { topic: msg.topic, partition: msg.partition, offset: msg.offset },
-              reason: "invalid_fields", errors: parsed ? parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : [{ path: "(root)", message: "malformed JSON" }],
+              reason: "invalid_fields",
+              errors: parsed
+                ? parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }))
+                : [{ path: "(root)", message: "malformed JSON" }],
               payload: msg.value.toString().slice(0, 65536),
             }),
           },
@@ -81,8 +86,14 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
     endDb();
     const toPublish = scored.filter((s) => unpublished.has(s.item.id));
     const endPub = m.scoreBatchSeconds.startTimer({ phase: "publish" });
-    await bus.send(TOPICS.scored, toPublish.map((s) => ({ key: s.item.id, value: JSON.stringify(s) })));
-    await markPublished(db.db, toPublish.map((s) => s.item.id));
+    await bus.send(
+      TOPICS.scored,
+      toPublish.map((s) => ({ key: s.item.id, value: JSON.stringify(s) })),
+    );
+    await markPublished(
+      db.db,
+      toPublish.map((s) => s.item.id),
+    );
     endPub();
     m.scored.inc({ outcome: "new" }, toPublish.length);
     m.scored.inc({ outcome: "duplicate" }, scored.length - toPublish.length);
@@ -111,10 +122,15 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
     if (!poison) throw failed[0]!.err;
     for (const { msg, err } of failed) {
       const why = errorSummary(err);
-      log.error({ topic: msg.topic, partition: msg.partition, offset: msg.offset, ...why }, "item cannot be stored; sent to the dead-letter topic");
+      log.error(
+        { topic: msg.topic, partition: msg.partition, offset: msg.offset, ...why },
+        "item cannot be stored; sent to the dead-letter topic",
+      );
       const stream = streamOf(msg.value);
       const dl: DeadLetter = DeadLetterV1.parse({
-        v: 1, at: new Date().toISOString(), stream,
+        v: 1,
+        at: new Date().toISOString(),
+        stream,
         origin: { topic: msg.topic, partition: msg.partition, offset: msg.offset },
         reason: "invalid_fields",
         errors: [{ path: "(store)", message: `could not be stored: ${why.error}${why.code ? ` (${why.code})` : ""}` }],

@@ -22,7 +22,10 @@ export class StreamSupervisor {
       this.running.set(stream, { sub, fingerprint: "builtin" });
     }
     await this.refresh();
-    this.timer = setInterval(() => void this.refresh().catch((err) => this.deps.log.error({ err }, "stream refresh failed")), this.deps.pollMs ?? 2000);
+    this.timer = setInterval(
+      () => void this.refresh().catch((err) => this.deps.log.error({ err }, "stream refresh failed")),
+      this.deps.pollMs ?? 2000,
+    );
     this.timer.unref();
   }
 

@@ -7,7 +7,12 @@ import { IngestBusyError, IngestWriter } from "../src/index.ts";
 
 const origin = { stream: "push", topic: null, partition: null, offset: null };
 const docs = (n: number, tag: string) =>
-  Array.from({ length: n }, (_, i) => ingestDocument({ source: "test", text: `Item ${tag} ${i}: Northwind Motors shares fall`, published_at: new Date().toISOString() }, origin));
+  Array.from({ length: n }, (_, i) =>
+    ingestDocument(
+      { source: "test", text: `Item ${tag} ${i}: Northwind Motors shares fall`, published_at: new Date().toISOString() },
+      origin,
+    ),
+  );
 
 describe("IngestWriter on the in-memory bus: durable acknowledgements and backpressure", () => {
   it("acknowledges a durable write only after the scorer group committed it, and refuses with 429 once the scorer is behind", async () => {
@@ -17,7 +22,14 @@ describe("IngestWriter on the in-memory bus: durable acknowledgements and backpr
     const gate = new Promise<void>((r) => (release = r));
     const handled: number[] = [];
     // A scorer that stores nothing until the gate opens.
-    const sub = await bus.subscribe({ groupId: "scorer", topics: [TOPICS.raw], eachBatch: async (b) => { await gate; handled.push(b.messages.length); } });
+    const sub = await bus.subscribe({
+      groupId: "scorer",
+      topics: [TOPICS.raw],
+      eachBatch: async (b) => {
+        await gate;
+        handled.push(b.messages.length);
+      },
+    });
     const writer = new IngestWriter(bus, { maxLag: 5, ackTimeoutMs: 10_000 });
     let acked = false;
     const first = writer.write(docs(4, "a"), { durable: true }).then((r) => ((acked = true), r));

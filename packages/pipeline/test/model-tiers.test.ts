@@ -9,14 +9,21 @@ import { BUNDLED_ACCURATE_DIR, loadModelTiers, loadTierConfig, type ModelTiers }
 
 const { log } = capturingLogger("silent");
 // The fast model reads "Satya" as an ORG and misses the rest (an uncovered capitalised word): the cascade escalates it.
-const TEXTS = ["Shares fell after Satya Nadella spoke in Frankfurt", "Shares of Contoso rose 4% after strong earnings", "$NWM down 8% premarket"];
+const TEXTS = [
+  "Shares fell after Satya Nadella spoke in Frankfurt",
+  "Shares of Contoso rose 4% after strong earnings",
+  "$NWM down 8% premarket",
+];
 
 describe("scorer tiers (SCORER_TIERS) with the bundled fast and accurate models", () => {
   let fastA: OnnxScorer;
   let fastB: OnnxScorer;
   let cascade: ModelTiers;
   beforeAll(async () => {
-    [fastA, fastB] = await Promise.all([loadScorer(BUNDLED_MODEL_DIR, { log: () => {} }), loadScorer(BUNDLED_MODEL_DIR, { log: () => {} })]);
+    [fastA, fastB] = await Promise.all([
+      loadScorer(BUNDLED_MODEL_DIR, { log: () => {} }),
+      loadScorer(BUNDLED_MODEL_DIR, { log: () => {} }),
+    ]);
     cascade = await loadModelTiers(log, loadTierConfig({ SCORER_TIERS: "cascade", CASCADE_THRESHOLD: "0.8" }));
   });
   afterAll(async () => {
@@ -30,7 +37,9 @@ describe("scorer tiers (SCORER_TIERS) with the bundled fast and accurate models"
     const out = await served.score(TEXTS);
     expect(out.every((o) => o.tier === "fast" || o.tier === "accurate")).toBe(true);
     expect(out[0]!.tier).toBe("accurate");
-    expect(out[0]!.entities.map((e) => `${e.type}:${e.text}`)).toEqual(expect.arrayContaining(["PERSON:Satya Nadella", "LOCATION:Frankfurt"]));
+    expect(out[0]!.entities.map((e) => `${e.type}:${e.text}`)).toEqual(
+      expect.arrayContaining(["PERSON:Satya Nadella", "LOCATION:Frankfurt"]),
+    );
   });
 
   it("a hot swap of the fast tier keeps the one accurate tier loaded and serving", async () => {

@@ -6,7 +6,18 @@ import { dbKinds, openTestDb } from "../../../test/support/services.ts";
 
 const TEXT = "ACME falls as Globex rises";
 
-function scoredItem(id: string, o: { version: string; at: string; label: SentimentLabel; score: number; confidence: number; topic: TopicLabel; entities?: ModelOutput["entities"] }): ScoredItem {
+function scoredItem(
+  id: string,
+  o: {
+    version: string;
+    at: string;
+    label: SentimentLabel;
+    score: number;
+    confidence: number;
+    topic: TopicLabel;
+    entities?: ModelOutput["entities"];
+  },
+): ScoredItem {
   const output: ModelOutput = {
     sentiment: { label: o.label, score: o.score, confidence: o.confidence, probs: { bearish: 0, neutral: 0, bullish: 0 } },
     topic: { label: o.topic, index: 0, confidence: 0.7 },
@@ -14,11 +25,25 @@ function scoredItem(id: string, o: { version: string; at: string; label: Sentime
   };
   return {
     v: 1,
-    item: { v: 1, id, external_id: null, source: "t", stream: "news", published_at: "2025-03-03T10:00:00.000Z", ingested_at: "2025-03-03T10:00:01.000Z", text: TEXT, url: null, author: null, lang: "en" },
-    model_version: o.version, scored_at: o.at, output, mentions: mentionsOf(output),
+    item: {
+      v: 1,
+      id,
+      external_id: null,
+      source: "t",
+      stream: "news",
+      published_at: "2025-03-03T10:00:00.000Z",
+      ingested_at: "2025-03-03T10:00:01.000Z",
+      text: TEXT,
+      url: null,
+      author: null,
+      lang: "en",
+    },
+    model_version: o.version,
+    scored_at: o.at,
+    output,
+    mentions: mentionsOf(output),
   };
 }
-
 
 describe.each(dbKinds)("persistScored: mention rows carry their item's newest score (%s)", (kind) => {
   let h: Awaited<ReturnType<typeof openTestDb>>;
@@ -28,16 +53,38 @@ describe.each(dbKinds)("persistScored: mention rows carry their item's newest sc
   afterAll(() => h.drop());
 
   const mentions = async (id: string) =>
-    (await h.db.exec(
-      `select start, entity_key, sentiment, sentiment_score, confidence, topic, model_version, scored_at from entity_mentions where item_id = $1 order by start`,
-      [id],
-    )).rows.map((r) => ({ ...r, scored_at: new Date(r.scored_at as string).toISOString() }));
-  const fields = (version: string, at: string, sentiment: SentimentLabel, score: number, confidence: number, topic: TopicLabel) =>
-    ({ sentiment, sentiment_score: expect.closeTo(score, 5), confidence: expect.closeTo(confidence, 5), topic, model_version: version, scored_at: at });
+    (
+      await h.db.exec(
+        `select start, entity_key, sentiment, sentiment_score, confidence, topic, model_version, scored_at from entity_mentions where item_id = $1 order by start`,
+        [id],
+      )
+    ).rows.map((r) => ({ ...r, scored_at: new Date(r.scored_at as string).toISOString() }));
+  const fields = (version: string, at: string, sentiment: SentimentLabel, score: number, confidence: number, topic: TopicLabel) => ({
+    sentiment,
+    sentiment_score: expect.closeTo(score, 5),
+    confidence: expect.closeTo(confidence, 5),
+    topic,
+    model_version: version,
+    scored_at: at,
+  });
 
   it("writes the score fields with the mentions, keeps them on replay, and moves them to a newer model version's score", async () => {
-    const v1 = scoredItem("a", { version: "v1", at: "2025-03-03T10:00:02.000Z", label: "bearish", score: -0.8, confidence: 0.9, topic: "Earnings" });
-    const other = scoredItem("b", { version: "v1", at: "2025-03-03T10:00:02.000Z", label: "neutral", score: 0.1, confidence: 0.6, topic: "Macro" });
+    const v1 = scoredItem("a", {
+      version: "v1",
+      at: "2025-03-03T10:00:02.000Z",
+      label: "bearish",
+      score: -0.8,
+      confidence: 0.9,
+      topic: "Earnings",
+    });
+    const other = scoredItem("b", {
+      version: "v1",
+      at: "2025-03-03T10:00:02.000Z",
+      label: "neutral",
+      score: 0.1,
+      confidence: 0.6,
+      topic: "Macro",
+    });
     await persistScored(h.db.db, [v1, other], new Map());
     expect(await mentions("a")).toMatchObject([fields("v1", "2025-03-03T10:00:02.000Z", "bearish", -0.8, 0.9, "Earnings")]);
 
@@ -48,12 +95,23 @@ describe.each(dbKinds)("persistScored: mention rows carry their item's newest sc
     // Rescored by a new version that also finds a second entity: every mention of the item, old span and new,
     // carries the new score.
     const v2 = scoredItem("a", {
-      version: "v2", at: "2025-03-03T11:00:00.000Z", label: "bullish", score: 0.6, confidence: 0.7, topic: "Markets",
-      entities: [{ start: 0, end: 4, type: "TICKER", text: "ACME" }, { start: 14, end: 20, type: "ORG", text: "Globex" }],
+      version: "v2",
+      at: "2025-03-03T11:00:00.000Z",
+      label: "bullish",
+      score: 0.6,
+      confidence: 0.7,
+      topic: "Markets",
+      entities: [
+        { start: 0, end: 4, type: "TICKER", text: "ACME" },
+        { start: 14, end: 20, type: "ORG", text: "Globex" },
+      ],
     });
     await persistScored(h.db.db, [v2], new Map());
     const now = fields("v2", "2025-03-03T11:00:00.000Z", "bullish", 0.6, 0.7, "Markets");
-    expect(await mentions("a")).toMatchObject([{ ...now, start: 0, entity_key: "TICKER:ACME" }, { ...now, start: 14 }]);
+    expect(await mentions("a")).toMatchObject([
+      { ...now, start: 0, entity_key: "TICKER:ACME" },
+      { ...now, start: 14 },
+    ]);
 
     // A late replay of the older version's batch does not take the mentions back to the older score.
     await persistScored(h.db.db, [v1], new Map());

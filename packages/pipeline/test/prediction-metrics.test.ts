@@ -5,10 +5,26 @@ import { recordPredictions } from "../src/metrics.ts";
 
 const item = (id: string, label: "bearish" | "bullish", confidence: number, entities: ScoredItem["output"]["entities"]): ScoredItem => ({
   v: 1,
-  item: { v: 1, id, external_id: null, source: "t", stream: "news", published_at: "2025-03-03T00:00:00Z", ingested_at: "2025-03-03T00:00:00Z", text: "ACME falls", url: null, author: null, lang: "en" },
+  item: {
+    v: 1,
+    id,
+    external_id: null,
+    source: "t",
+    stream: "news",
+    published_at: "2025-03-03T00:00:00Z",
+    ingested_at: "2025-03-03T00:00:00Z",
+    text: "ACME falls",
+    url: null,
+    author: null,
+    lang: "en",
+  },
   model_version: "metrics-test",
   scored_at: "2025-03-03T00:00:00Z",
-  output: { sentiment: { label, score: 0, confidence, probs: { bearish: 0, neutral: 0, bullish: 0 } }, topic: { label: "Earnings", index: 5, confidence: 0.7 }, entities },
+  output: {
+    sentiment: { label, score: 0, confidence, probs: { bearish: 0, neutral: 0, bullish: 0 } },
+    topic: { label: "Earnings", index: 5, confidence: 0.7 },
+    entities,
+  },
   mentions: [],
 });
 
@@ -20,7 +36,12 @@ describe("scorer prediction metrics", () => {
       item("c", "bullish", 0.6, [{ start: 0, end: 4, type: "TICKER", text: "ACME" }]),
     ]);
     const text = await registry.metrics();
-    const line = (name: string) => text.split("\n").find((l) => l.startsWith(name))?.split(" ").pop();
+    const line = (name: string) =>
+      text
+        .split("\n")
+        .find((l) => l.startsWith(name))
+        ?.split(" ")
+        .pop();
     expect(line('finsentry_scorer_predictions_total{task="sentiment",model_version="metrics-test",label="bearish"}')).toBe("2");
     expect(line('finsentry_scorer_predictions_total{task="sentiment",model_version="metrics-test",label="bullish"}')).toBe("1");
     expect(line('finsentry_scorer_predictions_total{task="topic",model_version="metrics-test",label="Earnings"}')).toBe("3");

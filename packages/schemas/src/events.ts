@@ -38,7 +38,10 @@ export const LabelFields = z
     v: z.literal(1),
     id: pgText().min(1).optional(),
     item_id: pgText().min(1).optional(),
-    text: pgText().min(1).max(32 * 1024).optional(),
+    text: pgText()
+      .min(1)
+      .max(32 * 1024)
+      .optional(),
     sentiment: SentimentLabel.optional(),
     topic: TopicLabel.optional(),
     entities: z.array(EntitySpan).optional(),

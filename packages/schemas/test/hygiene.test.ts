@@ -4,7 +4,8 @@ import { findUnsafeInput, IsoDate, isPgInstant, isPgText, jsonTextDepth, MAX_JSO
 describe("Postgres-safe text", () => {
   it("refuses NUL and unpaired surrogates, keeps every other character (pairs included)", () => {
     for (const bad of ["\u0000", "a\u0000b", "\ud800", "x\udfff", "\udc00\ud800"]) expect(isPgText(bad), JSON.stringify(bad)).toBe(false);
-    for (const ok of ["", "plain", "😀 emoji pair", "\u202e\ufeff", "e\u0301", "\u0001\u001f"]) expect(isPgText(ok), JSON.stringify(ok)).toBe(true);
+    for (const ok of ["", "plain", "😀 emoji pair", "\u202e\ufeff", "e\u0301", "\u0001\u001f"])
+      expect(isPgText(ok), JSON.stringify(ok)).toBe(true);
   });
 
   it("pgText chains like z.string() and names the problem", () => {
@@ -35,8 +36,10 @@ describe("Postgres-safe text", () => {
   });
 
   it("accepts only timestamps Postgres can hold", () => {
-    for (const ok of ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z", "2026-01-01T00:00:00+15:59", "2026-01-01T00:00:00-15:00"]) expect(isPgInstant(ok), ok).toBe(true);
-    for (const bad of ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "2026-01-01T00:00:00+16:00", "2026-01-01T00:00:00-23:59"]) expect(isPgInstant(bad), bad).toBe(false);
+    for (const ok of ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z", "2026-01-01T00:00:00+15:59", "2026-01-01T00:00:00-15:00"])
+      expect(isPgInstant(ok), ok).toBe(true);
+    for (const bad of ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "2026-01-01T00:00:00+16:00", "2026-01-01T00:00:00-23:59"])
+      expect(isPgInstant(bad), bad).toBe(false);
     expect(IsoDate.safeParse("0000-06-01T00:00:00Z").success).toBe(false);
     expect(IsoDate.safeParse("2026-06-01T00:00:00Z").success).toBe(true);
     expect(IsoDate.safeParse("yesterday").error?.issues).toHaveLength(1);

@@ -22,7 +22,9 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const N = 16384, r = 8, p = 1;
+  const N = 16384,
+    r = 8,
+    p = 1;
   const hash = await scrypt(password, salt, 32, { N, r, p });
   return `scrypt$${N}$${r}$${p}$${salt.toString("base64")}$${hash.toString("base64")}`;
 }
@@ -43,18 +45,35 @@ export async function createApiKey(db: Db, o: { name: string; role: Role; create
   const secret = randomBytes(24).toString("base64url");
   const id = randomBytes(8).toString("hex");
   const expiresAt = new Date(Date.now() + (o.expiresInDays ?? DEFAULT_KEY_DAYS) * 86_400_000);
-  await db.insert(apiKeys).values({ id, prefix, secretHash: sha256(secret), name: o.name, role: o.role, createdBy: o.createdBy, expiresAt: expiresAt.toISOString() });
+  await db
+    .insert(apiKeys)
+    .values({
+      id,
+      prefix,
+      secretHash: sha256(secret),
+      name: o.name,
+      role: o.role,
+      createdBy: o.createdBy,
+      expiresAt: expiresAt.toISOString(),
+    });
   return { id, prefix, name: o.name, role: o.role, expires_at: expiresAt.toISOString(), key: `fsk_${prefix}_${secret}` };
 }
 
 async function principalFromKey(db: Db, key: string): Promise<Principal | null> {
   const m = /^fsk_([0-9a-f]{8})_([A-Za-z0-9_-]{20,64})$/.exec(key);
   if (!m) return null;
-  const rows = await db.select().from(apiKeys).where(and(eq(apiKeys.prefix, m[1]!), isNull(apiKeys.revokedAt), gt(apiKeys.expiresAt, sql`now()`)));
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.prefix, m[1]!), isNull(apiKeys.revokedAt), gt(apiKeys.expiresAt, sql`now()`)));
   const want = Buffer.from(sha256(m[2]!));
   const row = rows.find((r) => timingSafeEqual(Buffer.from(r.secretHash), want));
   if (!row) return null;
-  void db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, row.id)).catch(() => undefined);
+  void db
+    .update(apiKeys)
+    .set({ lastUsedAt: sql`now()` })
+    .where(eq(apiKeys.id, row.id))
+    .catch(() => undefined);
   return { name: `key:${row.name}`, role: row.role as Role, via: "key" };
 }
 
@@ -77,14 +96,23 @@ export function readCookie(header: string | undefined, name: string): string | n
 }
 
 /** Bearer API key, or the dashboard's session cookie. */
-export async function authenticate(db: Db, headers: { authorization?: string; cookie?: string; "x-api-key"?: string | string[] }): Promise<Principal | null> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1] ?? (typeof headers["x-api-key"] === "string" ? headers["x-api-key"] : undefined);
+export async function authenticate(
+  db: Db,
+  headers: { authorization?: string; cookie?: string; "x-api-key"?: string | string[] },
+): Promise<Principal | null> {
+  const bearer =
+    /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1] ??
+    (typeof headers["x-api-key"] === "string" ? headers["x-api-key"] : undefined);
   if (bearer) return principalFromKey(db, bearer);
   const token = readCookie(headers.cookie, SESSION_COOKIE);
   return token ? principalFromSession(db, token) : null;
 }
 
-export async function login(db: Db, name: string, password: string): Promise<{ token: string; principal: Principal; expiresAt: Date } | null> {
+export async function login(
+  db: Db,
+  name: string,
+  password: string,
+): Promise<{ token: string; principal: Principal; expiresAt: Date } | null> {
   const [u] = await db.select().from(users).where(eq(users.name, name));
   // Verify against a dummy hash when the user does not exist, so timing does not reveal valid names.
   const ok = await verifyPassword(password, u?.passwordHash ?? DUMMY_HASH);
@@ -101,7 +129,11 @@ export async function logout(db: Db, token: string): Promise<void> {
 }
 
 export async function createUser(db: Db, o: { name: string; role: Role; password: string }): Promise<boolean> {
-  const r = await db.insert(users).values({ name: o.name, role: o.role, passwordHash: await hashPassword(o.password) }).onConflictDoNothing().returning({ name: users.name });
+  const r = await db
+    .insert(users)
+    .values({ name: o.name, role: o.role, passwordHash: await hashPassword(o.password) })
+    .onConflictDoNothing()
+    .returning({ name: users.name });
   return r.length === 1;
 }
 
@@ -109,7 +141,10 @@ export async function createUser(db: Db, o: { name: string; role: Role; password
  * First run: with no users at all, creates `admin` with a random password (or FINSENTRY_ADMIN_PASSWORD) and returns
  * the one-time credential for the caller to print. Later runs return null.
  */
-export async function bootstrapAdmin(db: Db, password = process.env.FINSENTRY_ADMIN_PASSWORD): Promise<{ name: string; password: string; generated: boolean } | null> {
+export async function bootstrapAdmin(
+  db: Db,
+  password = process.env.FINSENTRY_ADMIN_PASSWORD,
+): Promise<{ name: string; password: string; generated: boolean } | null> {
   const [{ n }] = (await db.select({ n: sql<number>`count(*)::int` }).from(users)) as [{ n: number }];
   if (n > 0) return null;
   const pw = password ?? randomBytes(12).toString("base64url");

@@ -8,6 +8,8 @@ export async function ensureAdmin(db: Db, log: Logger): Promise<void> {
   if (!created) return;
   log.info({ user: created.name }, "first run: created the admin user");
   if (created.generated) {
-    console.log(`\n  First run: sign in as '${created.name}' with password  ${created.password}\n  (shown once; create more users and API keys from the API or dashboard)\n`);
+    console.log(
+      `\n  First run: sign in as '${created.name}' with password  ${created.password}\n  (shown once; create more users and API keys from the API or dashboard)\n`,
+    );
   }
 }

@@ -7,10 +7,15 @@ import type { Bus, Subscription } from "@finsentry/bus";
 import type { DbHandle } from "@finsentry/db";
 import { AlertEventV1, describeIssues, ScoredItemV1, TOPICS, TrainingProgressV1, type AlertEvent } from "@finsentry/schemas";
 
-const invalidMessages = counter("finsentry_live_invalid_messages_total", "Bus messages the live gateway dropped as invalid, by topic", ["topic"]);
+const invalidMessages = counter("finsentry_live_invalid_messages_total", "Bus messages the live gateway dropped as invalid, by topic", [
+  "topic",
+]);
 
 const Subscribe = z.object({
-  rooms: z.array(z.union([z.enum(["alerts", "items", "training"]), z.string().regex(/^(entity|severity):.{1,200}$/)])).min(1).max(50),
+  rooms: z
+    .array(z.union([z.enum(["alerts", "items", "training"]), z.string().regex(/^(entity|severity):.{1,200}$/)]))
+    .min(1)
+    .max(50),
   /** Last alert event id the client saw: everything after it is replayed first, so a network blip loses nothing. */
   since: z.string().min(1).max(300).optional(),
 });
@@ -130,7 +135,15 @@ export async function startLiveGateway(opts: LiveGatewayOptions): Promise<{ stop
     ScoredItemV1,
     (s) => {
       sentThisWindow++;
-      const summary = { id: s.item.id, published_at: s.item.published_at, text: s.item.text, source: s.item.source, stream: s.item.stream, output: s.output, model_version: s.model_version };
+      const summary = {
+        id: s.item.id,
+        published_at: s.item.published_at,
+        text: s.item.text,
+        source: s.item.source,
+        stream: s.item.stream,
+        output: s.output,
+        model_version: s.model_version,
+      };
       io.to(["items", ...s.mentions.map((mn) => `entity:${mn.key}`)]).emit("item", summary);
     },
     underItemRate,

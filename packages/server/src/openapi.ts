@@ -55,12 +55,16 @@ const MUTATING = new Set(["POST", "PUT", "PATCH"]);
 /** Routes that fail the documentation rules (no summary; a mutation that does not say what body it takes). */
 export function undocumentedRoutes(routes: DocumentedRoute[]): string[] {
   return apiRoutes(routes).flatMap((r) => {
-    const why = [!r.doc.summary ? "no summary" : null, MUTATING.has(r.method) && r.doc.body === undefined ? "no body schema (or body: null)" : null].filter(Boolean);
+    const why = [
+      !r.doc.summary ? "no summary" : null,
+      MUTATING.has(r.method) && r.doc.body === undefined ? "no body schema (or body: null)" : null,
+    ].filter(Boolean);
     return why.length ? [`${r.method} ${r.url}: ${why.join(", ")}`] : [];
   });
 }
 
-const apiRoutes = (routes: DocumentedRoute[]) => routes.filter((r) => r.url.startsWith("/api/v1/") && r.method !== "HEAD" && r.method !== "OPTIONS");
+const apiRoutes = (routes: DocumentedRoute[]) =>
+  routes.filter((r) => r.url.startsWith("/api/v1/") && r.method !== "HEAD" && r.method !== "OPTIONS");
 
 /** Fastify `:id` → OpenAPI `{id}`. */
 export const openApiPath = (url: string) => url.replace(/:(\w+)/g, "{$1}");
@@ -79,7 +83,8 @@ export function openApiDocument(routes: DocumentedRoute[], info: { title: string
     delete js.$defs;
     // Defs may refer to each other too: rewrite the refs in all of them at once.
     let text = JSON.stringify({ root: js, defs });
-    for (const k of Object.keys(defs)) text = text.replaceAll(JSON.stringify(`#/$defs/${k}`), JSON.stringify(`#/components/schemas/${name}_${k}`));
+    for (const k of Object.keys(defs))
+      text = text.replaceAll(JSON.stringify(`#/$defs/${k}`), JSON.stringify(`#/components/schemas/${name}_${k}`));
     const out = JSON.parse(text) as { root: Json; defs: Record<string, Json> };
     for (const [k, v] of Object.entries(out.defs)) hoisted[`${name}_${k}`] = v;
     return out.root;
@@ -102,11 +107,19 @@ export function openApiDocument(routes: DocumentedRoute[], info: { title: string
     const method = r.method.toLowerCase();
     const opId = `${method}${path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`;
     const pathNames = [...r.url.matchAll(/:(\w+)/g)].map((m) => m[1]!);
-    const parameters = [...paramsOf(r.doc.params, "path", pathNames, opId), ...(r.doc.query ? paramsOf(r.doc.query, "query", null, opId) : [])];
+    const parameters = [
+      ...paramsOf(r.doc.params, "path", pathNames, opId),
+      ...(r.doc.query ? paramsOf(r.doc.query, "query", null, opId) : []),
+    ];
     const validates = Boolean(r.doc.body || r.doc.query || r.doc.params);
     const res = declaredResponses.get(`${r.method} ${r.url}`);
     const success: Json = res
-      ? { [String(res.status)]: { description: res.description ?? "Success", content: { "application/json": { schema: schemaOf(res.body, `${opId}_response`, "output") } } } }
+      ? {
+          [String(res.status)]: {
+            description: res.description ?? "Success",
+            content: { "application/json": { schema: schemaOf(res.body, `${opId}_response`, "output") } },
+          },
+        }
       : { "2XX": { description: "Success" } };
     const op: Json = {
       operationId: opId,
@@ -116,8 +129,12 @@ export function openApiDocument(routes: DocumentedRoute[], info: { title: string
       ...(parameters.length ? { parameters } : {}),
       responses: {
         ...success,
-        ...(validates || r.doc.bulk ? { "400": { $ref: r.doc.bulk ? "#/components/responses/BulkRejected" : "#/components/responses/ValidationFailed" } } : {}),
-        ...(r.public ? {} : { "401": { $ref: "#/components/responses/Unauthenticated" }, "403": { $ref: "#/components/responses/Forbidden" } }),
+        ...(validates || r.doc.bulk
+          ? { "400": { $ref: r.doc.bulk ? "#/components/responses/BulkRejected" : "#/components/responses/ValidationFailed" } }
+          : {}),
+        ...(r.public
+          ? {}
+          : { "401": { $ref: "#/components/responses/Unauthenticated" }, "403": { $ref: "#/components/responses/Forbidden" } }),
       },
       // Public routes need no credentials; the rest take either an API key or the dashboard's session.
       security: r.public ? [] : [{ apiKey: [] }, { session: [] }],
@@ -142,7 +159,10 @@ export function openApiDocument(routes: DocumentedRoute[], info: { title: string
   const problemList = (problems.properties as Record<string, Json>).problems!;
   return {
     openapi: "3.1.0",
-    info: { ...info, description: "finsentry REST API. Every route needs the role in `x-min-role` (viewer < analyst < admin), by API key or session." },
+    info: {
+      ...info,
+      description: "finsentry REST API. Every route needs the role in `x-min-role` (viewer < analyst < admin), by API key or session.",
+    },
     servers: [{ url: "/" }],
     paths,
     components: {
@@ -160,16 +180,27 @@ export function openApiDocument(routes: DocumentedRoute[], info: { title: string
           properties: {
             errors: {
               type: "array",
-              items: { type: "object", required: ["line"], properties: { line: { type: "integer" }, reason: { type: "string" }, problems: problemList } },
+              items: {
+                type: "object",
+                required: ["line"],
+                properties: { line: { type: "integer" }, reason: { type: "string" }, problems: problemList },
+              },
             },
           },
         },
       },
       responses: {
-        ValidationFailed: { description: "The request does not match the documented schemas", content: { "application/json": { schema: { $ref: "#/components/schemas/ValidationProblems" } } } },
+        ValidationFailed: {
+          description: "The request does not match the documented schemas",
+          content: { "application/json": { schema: { $ref: "#/components/schemas/ValidationProblems" } } },
+        },
         BulkRejected: {
           description: "Nothing accepted: the body held no documents, or every line was rejected",
-          content: { "application/json": { schema: { anyOf: [{ $ref: "#/components/schemas/ValidationProblems" }, { $ref: "#/components/schemas/BulkRejected" }] } } },
+          content: {
+            "application/json": {
+              schema: { anyOf: [{ $ref: "#/components/schemas/ValidationProblems" }, { $ref: "#/components/schemas/BulkRejected" }] },
+            },
+          },
         },
         Unauthenticated: { description: "No valid session or API key" },
         Forbidden: { description: "The caller's role is below the route's x-min-role" },

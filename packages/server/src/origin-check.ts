@@ -8,7 +8,12 @@ export const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export const AllowedOrigins = z
   .string()
   .default("")
-  .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
   .pipe(
     z.array(
       z.string().refine((o) => {

@@ -33,14 +33,22 @@ export function installProblemHandling(app: FastifyInstance): void {
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
     if (jsonTextDepth(body as string) > MAX_JSON_DEPTH) {
-      return done(new ProblemError(validationProblem([{ path: "(body)", message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` }])), undefined);
+      return done(
+        new ProblemError(validationProblem([{ path: "(body)", message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` }])),
+        undefined,
+      );
     }
     json(req, body as string, done);
   });
   app.addHook("preValidation", async (req, reply) => {
-    for (const [where, value] of [["params", req.params], ["query", req.query], ["body", req.body]] as const) {
+    for (const [where, value] of [
+      ["params", req.params],
+      ["query", req.query],
+      ["body", req.body],
+    ] as const) {
       const bad = findUnsafeInput(value);
-      if (bad) return sendProblem(reply, validationProblem([{ path: bad.path === "(root)" ? `(${where})` : bad.path, message: bad.message }]));
+      if (bad)
+        return sendProblem(reply, validationProblem([{ path: bad.path === "(root)" ? `(${where})` : bad.path, message: bad.message }]));
     }
   });
   app.setErrorHandler((err, req, reply) => handleHttpError(err, req, reply));

@@ -80,30 +80,50 @@ export const ENTITY_SERIES_SQL = `
 /** Entity time series (volume, mean sentiment, bearish count per bucket) and the entities moving most vs baseline. */
 export async function entityRoutes(app: FastifyInstance, deps: { db: DbHandle }) {
   const { db } = deps;
-  app.get("/api/v1/entities/:key/series", { config: { minRole: "viewer", summary: "An entity's mention volume and sentiment per time bucket, and its topic mix", params: EntityKeyParam, query: SeriesQuery } }, async (req, reply) => {
-    const key = EntityKeyParam.safeParse(req.params);
-    const q = SeriesQuery.safeParse(req.query);
-    if (!key.success) return validationFailed(reply, key.error);
-    if (!q.success) return validationFailed(reply, q.error);
-    const to = q.data.to ?? new Date().toISOString();
-    const from = q.data.from ?? new Date(new Date(to).getTime() - 24 * 3600_000).toISOString();
-    const { rows } = await db.exec(ENTITY_SERIES_SQL, [key.data.key, from, to, RESOLUTIONS[q.data.resolution]]);
-    const points = [];
-    const topicMix = [];
-    for (const r of rows) {
-      if (r.is_point) {
-        points.push({ t: new Date(r.t as string).toISOString(), count: r.count, mean_sentiment: r.mean_sentiment, weighted_sentiment: r.weighted_sentiment, bearish: r.bearish });
-      } else topicMix.push({ topic: r.topic, n: r.count });
-    }
-    return { key: key.data.key, from, to, resolution: q.data.resolution, points, topic_mix: topicMix };
-  });
+  app.get(
+    "/api/v1/entities/:key/series",
+    {
+      config: {
+        minRole: "viewer",
+        summary: "An entity's mention volume and sentiment per time bucket, and its topic mix",
+        params: EntityKeyParam,
+        query: SeriesQuery,
+      },
+    },
+    async (req, reply) => {
+      const key = EntityKeyParam.safeParse(req.params);
+      const q = SeriesQuery.safeParse(req.query);
+      if (!key.success) return validationFailed(reply, key.error);
+      if (!q.success) return validationFailed(reply, q.error);
+      const to = q.data.to ?? new Date().toISOString();
+      const from = q.data.from ?? new Date(new Date(to).getTime() - 24 * 3600_000).toISOString();
+      const { rows } = await db.exec(ENTITY_SERIES_SQL, [key.data.key, from, to, RESOLUTIONS[q.data.resolution]]);
+      const points = [];
+      const topicMix = [];
+      for (const r of rows) {
+        if (r.is_point) {
+          points.push({
+            t: new Date(r.t as string).toISOString(),
+            count: r.count,
+            mean_sentiment: r.mean_sentiment,
+            weighted_sentiment: r.weighted_sentiment,
+            bearish: r.bearish,
+          });
+        } else topicMix.push({ topic: r.topic, n: r.count });
+      }
+      return { key: key.data.key, from, to, resolution: q.data.resolution, points, topic_mix: topicMix };
+    },
+  );
 
-  app.get("/api/v1/entities/top-movers", { config: { minRole: "viewer", summary: "Entities whose sentiment moved most against their 7-day baseline", query: MoversQuery } }, async (req, reply) => {
-    const q = MoversQuery.safeParse(req.query);
-    if (!q.success) return validationFailed(reply, q.error);
-    const { rows } = await db.exec(
-      // The score copies on entity_mentions, no join to scores (docs/benchmarks.md, API: ~1.5x faster).
-      `with m as (
+  app.get(
+    "/api/v1/entities/top-movers",
+    { config: { minRole: "viewer", summary: "Entities whose sentiment moved most against their 7-day baseline", query: MoversQuery } },
+    async (req, reply) => {
+      const q = MoversQuery.safeParse(req.query);
+      if (!q.success) return validationFailed(reply, q.error);
+      const { rows } = await db.exec(
+        // The score copies on entity_mentions, no join to scores (docs/benchmarks.md, API: ~1.5x faster).
+        `with m as (
          select entity_key, published_at, sentiment_score
            from entity_mentions
           where published_at >= now() - interval '7 days' and sentiment_score is not null),
@@ -117,8 +137,9 @@ export async function entityRoutes(app: FastifyInstance, deps: { db: DbHandle })
         where r.n >= $2
         order by abs(r.mean - coalesce(b.mean, 0)) desc, r.n desc
         limit $3`,
-      [WINDOWS[q.data.window], q.data.min_mentions, q.data.limit],
-    );
-    return { window: q.data.window, movers: rows };
-  });
+        [WINDOWS[q.data.window], q.data.min_mentions, q.data.limit],
+      );
+      return { window: q.data.window, movers: rows };
+    },
+  );
 }

@@ -47,7 +47,11 @@ export async function buildServer(deps: ServerDeps): Promise<BuiltServer> {
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   }) as unknown as FastifyInstance;
   // NDJSON bodies arrive as text and are split per line by the handler.
-  app.addContentTypeParser(["application/x-ndjson", "application/ndjson", "application/jsonl", "text/plain"], { parseAs: "string" }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    ["application/x-ndjson", "application/ndjson", "application/jsonl", "text/plain"],
+    { parseAs: "string" },
+    (_req, body, done) => done(null, body),
+  );
   // Depth-limited JSON, NUL/surrogate-free input, and RFC 9457 problems for every error (5xx without details).
   installProblemHandling(app);
   const routes: RouteInfo[] = [];

@@ -47,7 +47,11 @@ describe.each(dbKinds)("authorisation from the matched route, whatever the spell
 
   it("creates no admin through an escaped path (the reported exploit)", async () => {
     for (const prefix of ["/%61pi", "/ap%69", "/a%70i"]) {
-      const r = await server.app.inject({ method: "POST", url: `${prefix}/v1/users`, payload: { name: "evil", role: "admin", password: "evil-password-123" } });
+      const r = await server.app.inject({
+        method: "POST",
+        url: `${prefix}/v1/users`,
+        payload: { name: "evil", role: "admin", password: "evil-password-123" },
+      });
       expect(r.statusCode, prefix).toBe(401);
       expect((await server.app.inject({ method: "GET", url: `${prefix}/v1/keys` })).statusCode, prefix).toBe(401);
     }
@@ -62,7 +66,11 @@ describe.each(dbKinds)("authorisation from the matched route, whatever the spell
       const url = r.url.replace(/:(\w+)/g, "x$1");
       if (!url.startsWith("/api/")) throw new Error(`a protected route outside /api: ${r.method} ${r.url}`);
       for (const { kind, path } of spellings(url)) {
-        const res = await server.app.inject({ method: r.method as "GET", url: path, payload: ["GET", "HEAD"].includes(r.method) ? undefined : {} });
+        const res = await server.app.inject({
+          method: r.method as "GET",
+          url: path,
+          payload: ["GET", "HEAD"].includes(r.method) ? undefined : {},
+        });
         const what = `${r.method} ${path} without credentials`;
         if (kind === "routes") expect(res.statusCode, what).toBe(401);
         else expect([401, 404], what).toContain(res.statusCode);
@@ -73,8 +81,19 @@ describe.each(dbKinds)("authorisation from the matched route, whatever the spell
   });
 
   it("lists exactly the intended public routes", () => {
-    const open = server.routes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort();
-    expect(open).toEqual(["GET /api/v1/openapi.json", "GET /healthz", "GET /metrics", "HEAD /api/v1/openapi.json", "HEAD /healthz", "HEAD /metrics", "POST /api/v1/auth/login"]);
+    const open = server.routes
+      .filter((r) => r.public)
+      .map((r) => `${r.method} ${r.url}`)
+      .sort();
+    expect(open).toEqual([
+      "GET /api/v1/openapi.json",
+      "GET /healthz",
+      "GET /metrics",
+      "HEAD /api/v1/openapi.json",
+      "HEAD /healthz",
+      "HEAD /metrics",
+      "POST /api/v1/auth/login",
+    ]);
   });
 });
 
@@ -91,7 +110,8 @@ describe.each(dbKinds)("cookie sessions: CSRF, sign-in throttling, rate limits, 
   beforeAll(async () => {
     ({ db, drop } = await openTestDb(kind));
     server = await buildServer({
-      db, log,
+      db,
+      log,
       plugins: apiRoutePlugins({ db, bus: new MemoryBus(), log }),
       auth: { READ_RATE_LIMIT_PER_MINUTE: 40, SEARCH_RATE_LIMIT_PER_MINUTE: 3, ALLOWED_ORIGINS: ["https://finsentry.example.com"] },
     });
@@ -110,7 +130,11 @@ describe.each(dbKinds)("cookie sessions: CSRF, sign-in throttling, rate limits, 
     const make = (name: string, headers: Record<string, string>, payload: string | object = { name, role: "viewer" }) =>
       server.app.inject({ method: "POST", url: "/api/v1/keys", payload, headers: { cookie, ...headers } });
     // The reported form: a text/plain POST from a foreign page.
-    const plain = await make("a", { origin: "https://evil.example", "content-type": "text/plain" }, JSON.stringify({ name: "a", role: "admin" }));
+    const plain = await make(
+      "a",
+      { origin: "https://evil.example", "content-type": "text/plain" },
+      JSON.stringify({ name: "a", role: "admin" }),
+    );
     expect(plain.statusCode).toBe(403);
     expect(plain.json()).toMatchObject({ error: "forbidden_origin" });
     expect((await make("b", { origin: "https://evil.example" })).statusCode).toBe(403);
@@ -125,7 +149,12 @@ describe.each(dbKinds)("cookie sessions: CSRF, sign-in throttling, rate limits, 
     // Reads are not state changes: no origin needed.
     expect((await server.app.inject({ method: "GET", url: "/api/v1/auth/me", headers: { cookie } })).statusCode).toBe(200);
     // A page cannot send an API key, so key callers are not origin-checked.
-    const byKey = await server.app.inject({ method: "POST", url: "/api/v1/keys", payload: { name: "j", role: "viewer" }, headers: { authorization: `Bearer ${admin}`, origin: "https://evil.example" } });
+    const byKey = await server.app.inject({
+      method: "POST",
+      url: "/api/v1/keys",
+      payload: { name: "j", role: "viewer" },
+      headers: { authorization: `Bearer ${admin}`, origin: "https://evil.example" },
+    });
     expect(byKey.statusCode).toBe(201);
     const names = (await db.exec("select name from api_keys order by name")).rows.map((r) => r.name);
     expect(names).toEqual(["admin", "g", "h", "i", "j"]);
@@ -160,7 +189,12 @@ describe.each(dbKinds)("cookie sessions: CSRF, sign-in throttling, rate limits, 
   });
 
   it("gives every API key an expiry and refuses expired keys", async () => {
-    const made = await server.app.inject({ method: "POST", url: "/api/v1/keys", payload: { name: "short", role: "viewer", expires_in_days: 7 }, headers: { authorization: `Bearer ${admin}` } });
+    const made = await server.app.inject({
+      method: "POST",
+      url: "/api/v1/keys",
+      payload: { name: "short", role: "viewer", expires_in_days: 7 },
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(made.statusCode).toBe(201);
     const { key, id, expires_at } = made.json() as { key: string; id: string; expires_at: string };
     expect(Math.round((Date.parse(expires_at) - Date.now()) / 86_400_000)).toBe(7);
@@ -171,7 +205,12 @@ describe.each(dbKinds)("cookie sessions: CSRF, sign-in throttling, rate limits, 
     const dflt = (await createApiKey(db.db, { name: "default", role: "viewer", createdBy: "test" })).expires_at;
     expect(Math.round((Date.parse(dflt) - Date.now()) / 86_400_000)).toBe(90);
     for (const expires_in_days of [0, -1, 3651, 1.5, "7"]) {
-      const bad = await server.app.inject({ method: "POST", url: "/api/v1/keys", payload: { name: "bad", role: "viewer", expires_in_days }, headers: { authorization: `Bearer ${admin}` } });
+      const bad = await server.app.inject({
+        method: "POST",
+        url: "/api/v1/keys",
+        payload: { name: "bad", role: "viewer", expires_in_days },
+        headers: { authorization: `Bearer ${admin}` },
+      });
       expect(bad.statusCode, String(expires_in_days)).toBe(400);
     }
   });
@@ -180,7 +219,13 @@ describe.each(dbKinds)("cookie sessions: CSRF, sign-in throttling, rate limits, 
 describe("LoginThrottle", () => {
   it("backs off exponentially after the free tries, caps the wait, and forgets after the decay", () => {
     let now = 0;
-    const t = new LoginThrottle({ pair: { free: 2, capMs: 8_000 }, address: { free: 100, capMs: 1 }, account: { free: 100, capMs: 1 }, decayMs: 60_000, now: () => now });
+    const t = new LoginThrottle({
+      pair: { free: 2, capMs: 8_000 },
+      address: { free: 100, capMs: 1 },
+      account: { free: 100, capMs: 1 },
+      decayMs: 60_000,
+      now: () => now,
+    });
     t.failed("ip", "u");
     t.failed("ip", "u");
     expect(t.waitMs("ip", "u")).toBe(0);
@@ -200,7 +245,12 @@ describe("LoginThrottle", () => {
 
   it("slows one address across accounts and one account across addresses, and a success clears the account", () => {
     const now = 0;
-    const t = new LoginThrottle({ pair: { free: 100, capMs: 1 }, address: { free: 3, capMs: 60_000 }, account: { free: 3, capMs: 60_000 }, now: () => now });
+    const t = new LoginThrottle({
+      pair: { free: 100, capMs: 1 },
+      address: { free: 3, capMs: 60_000 },
+      account: { free: 3, capMs: 60_000 },
+      now: () => now,
+    });
     for (const u of ["a", "b", "c", "d"]) t.failed("spray", u);
     expect(t.waitMs("spray", "z")).toBe(1000);
     for (const ip of ["1", "2", "3", "4"]) t.failed(ip, "target");

@@ -12,7 +12,9 @@ function get(url: string, agent: Agent): Promise<number> {
     request(url, { agent }, (res) => {
       res.resume();
       res.on("end", () => resolve(res.statusCode ?? 0));
-    }).on("error", reject).end();
+    })
+      .on("error", reject)
+      .end();
   });
 }
 
@@ -22,14 +24,17 @@ async function serverAnsweringAfter(ms: number) {
   let signal!: () => void;
   const arrived = new Promise<void>((r) => (signal = r));
   const server = await buildServer({
-    db, log,
-    plugins: [async (app) => {
-      app.get("/slow", { config: { public: true } }, async () => {
-        signal();
-        await new Promise((r) => setTimeout(r, ms).unref());
-        return { ok: true };
-      });
-    }],
+    db,
+    log,
+    plugins: [
+      async (app) => {
+        app.get("/slow", { config: { public: true } }, async () => {
+          signal();
+          await new Promise((r) => setTimeout(r, ms).unref());
+          return { ok: true };
+        });
+      },
+    ],
   });
   const url = `${await server.listen(0, "127.0.0.1")}/slow`;
   return { db, server, url, arrived };
@@ -54,7 +59,10 @@ describe("server close", () => {
   it("cuts a request that outlives the grace period, so shutdown is bounded", async () => {
     const { db, server, url, arrived } = await serverAnsweringAfter(120_000);
     const agent = new Agent({ keepAlive: true });
-    const answered = get(url, agent).then(() => "answered", (e: NodeJS.ErrnoException) => e.code ?? e.message);
+    const answered = get(url, agent).then(
+      () => "answered",
+      (e: NodeJS.ErrnoException) => e.code ?? e.message,
+    );
     await arrived;
     await server.close(200);
     expect(await answered).toBe("ECONNRESET");

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyPluginAsync } from "fastify";
 import { leaksIn, startApi, type Api, type DbKind } from "./harness.ts";
 
-const item = (over: Record<string, unknown> = {}) => ({ source: "wire", published_at: "2026-01-02T03:04:05Z", text: "Acme beats estimates", ...over });
+const item = (over: Record<string, unknown> = {}) => ({
+  source: "wire",
+  published_at: "2026-01-02T03:04:05Z",
+  text: "Acme beats estimates",
+  ...over,
+});
 const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
 const deepObject = (n: number) => '{"a":'.repeat(n) + "1" + "}".repeat(n);
 const b64 = (s: string) => Buffer.from(s).toString("base64url");
@@ -10,7 +15,9 @@ const b64 = (s: string) => Buffer.from(s).toString("base64url");
 // A route that fails the way a failed query does: its message carries SQL and the parameters (a fresh secret, a hash).
 const failing: FastifyPluginAsync = async (app) => {
   app.get("/api/v1/test-failure", { config: { minRole: "viewer", summary: "test only" } }, async () => {
-    const err = new Error(`Failed query: insert into "api_keys" ("id", "secret_hash") values ($1, $2)\nparams: whsec_c2VjcmV0c2VjcmV0,${"ab".repeat(32)}`);
+    const err = new Error(
+      `Failed query: insert into "api_keys" ("id", "secret_hash") values ($1, $2)\nparams: whsec_c2VjcmV0c2VjcmV0,${"ab".repeat(32)}`,
+    );
     throw Object.assign(err, { cause: Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: "22021" }) });
   });
 };
@@ -25,7 +32,12 @@ function errorSuite(kind: DbKind) {
   const send = async (method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) => {
     const body = typeof payload === "string" ? payload : payload === undefined ? undefined : JSON.stringify(payload);
     const ct = body === undefined ? {} : { "content-type": "application/json" };
-    const r = await api.server.app.inject({ method: method as "GET", url, headers: { authorization: `Bearer ${api.adminKey}`, ...ct, ...headers }, payload: body });
+    const r = await api.server.app.inject({
+      method: method as "GET",
+      url,
+      headers: { authorization: `Bearer ${api.adminKey}`, ...ct, ...headers },
+      payload: body,
+    });
     expect(leaksIn(r.body), `${method} ${url} answer leaks: ${r.body.slice(0, 300)}`).toEqual([]);
     return r;
   };
@@ -34,7 +46,13 @@ function errorSuite(kind: DbKind) {
     expect(r.statusCode, r.body.slice(0, 300)).toBe(400);
     expect(r.headers["content-type"]).toMatch(/^application\/problem\+json/);
     const b = r.json();
-    expect(b).toMatchObject({ type: expect.any(String), title: "Bad Request", status: 400, detail: expect.any(String), error: "validation_failed" });
+    expect(b).toMatchObject({
+      type: expect.any(String),
+      title: "Bad Request",
+      status: 400,
+      detail: expect.any(String),
+      error: "validation_failed",
+    });
     expect(b.problems.map((p: { path: string }) => p.path)).toContainEqual(typeof path === "string" ? path : expect.stringMatching(path));
   };
 
@@ -43,7 +61,13 @@ function errorSuite(kind: DbKind) {
     expect400(await send("POST", "/api/v1/webhooks", { url: "https://hooks.example.com/x", description: "ops\u0000" }), "description");
     expect400(await send("POST", "/api/v1/auth/login", { username: "ana\u0000", password: "whatever" }), "username");
     expect400(await send("POST", "/api/v1/users", { name: "bob", role: "viewer", password: "pass\u0000word-long-enough" }), "password");
-    for (const url of ["/api/v1/keys/%00", "/api/v1/webhooks/wh_%00", "/api/v1/rules/r%00", "/api/v1/training-runs/%00", "/api/v1/webhooks/deliveries/%00x"]) {
+    for (const url of [
+      "/api/v1/keys/%00",
+      "/api/v1/webhooks/wh_%00",
+      "/api/v1/rules/r%00",
+      "/api/v1/training-runs/%00",
+      "/api/v1/webhooks/deliveries/%00x",
+    ]) {
       expect400(await send(url.startsWith("/api/v1/keys") ? "DELETE" : "GET", url), "id");
     }
     expect400(await send("GET", "/api/v1/items?q=a%00b"), "q");
@@ -71,12 +95,16 @@ function errorSuite(kind: DbKind) {
   });
 
   it("refuses an ingested item with NUL in text or source (202 before: it broke scoring later)", async () => {
-    const nul = await send("POST", "/api/v1/streams/news/items", JSON.stringify(item({ text: "bad\u0000item" })), { "content-type": "application/x-ndjson" });
+    const nul = await send("POST", "/api/v1/streams/news/items", JSON.stringify(item({ text: "bad\u0000item" })), {
+      "content-type": "application/x-ndjson",
+    });
     expect(nul.statusCode).toBe(400);
     expect(nul.json().errors[0]).toMatchObject({ line: 1, reason: "invalid_fields", problems: [{ path: "text" }] });
     expect400(await send("POST", "/api/v1/streams/news/items", item({ source: "w\u0000" })), "source");
     // Labels sent as NDJSON reach the handler as text: the label schema refuses the NUL itself.
-    const label = await send("POST", "/api/v1/labels", '{"text":"bad\\u0000label","sentiment":"bearish"}', { "content-type": "application/x-ndjson" });
+    const label = await send("POST", "/api/v1/labels", '{"text":"bad\\u0000label","sentiment":"bearish"}', {
+      "content-type": "application/x-ndjson",
+    });
     expect(label.statusCode).toBe(400);
     expect(label.json().errors[0].problems).toContainEqual({ path: "text", message: expect.stringMatching(/NUL/) });
     expect(nul.json().accepted).toBe(0);
@@ -84,19 +112,39 @@ function errorSuite(kind: DbKind) {
 
   it("answers a malformed items or alerts cursor with a 400, never a query", async () => {
     const id = "0".repeat(32);
-    for (const cursor of ["%00", "not-a-cursor", b64("garbage|x"), b64(`yesterday|${id}`), b64(`2026-13-45 99:00:00+00|${id}`), b64(`2026-02-30T00:00:00Z|${id}`), b64(`2026-01-01T00:00:00+99|${id}`), b64(`2026-01-01T00:00:00Z|${id}|x`), b64(`2026-01-01T00:00:00Z|${"\u0000".repeat(32)}`)]) {
+    for (const cursor of [
+      "%00",
+      "not-a-cursor",
+      b64("garbage|x"),
+      b64(`yesterday|${id}`),
+      b64(`2026-13-45 99:00:00+00|${id}`),
+      b64(`2026-02-30T00:00:00Z|${id}`),
+      b64(`2026-01-01T00:00:00+99|${id}`),
+      b64(`2026-01-01T00:00:00Z|${id}|x`),
+      b64(`2026-01-01T00:00:00Z|${"\u0000".repeat(32)}`),
+    ]) {
       expect400(await send("GET", `/api/v1/items?cursor=${cursor}`), "cursor");
     }
     expect((await send("GET", `/api/v1/items?cursor=${b64(`2026-01-01 10:00:00.123456+00|${id}`)}`)).statusCode).toBe(200);
     // The alert list's cursor (`[fired_at ms, id]`): out-of-range instants and NUL ids are refused too.
-    for (const c of [[1e20, "a"], [-1, "a"], [1.5, "a"], [0, "a\u0000"], ["x", "a"]]) expect400(await send("GET", `/api/v1/alerts?cursor=${b64(JSON.stringify(c))}`), "cursor");
+    for (const c of [
+      [1e20, "a"],
+      [-1, "a"],
+      [1.5, "a"],
+      [0, "a\u0000"],
+      ["x", "a"],
+    ])
+      expect400(await send("GET", `/api/v1/alerts?cursor=${b64(JSON.stringify(c))}`), "cursor");
     expect((await send("GET", `/api/v1/alerts?cursor=${b64(JSON.stringify([Date.now(), "a"]))}`)).statusCode).toBe(200);
   });
 
   it("pages through items with the cursors it hands out", async () => {
     // Microseconds apart: a cursor that dropped them would skip or repeat items.
     for (const i of [1, 2, 3]) {
-      await api.db.exec("insert into items (id, source, stream, published_at, ingested_at, text) values ($1, 'wire', 'paging', $2, now(), $3)", [String(i).repeat(32), `2020-01-01T00:00:00.12345${i}Z`, `paging item ${i}`]);
+      await api.db.exec(
+        "insert into items (id, source, stream, published_at, ingested_at, text) values ($1, 'wire', 'paging', $2, now(), $3)",
+        [String(i).repeat(32), `2020-01-01T00:00:00.12345${i}Z`, `paging item ${i}`],
+      );
     }
     const seen: string[] = [];
     let url = "/api/v1/items?stream=paging&limit=1";
@@ -115,7 +163,8 @@ function errorSuite(kind: DbKind) {
       ["/api/v1/entities/TICKER:ACME/series?from=0000-06-01T00:00:00Z", "from"],
       ["/api/v1/webhooks/wh_x/deliveries?before=0000-01-01T00:00:00Z", "before"],
       ["/api/v1/models/drift?from=0000-12-31T00:00:00Z&to=0001-01-02T00:00:00Z", "from"],
-    ] as const) expect400(await send("GET", url), path);
+    ] as const)
+      expect400(await send("GET", url), path);
     const ancient = await send("POST", "/api/v1/streams/news/items", [item({ published_at: "0000-01-01T00:00:00Z" })]);
     expect(ancient.statusCode).toBe(400);
     expect(ancient.json().errors[0]).toMatchObject({ reason: "invalid_fields", problems: [{ path: "published_at" }] });
@@ -146,7 +195,10 @@ function errorSuite(kind: DbKind) {
     expect(b.detail).toContain(b.request_id);
     expect(r.body).not.toMatch(/Failed query|api_keys|params|UTF8/);
     // Logged, by request id, with the database's own message, without the query.
-    const line = api.logs().split("\n").find((l) => l.includes('"request failed"') && l.includes(b.request_id));
+    const line = api
+      .logs()
+      .split("\n")
+      .find((l) => l.includes('"request failed"') && l.includes(b.request_id));
     expect(line).toBeDefined();
     expect(line).toContain(b.request_id);
     expect(line).toContain("invalid byte sequence");

@@ -54,21 +54,45 @@ export async function startApi(kind: DbKind, extra: FastifyPluginAsync[] = []): 
     eachBatch: async (batch) => {
       for (const m of batch.messages) {
         const i = RawItemV1.parse(JSON.parse(m.value.toString()));
-        const row = { id: i.id, externalId: i.external_id, source: i.source, stream: i.stream, publishedAt: i.published_at, ingestedAt: i.ingested_at, text: i.text, url: i.url, author: i.author, lang: i.lang, raw: i.raw };
-        await db.db.insert(items).values(row).onConflictDoNothing().catch((err: Error) => void storeErrors.push(`${i.id}: ${err.message.slice(0, 200)}`));
+        const row = {
+          id: i.id,
+          externalId: i.external_id,
+          source: i.source,
+          stream: i.stream,
+          publishedAt: i.published_at,
+          ingestedAt: i.ingested_at,
+          text: i.text,
+          url: i.url,
+          author: i.author,
+          lang: i.lang,
+          raw: i.raw,
+        };
+        await db.db
+          .insert(items)
+          .values(row)
+          .onConflictDoNothing()
+          .catch((err: Error) => void storeErrors.push(`${i.id}: ${err.message.slice(0, 200)}`));
       }
     },
   });
   // Webhook targets resolve to a public address without DNS; the URL check still runs.
   const webhooks = { resolve: async () => [{ address: "93.184.216.34", family: 4 }], timeoutMs: 200 };
   // The fuzzer sends thousands of requests; the limiter is not what it tests.
-  const server = await buildServer({ db, log, plugins: [...apiRoutePlugins({ db, bus, log, webhooks }), ...extra], auth: { RATE_LIMIT_PER_MINUTE: 1_000_000 } });
+  const server = await buildServer({
+    db,
+    log,
+    plugins: [...apiRoutePlugins({ db, bus, log, webhooks }), ...extra],
+    auth: { RATE_LIMIT_PER_MINUTE: 1_000_000 },
+  });
   if (prevLevel === undefined) delete process.env.HTTP_LOG_LEVEL;
   else process.env.HTTP_LOG_LEVEL = prevLevel;
   await server.app.ready();
   const adminKey = (await createApiKey(db.db, { name: "fuzz-admin", role: "admin", createdBy: "test" })).key;
   return {
-    server, db, adminKey, storeErrors,
+    server,
+    db,
+    adminKey,
+    storeErrors,
     logs: () => buf,
     async close() {
       await server.close(1000);

@@ -30,7 +30,11 @@ describe.skipIf(BROKERS.length === 0)("live events (training progress, alerts) o
 
   beforeAll(async () => {
     trainerBus = new KafkaBus({ brokers: BROKERS, namespace, log });
-    await trainerBus.ensureTopics([{ name: TOPICS.trainingProgress, partitions: 3 }, { name: TOPICS.alerts, partitions: 3 }, { name: TOPICS.scored, partitions: 3 }]);
+    await trainerBus.ensureTopics([
+      { name: TOPICS.trainingProgress, partitions: 3 },
+      { name: TOPICS.alerts, partitions: 3 },
+      { name: TOPICS.scored, partitions: 3 },
+    ]);
     for (let i = 0; i < 2; i++) {
       const bus = new KafkaBus({ brokers: BROKERS, namespace, log });
       const db = await openDb("memory://");
@@ -54,7 +58,13 @@ describe.skipIf(BROKERS.length === 0)("live events (training progress, alerts) o
   it("two API servers (two gateways, each with its own consumer groups) both relay one run's progress in order", async () => {
     const clients = await Promise.all(
       apis.map(async (a) => {
-        const s: Socket = connect(a.url, { path: "/socket.io", transports: ["websocket"], auth: { token: a.key }, reconnection: false, forceNew: true });
+        const s: Socket = connect(a.url, {
+          path: "/socket.io",
+          transports: ["websocket"],
+          auth: { token: a.key },
+          reconnection: false,
+          forceNew: true,
+        });
         const got: TrainingProgress[] = [];
         s.on("training", (e: TrainingProgress) => got.push(e));
         await new Promise<void>((r) => s.once("connect", () => r()));
@@ -72,7 +82,17 @@ describe.skipIf(BROKERS.length === 0)("live events (training progress, alerts) o
     const deadline = Date.now() + 90_000;
     while (step < total && Date.now() < deadline && !enough()) {
       step++;
-      pub.progress(runId, { phase: "joint", epoch: 1 + Math.floor(step / 100), epochs: 4, step, totalSteps: total, losses: { total: 3 / step, sentiment: 1 / step }, examplesPerSec: 120, etaSec: total - step, lr: 1e-4 });
+      pub.progress(runId, {
+        phase: "joint",
+        epoch: 1 + Math.floor(step / 100),
+        epochs: 4,
+        step,
+        totalSteps: total,
+        losses: { total: 3 / step, sentiment: 1 / step },
+        examplesPerSec: 120,
+        etaSec: total - step,
+        lr: 1e-4,
+      });
       await sleep(150);
     }
     pub.finished(runId, "promoted", { modelId: "model-ft-kafka" });
@@ -81,7 +101,9 @@ describe.skipIf(BROKERS.length === 0)("live events (training progress, alerts) o
 
     for (const [i, c] of clients.entries()) {
       const progress = c.got.filter((e) => e.type === "run.progress");
-      console.log(`API ${i + 1}: ${c.got.length} training events, steps ${progress[0]?.step}…${progress.at(-1)?.step}, then ${c.got.at(-1)?.type}`);
+      console.log(
+        `API ${i + 1}: ${c.got.length} training events, steps ${progress[0]?.step}…${progress.at(-1)?.step}, then ${c.got.at(-1)?.type}`,
+      );
       expect(progress.length, `API ${i + 1} relayed progress`).toBeGreaterThanOrEqual(8);
       for (let k = 1; k < progress.length; k++) expect(progress[k]!.step).toBeGreaterThan(progress[k - 1]!.step);
       expect(c.got.every((e) => e.run_id === runId)).toBe(true);
@@ -95,7 +117,13 @@ describe.skipIf(BROKERS.length === 0)("live events (training progress, alerts) o
   it("two API servers both push every alert event to their alert rooms, each exactly once", async () => {
     const clients = await Promise.all(
       apis.map(async (a) => {
-        const s: Socket = connect(a.url, { path: "/socket.io", transports: ["websocket"], auth: { token: a.key }, reconnection: false, forceNew: true });
+        const s: Socket = connect(a.url, {
+          path: "/socket.io",
+          transports: ["websocket"],
+          auth: { token: a.key },
+          reconnection: false,
+          forceNew: true,
+        });
         const got: AlertEvent[] = [];
         s.on("alert", (e: AlertEvent) => got.push(e));
         await new Promise<void>((r) => s.once("connect", () => r()));
@@ -106,10 +134,25 @@ describe.skipIf(BROKERS.length === 0)("live events (training progress, alerts) o
     const event = (n: number, tag: string): AlertEvent => {
       const at = new Date().toISOString();
       return {
-        v: 1, event_id: `${tag}-${n}:1`, type: "alert.fired", at,
+        v: 1,
+        event_id: `${tag}-${n}:1`,
+        type: "alert.fired",
+        at,
         alert: {
-          id: `${tag}-${n}`, rule_id: "r", rule_name: "Rule", rule_type: "sentiment_level", entity_key: `TICKER:K${n}`, severity: "warning", state: "firing",
-          title: `K${n} turned bearish`, summary: "test", fired_at: at, updated_at: at, resolved_at: null, figures: { mean: -0.5 }, evidence_item_ids: [],
+          id: `${tag}-${n}`,
+          rule_id: "r",
+          rule_name: "Rule",
+          rule_type: "sentiment_level",
+          entity_key: `TICKER:K${n}`,
+          severity: "warning",
+          state: "firing",
+          title: `K${n} turned bearish`,
+          summary: "test",
+          fired_at: at,
+          updated_at: at,
+          resolved_at: null,
+          figures: { mean: -0.5 },
+          evidence_item_ids: [],
         },
       };
     };
@@ -123,7 +166,11 @@ describe.skipIf(BROKERS.length === 0)("live events (training progress, alerts) o
     const batch = Array.from({ length: 6 }, (_, n) => event(n, `burst-${randomBytes(2).toString("hex")}`));
     for (const e of batch) await send(e);
     const ids = batch.map((e) => e.event_id).sort();
-    const burstOf = (c: { got: AlertEvent[] }) => c.got.filter((e) => ids.includes(e.event_id)).map((e) => e.event_id).sort();
+    const burstOf = (c: { got: AlertEvent[] }) =>
+      c.got
+        .filter((e) => ids.includes(e.event_id))
+        .map((e) => e.event_id)
+        .sort();
     for (let i = 0; i < 300 && !clients.every((c) => burstOf(c).length >= ids.length); i++) await sleep(100);
     for (const [i, c] of clients.entries()) {
       console.log(`API ${i + 1}: relayed ${burstOf(c).length}/${ids.length} alert events of the batch (keys over 3 partitions)`);

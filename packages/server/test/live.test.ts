@@ -18,16 +18,54 @@ async function fire(db: DbHandle, bus: MemoryBus, n: number): Promise<AlertEvent
     type: "alert.fired",
     at,
     alert: {
-      id, rule_id: "r", rule_name: "Rule", rule_type: "sentiment_level", entity_key: `TICKER:T${n}`, severity: "warning", state: "firing",
-      title: `T${n} turned bearish`, summary: "test", fired_at: at, updated_at: at, resolved_at: null, figures: { mean: -0.5 }, evidence_item_ids: [],
+      id,
+      rule_id: "r",
+      rule_name: "Rule",
+      rule_type: "sentiment_level",
+      entity_key: `TICKER:T${n}`,
+      severity: "warning",
+      state: "firing",
+      title: `T${n} turned bearish`,
+      summary: "test",
+      fired_at: at,
+      updated_at: at,
+      resolved_at: null,
+      figures: { mean: -0.5 },
+      evidence_item_ids: [],
     },
   };
   const a = event.alert;
   await db.db.insert(alerts).values({
-    id, ruleId: a.rule_id, ruleVersion: 1, ruleName: a.rule_name, ruleType: a.rule_type, entityKey: a.entity_key, severity: a.severity, state: a.state,
-    title: a.title, summary: a.summary, figures: a.figures, fireFigures: a.figures, evidenceItemIds: [], firedAt: new Date(at), updatedAt: new Date(at), lastEventSeq: 1,
+    id,
+    ruleId: a.rule_id,
+    ruleVersion: 1,
+    ruleName: a.rule_name,
+    ruleType: a.rule_type,
+    entityKey: a.entity_key,
+    severity: a.severity,
+    state: a.state,
+    title: a.title,
+    summary: a.summary,
+    figures: a.figures,
+    fireFigures: a.figures,
+    evidenceItemIds: [],
+    firedAt: new Date(at),
+    updatedAt: new Date(at),
+    lastEventSeq: 1,
   });
-  await db.db.insert(alertEvents).values({ id: event.event_id, alertId: id, seq: 1, type: event.type, state: "firing", actor: "alerter", at: new Date(at), payload: event, published: true });
+  await db.db
+    .insert(alertEvents)
+    .values({
+      id: event.event_id,
+      alertId: id,
+      seq: 1,
+      type: event.type,
+      state: "firing",
+      actor: "alerter",
+      at: new Date(at),
+      payload: event,
+      published: true,
+    });
   await bus.send(TOPICS.alerts, [{ key: a.entity_key, value: JSON.stringify(event) }]);
   return event;
 }
@@ -53,7 +91,8 @@ describe("live alerts over socket.io", () => {
     await db.close();
   });
 
-  const client = (token?: string) => connect(url, { path: "/socket.io", transports: ["websocket"], auth: token ? { token } : {}, reconnection: false, forceNew: true });
+  const client = (token?: string) =>
+    connect(url, { path: "/socket.io", transports: ["websocket"], auth: token ? { token } : {}, reconnection: false, forceNew: true });
   const subscribe = (s: Socket, since?: string) => s.emitWithAck("subscribe", { rooms: ["alerts"], ...(since ? { since } : {}) });
   const until = async (cond: () => boolean, ms = 5000) => {
     const end = Date.now() + ms;

@@ -4,19 +4,8 @@ import addFormatsPlugin from "ajv-formats";
 import { createLogger } from "@finsentry/core";
 import { MemoryBus } from "@finsentry/bus";
 import { alertEvents, alerts, openDb, type DbHandle } from "@finsentry/db";
-import {
-  loadTextScorer,
-  startScorer,
-  type ScorerHandle,
-} from "@finsentry/pipeline";
-import {
-  apiRoutePlugins,
-  buildServer,
-  createApiKey,
-  openApiPath,
-  responseDeclarations,
-  type BuiltServer,
-} from "../src/index.ts";
+import { loadTextScorer, startScorer, type ScorerHandle } from "@finsentry/pipeline";
+import { apiRoutePlugins, buildServer, createApiKey, openApiPath, responseDeclarations, type BuiltServer } from "../src/index.ts";
 
 // The OpenAPI document describes the response bodies of the main read routes (not a generic 2XX), and what the
 // server really answers validates against them: items scored by the bundled model, an alert with its history and
@@ -24,8 +13,7 @@ import {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks an arbitrary OpenAPI JSON document
 type Json = Record<string, any>;
 const log = createLogger("test", "silent");
-const addFormats = ((addFormatsPlugin as unknown as { default?: unknown })
-  .default ?? addFormatsPlugin) as (a: Ajv2020) => Ajv2020;
+const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as (a: Ajv2020) => Ajv2020;
 
 /** The routes whose success bodies must be documented. */
 const MAIN_READS = [
@@ -83,11 +71,7 @@ describe("OpenAPI response bodies", () => {
     await db?.close();
   });
 
-  const call = async (
-    method: string,
-    path: string,
-    body?: { json?: unknown; ndjson?: string },
-  ) => {
+  const call = async (method: string, path: string, body?: { json?: unknown; ndjson?: string }) => {
     const res = await fetch(base + path, {
       method,
       headers: {
@@ -104,15 +88,10 @@ describe("OpenAPI response bodies", () => {
   };
   const pointer = (s: string) => s.replaceAll("~", "~0").replaceAll("/", "~1");
   /** Checks a real answer against the schema the document declares for its route and status. */
-  const expectDocumented = (
-    method: string,
-    route: string,
-    got: { status: number; body: Json },
-  ) => {
+  const expectDocumented = (method: string, route: string, got: { status: number; body: Json }) => {
     const op = doc.paths[route]?.[method.toLowerCase()];
     expect(op, `${method} ${route} is not documented`).toBeDefined();
-    const media =
-      op.responses[String(got.status)]?.content?.["application/json"];
+    const media = op.responses[String(got.status)]?.content?.["application/json"];
     expect(
       media?.schema,
       `${method} ${route}: no schema for status ${got.status} (${JSON.stringify(Object.keys(op.responses))})`,
@@ -121,19 +100,14 @@ describe("OpenAPI response bodies", () => {
       `openapi.json#/paths/${pointer(route)}/${method.toLowerCase()}/responses/${got.status}/content/application~1json/schema`,
     )!;
     const ok = validate(got.body);
-    expect(
-      ok,
-      `${method} ${route} → ${JSON.stringify(validate.errors?.slice(0, 5))}\n${JSON.stringify(got.body).slice(0, 1500)}`,
-    ).toBe(true);
+    expect(ok, `${method} ${route} → ${JSON.stringify(validate.errors?.slice(0, 5))}\n${JSON.stringify(got.body).slice(0, 1500)}`).toBe(
+      true,
+    );
   };
 
   it("declares response schemas for the main read routes, and only for routes that are served", () => {
     const served = new Set(server.routes.map((r) => `${r.method} ${r.url}`));
-    for (const key of responseDeclarations().keys())
-      expect(
-        served.has(key),
-        `${key} declares a response but is not served`,
-      ).toBe(true);
+    for (const key of responseDeclarations().keys()) expect(served.has(key), `${key} declares a response but is not served`).toBe(true);
     for (const key of MAIN_READS) {
       const [method, path] = key.split(" ") as [string, string];
       const responses = doc.paths[path][method.toLowerCase()].responses as Json;
@@ -145,20 +119,14 @@ describe("OpenAPI response bodies", () => {
         () =>
           addFormats(new Ajv2020({ strict: false }))
             .addSchema(doc, "d")
-            .getSchema(
-              `d#/paths/${pointer(path)}/${method.toLowerCase()}/responses/200/content/application~1json/schema`,
-            ),
+            .getSchema(`d#/paths/${pointer(path)}/${method.toLowerCase()}/responses/200/content/application~1json/schema`),
         key,
       ).not.toThrow();
     }
     // Closed objects: a field a handler adds without documenting it fails the validation below.
-    const itemList = ajv.getSchema(
-      `openapi.json#/paths/${pointer("/api/v1/items")}/get/responses/200/content/application~1json/schema`,
-    )!;
+    const itemList = ajv.getSchema(`openapi.json#/paths/${pointer("/api/v1/items")}/get/responses/200/content/application~1json/schema`)!;
     expect(itemList({ items: [], next_cursor: null })).toBe(true);
-    expect(itemList({ items: [], next_cursor: null, undocumented: 1 })).toBe(
-      false,
-    );
+    expect(itemList({ items: [], next_cursor: null, undocumented: 1 })).toBe(false);
     expect(
       itemList({
         items: [
@@ -176,11 +144,9 @@ describe("OpenAPI response bodies", () => {
         next_cursor: null,
       }),
     ).toBe(false);
-    expect(
-      doc.paths["/api/v1/streams/{id}/items"].post.responses["202"].content[
-        "application/json"
-      ].schema.properties,
-    ).toHaveProperty("results");
+    expect(doc.paths["/api/v1/streams/{id}/items"].post.responses["202"].content["application/json"].schema.properties).toHaveProperty(
+      "results",
+    );
   });
 
   it("real answers validate against their documented schemas", async () => {
@@ -198,11 +164,7 @@ describe("OpenAPI response bodies", () => {
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expectDocumented("POST", "/api/v1/streams", created);
-    expectDocumented(
-      "GET",
-      "/api/v1/streams",
-      await call("GET", "/api/v1/streams"),
-    );
+    expectDocumented("GET", "/api/v1/streams", await call("GET", "/api/v1/streams"));
 
     const now = Date.now();
     const texts = [
@@ -223,11 +185,7 @@ describe("OpenAPI response bodies", () => {
     const pushed = await call("POST", "/api/v1/streams/news/items", { ndjson });
     expect(pushed.status, JSON.stringify(pushed.body)).toBe(202);
     expect(pushed.body.accepted).toBe(texts.length);
-    expect(pushed.body.results.map((r: Json) => r.status)).toEqual([
-      ...texts.map(() => "accepted"),
-      "rejected",
-      "duplicate",
-    ]);
+    expect(pushed.body.results.map((r: Json) => r.status)).toEqual([...texts.map(() => "accepted"), "rejected", "duplicate"]);
     expectDocumented("POST", "/api/v1/streams/{id}/items", pushed);
 
     // Items: the list (scored by now: a 202 means stored), one item, the count.
@@ -243,27 +201,15 @@ describe("OpenAPI response bodies", () => {
       expectDocumented("GET", "/api/v1/items/{id}", one);
       if (one.body.mentions.length) withMentions.push(one.body);
     }
-    expect(withMentions.length, "no item with entity mentions").toBeGreaterThan(
-      0,
-    );
-    expectDocumented(
-      "GET",
-      "/api/v1/items/count",
-      await call("GET", "/api/v1/items/count"),
-    );
+    expect(withMentions.length, "no item with entity mentions").toBeGreaterThan(0);
+    expectDocumented("GET", "/api/v1/items/count", await call("GET", "/api/v1/items/count"));
 
     // Entities: movers over the last day, and the series of one of them.
-    const movers = await call(
-      "GET",
-      "/api/v1/entities/top-movers?window=1d&min_mentions=1",
-    );
+    const movers = await call("GET", "/api/v1/entities/top-movers?window=1d&min_mentions=1");
     expect(movers.body.movers.length).toBeGreaterThan(0);
     expectDocumented("GET", "/api/v1/entities/top-movers", movers);
     const key = movers.body.movers[0].key as string;
-    const series = await call(
-      "GET",
-      `/api/v1/entities/${encodeURIComponent(key)}/series?resolution=1m`,
-    );
+    const series = await call("GET", `/api/v1/entities/${encodeURIComponent(key)}/series?resolution=1m`);
     expect(series.body.points.length).toBeGreaterThan(0);
     expectDocumented("GET", "/api/v1/entities/{key}/series", series);
 
@@ -288,18 +234,16 @@ describe("OpenAPI response bodies", () => {
       updatedAt: at,
       lastEventSeq: 1,
     });
-    await db.db
-      .insert(alertEvents)
-      .values({
-        id: `${alertId}:1`,
-        alertId,
-        seq: 1,
-        type: "alert.fired",
-        state: "firing",
-        actor: "engine",
-        at,
-        payload: {},
-      });
+    await db.db.insert(alertEvents).values({
+      id: `${alertId}:1`,
+      alertId,
+      seq: 1,
+      type: "alert.fired",
+      state: "firing",
+      actor: "engine",
+      at,
+      payload: {},
+    });
     expect(
       (
         await call("POST", `/api/v1/alerts/${alertId}/ack`, {
@@ -307,10 +251,7 @@ describe("OpenAPI response bodies", () => {
         })
       ).status,
     ).toBe(200);
-    expect(
-      (await call("POST", `/api/v1/alerts/${alertId}/resolve`, { json: {} }))
-        .status,
-    ).toBe(200);
+    expect((await call("POST", `/api/v1/alerts/${alertId}/resolve`, { json: {} })).status).toBe(200);
     const alertList = await call("GET", "/api/v1/alerts");
     expect(alertList.body.alerts.length).toBe(1);
     expectDocumented("GET", "/api/v1/alerts", alertList);
@@ -319,7 +260,6 @@ describe("OpenAPI response bodies", () => {
     expect(detail.body.evidence.missing).toEqual(["f".repeat(32)]);
     expectDocumented("GET", "/api/v1/alerts/{id}", detail);
     // Nothing routes-wise is undocumented here: every route exercised has its path in the document.
-    for (const r of ["/api/v1/items/{id}", "/api/v1/alerts/{id}"])
-      expect(Object.keys(doc.paths)).toContain(openApiPath(r));
+    for (const r of ["/api/v1/items/{id}", "/api/v1/alerts/{id}"]) expect(Object.keys(doc.paths)).toContain(openApiPath(r));
   }, 120_000);
 });

@@ -25,7 +25,8 @@ describe("OpenAPI document", () => {
     db = await openDb("memory://");
     const bus = new MemoryBus();
     server = await buildServer({
-      db, log,
+      db,
+      log,
       // What apps/api wires, plus an engine with status() so the conditional alerter route is covered too.
       // What apps/api serves, plus an engine with status() so the conditional alerter route is covered too.
       plugins: apiRoutePlugins({ db, bus, log, alertEngine: { reloadRules: async () => true, status: () => ({}) as EngineStatus } }),
@@ -44,7 +45,9 @@ describe("OpenAPI document", () => {
 
   const apiRoutes = () => server.routes.filter((r) => r.url.startsWith("/api/v1/") && r.method !== "HEAD");
   const operations = () =>
-    Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
+    Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
+    );
 
   it("is a valid OpenAPI 3.1 document", async () => {
     expect(doc.openapi).toBe("3.1.0");
@@ -78,7 +81,9 @@ describe("OpenAPI document", () => {
     expect(documented.size).toBe(inTable.size);
     // The routes whose handlers validate a body or query document their schemas.
     expect(documented.get("POST /api/v1/webhooks")!.requestBody.content["application/json"].schema.required).toContain("url");
-    expect(documented.get("GET /api/v1/alerts")!.parameters.map((p: Json) => p.name)).toEqual(expect.arrayContaining(["state", "severity", "entity", "limit", "cursor"]));
+    expect(documented.get("GET /api/v1/alerts")!.parameters.map((p: Json) => p.name)).toEqual(
+      expect.arrayContaining(["state", "severity", "entity", "limit", "cursor"]),
+    );
     expect(documented.get("POST /api/v1/labels")!.requestBody.content).toHaveProperty("application/x-ndjson");
   });
 
@@ -120,17 +125,24 @@ describe("OpenAPI document", () => {
         // Every alternative needs some field: an empty object breaks the schema.
         if (branches(schema).every((b) => (b.required ?? []).length > 0)) cases.push({ method, url: fill(path), body: {}, bulk });
         // Closed objects: an unknown field breaks the schema.
-        if (branches(schema).every((b) => b.additionalProperties === false)) cases.push({ method, url: fill(path), body: { not_a_documented_field: true }, bulk });
+        if (branches(schema).every((b) => b.additionalProperties === false))
+          cases.push({ method, url: fill(path), body: { not_a_documented_field: true }, bulk });
       }
       for (const p of (op.parameters ?? []) as Json[]) {
-        if (p.in === "query" && typeof p.schema.minimum === "number") cases.push({ method, url: `${fill(path)}?${p.name}=${p.schema.minimum - 1}`, bulk: false });
-        if (p.in === "query" && Array.isArray(p.schema.enum)) cases.push({ method, url: `${fill(path)}?${p.name}=not-one-of-them`, bulk: false });
+        if (p.in === "query" && typeof p.schema.minimum === "number")
+          cases.push({ method, url: `${fill(path)}?${p.name}=${p.schema.minimum - 1}`, bulk: false });
+        if (p.in === "query" && Array.isArray(p.schema.enum))
+          cases.push({ method, url: `${fill(path)}?${p.name}=not-one-of-them`, bulk: false });
       }
     }
     expect(cases.filter((c) => c.body !== undefined && c.method !== "GET").length).toBeGreaterThan(10);
     // Some handlers look the resource up before they read the body (PATCH merges into the stored rule): let "abc" exist.
     const rule = { id: "abc", name: "doc check", type: "sentiment_level", severity: "info", op: "below", threshold: -0.5 };
-    const created = await fetch(`${base}/api/v1/rules`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: JSON.stringify(rule) });
+    const created = await fetch(`${base}/api/v1/rules`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify(rule),
+    });
     expect(created.status, await created.clone().text()).toBe(201);
     expect(cases.filter((c) => c.body === undefined).length).toBeGreaterThan(10);
     for (const c of cases) {
@@ -148,7 +160,11 @@ describe("OpenAPI document", () => {
       expect(problems.length, what).toBeGreaterThan(0);
     }
     // And a body that follows the schema gets through.
-    const ok = await fetch(`${base}/api/v1/keys`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: JSON.stringify({ name: "docs", role: "viewer" }) });
+    const ok = await fetch(`${base}/api/v1/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "docs", role: "viewer" }),
+    });
     expect(ok.status).toBe(201);
   });
 });

@@ -49,7 +49,13 @@ describe("training progress: trainer → bus → live gateway → socket.io", ()
   });
 
   const client = async (rooms: string[]) => {
-    const s: Socket = connect(url, { path: "/socket.io", transports: ["websocket"], auth: { token: key }, reconnection: false, forceNew: true });
+    const s: Socket = connect(url, {
+      path: "/socket.io",
+      transports: ["websocket"],
+      auth: { token: key },
+      reconnection: false,
+      forceNew: true,
+    });
     const got: TrainingProgress[] = [];
     s.on("training", (e: TrainingProgress) => got.push(e));
     await new Promise<void>((r) => s.once("connect", () => r()));
@@ -69,12 +75,26 @@ describe("training progress: trainer → bus → live gateway → socket.io", ()
     const texts = ["Acme Corp shares jump after earnings beat", "Globex stock falls on weak guidance", "Initech holds its annual meeting"];
     const sentiments = ["bullish", "bearish", "neutral"] as const;
     for (let i = 0; i < 60; i++) {
-      await saveLabel(db.db, { v: 1, text: `${texts[i % 3]} (${i})`, sentiment: sentiments[i % 3], author: "ana", role: "analyst", created_at: new Date().toISOString() }, "api");
+      await saveLabel(
+        db.db,
+        {
+          v: 1,
+          text: `${texts[i % 3]} (${i})`,
+          sentiment: sentiments[i % 3],
+          author: "ana",
+          role: "analyst",
+          created_at: new Date().toISOString(),
+        },
+        "api",
+      );
     }
     const replay = Array.from({ length: 120 }, (_, i) => ({ text: `${texts[i % 3]} #${i}`, sentiment: sentiments[i % 3] }));
     const requested = await runs.request("test", "test");
     // Every step is published here (no throttle), so the steps can be followed one by one.
-    const trainer = await startTrainer({ db: db.db, bus, log, store, registry, runs }, { golden: [], replay, pollMs: 100, epochs: 3, progressIntervalMs: 0 });
+    const trainer = await startTrainer(
+      { db: db.db, bus, log, store, registry, runs },
+      { golden: [], replay, pollMs: 100, epochs: 3, progressIntervalMs: 0 },
+    );
     try {
       for (let i = 0; i < 1800 && !watcher.got.some((e) => e.type === "run.finished"); i++) await sleep(100);
     } finally {
@@ -82,7 +102,9 @@ describe("training progress: trainer → bus → live gateway → socket.io", ()
     }
 
     const got = watcher.got;
-    console.log(`received ${got.length} training events: ${got.map((e) => (e.type === "run.progress" ? `${e.phase}:${e.step}/${e.total_steps}` : `${e.type}:${e.status}`)).join(" ")}`);
+    console.log(
+      `received ${got.length} training events: ${got.map((e) => (e.type === "run.progress" ? `${e.phase}:${e.step}/${e.total_steps}` : `${e.type}:${e.status}`)).join(" ")}`,
+    );
     for (const e of got) expect(TrainingProgressV1.safeParse(e).success, JSON.stringify(e)).toBe(true);
     expect(got.every((e) => e.run_id === requested.id)).toBe(true);
     expect(got[0]).toMatchObject({ type: "run.started", status: "running", seq: 0 });
@@ -101,7 +123,12 @@ describe("training progress: trainer → bus → live gateway → socket.io", ()
     expect(finished.type).toBe("run.finished");
     expect(finished.status).toBe(row!.status);
     expect(["promoted", "rejected"]).toContain(finished.status);
-    expect(finished).toMatchObject({ phase: "done", step: steps.at(-1)!.step, total_steps: steps.at(-1)!.step, model_id: row!.challengerId });
+    expect(finished).toMatchObject({
+      phase: "done",
+      step: steps.at(-1)!.step,
+      total_steps: steps.at(-1)!.step,
+      model_id: row!.challengerId,
+    });
     expect(got.map((e) => e.seq)).toEqual(got.map((_, i) => i));
     // Only the training room gets training events.
     expect(bystander.got).toEqual([]);

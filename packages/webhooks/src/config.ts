@@ -10,7 +10,13 @@ export const DEFAULT_SCHEDULE_MS = [5_000, 30_000, 120_000, 600_000, 1_800_000, 
 
 const msList = z
   .string()
-  .transform((s) => s.split(",").map((p) => p.trim()).filter(Boolean).map(Number))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .map(Number),
+  )
   .pipe(z.array(z.number().int().min(0)).min(1));
 
 /** Notifier settings from the environment (all optional). */
@@ -20,7 +26,11 @@ export const WebhookEnv = z.object({
   WEBHOOK_RETRY_SCHEDULE_MS: msList.optional(),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** An endpoint failing without a single success for this long is disabled (default 3 days). */
-  WEBHOOK_DISABLE_AFTER_MS: z.coerce.number().int().min(0).default(3 * 24 * 3_600_000),
+  WEBHOOK_DISABLE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(3 * 24 * 3_600_000),
   /** base64 of 32 bytes: when set, signing secrets are stored AES-256-GCM encrypted. */
   WEBHOOK_SECRET_KEY: z
     .string()

@@ -25,7 +25,12 @@ export interface DeliveryContext {
 }
 
 const attemptsTotal = counter("webhook_attempts_total", "Webhook delivery attempts by outcome", ["outcome"]);
-const attemptSeconds = histogram("webhook_attempt_duration_seconds", "Webhook attempt latency", [], [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+const attemptSeconds = histogram(
+  "webhook_attempt_duration_seconds",
+  "Webhook attempt latency",
+  [],
+  [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+);
 
 export interface AttemptResult {
   status: DeliveryUpdate["status"];
@@ -52,7 +57,13 @@ export async function attemptDelivery(ctx: DeliveryContext, delivery: DeliveryRo
   // A test ping is the exception: it is how an admin checks an endpoint before re-enabling it.
   if (!sub || (!sub.enabled && delivery.eventType !== "webhook.test")) {
     const error = sub ? "subscription disabled" : "subscription deleted";
-    await recordAttempt(ctx.db, delivery, null, { status: "dead", lastStatusCode: null, lastError: error }, { now: ctx.now(), disableAfterMs: ctx.disableAfterMs });
+    await recordAttempt(
+      ctx.db,
+      delivery,
+      null,
+      { status: "dead", lastStatusCode: null, lastError: error },
+      { now: ctx.now(), disableAfterMs: ctx.disableAfterMs },
+    );
     return { status: "dead", outcome: "skipped", statusCode: null, error, retryAt: null, disabled: false };
   }
 
@@ -75,7 +86,13 @@ export async function attemptDelivery(ctx: DeliveryContext, delivery: DeliveryRo
       update = { status: "dead", lastStatusCode: statusCode, lastError: `retries exhausted; last: ${verdict.reason}` };
     } else {
       retryAt = new Date(finishedAt.getTime() + (verdict.retryAfterMs ?? scheduled));
-      update = { status: "pending", nextAttemptAt: retryAt, retryIndex: delivery.retryIndex + 1, lastStatusCode: statusCode, lastError: error };
+      update = {
+        status: "pending",
+        nextAttemptAt: retryAt,
+        retryIndex: delivery.retryIndex + 1,
+        lastStatusCode: statusCode,
+        lastError: error,
+      };
     }
   } else {
     update = { status: "dead", lastStatusCode: statusCode, lastError: error };
@@ -100,10 +117,21 @@ export async function attemptDelivery(ctx: DeliveryContext, delivery: DeliveryRo
   );
   attemptsTotal.inc({ outcome: verdict.outcome });
   attemptSeconds.observe(latencyMs / 1000);
-  const logFields = { delivery: delivery.id, subscription: sub.id, target: originOf(sub.url), attempt: delivery.attempts + 1, statusCode, latencyMs };
+  const logFields = {
+    delivery: delivery.id,
+    subscription: sub.id,
+    target: originOf(sub.url),
+    attempt: delivery.attempts + 1,
+    statusCode,
+    latencyMs,
+  };
   if (!applied) ctx.log.warn(logFields, "webhook lease was lost before the attempt finished; another worker owns the delivery now");
   else if (verdict.outcome === "success") ctx.log.debug(logFields, "webhook delivered");
-  else ctx.log.info({ ...logFields, error, next: update.status === "pending" ? retryAt?.toISOString() : update.status }, "webhook attempt failed");
+  else
+    ctx.log.info(
+      { ...logFields, error, next: update.status === "pending" ? retryAt?.toISOString() : update.status },
+      "webhook attempt failed",
+    );
   if (disabled) ctx.log.warn({ subscription: sub.id, target: originOf(sub.url) }, "webhook endpoint disabled after failing continuously");
   return { status: update.status, outcome: verdict.outcome, statusCode, error, retryAt, disabled };
 }

@@ -84,11 +84,15 @@ export function parseBusMessage(topic: string, value: Buffer): { event: Outgoing
   }
   if (topic === TOPICS.alerts) {
     const r = AlertEventV1.safeParse(json);
-    return r.success ? { event: fromAlertEvent(r.data) } : { invalid: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+    return r.success
+      ? { event: fromAlertEvent(r.data) }
+      : { invalid: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
   }
   if (topic === TOPICS.modelEvents) {
     const r = ModelEventV1.safeParse(json);
-    return r.success ? { event: fromModelEvent(r.data) } : { invalid: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+    return r.success
+      ? { event: fromModelEvent(r.data) }
+      : { invalid: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
   }
   return { event: null };
 }

@@ -26,7 +26,9 @@ export function postWebhook(opts: {
     let size = 0;
     let res: http.IncomingMessage | undefined;
     let settled = false;
-    const finish = (o: Omit<Extract<HttpOutcome, { kind: "response" }>, "latencyMs"> | Omit<Extract<HttpOutcome, { kind: "error" }>, "latencyMs">) => {
+    const finish = (
+      o: Omit<Extract<HttpOutcome, { kind: "response" }>, "latencyMs"> | Omit<Extract<HttpOutcome, { kind: "error" }>, "latencyMs">,
+    ) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);

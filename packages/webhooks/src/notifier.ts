@@ -60,13 +60,21 @@ export async function startNotifier(deps: NotifierDeps): Promise<{ stop(): Promi
   const consumer =
     deps.consume === false
       ? null
-      : await startConsumer({ bus: deps.bus, db: ctx.db, log, groupId: deps.groupId ?? "notifier", now: ctx.now, onEnqueued: () => worker.wake() }).catch(
-          async (err) => {
-            await worker.stop();
-            throw err;
-          },
-        );
-  log.info({ allowPrivate: ctx.allowPrivate, schedule: ctx.schedule, timeoutMs, encryptedSecrets: Boolean(ctx.secretKey) }, "notifier started");
+      : await startConsumer({
+          bus: deps.bus,
+          db: ctx.db,
+          log,
+          groupId: deps.groupId ?? "notifier",
+          now: ctx.now,
+          onEnqueued: () => worker.wake(),
+        }).catch(async (err) => {
+          await worker.stop();
+          throw err;
+        });
+  log.info(
+    { allowPrivate: ctx.allowPrivate, schedule: ctx.schedule, timeoutMs, encryptedSecrets: Boolean(ctx.secretKey) },
+    "notifier started",
+  );
   let stopped: Promise<void> | null = null;
   return {
     stop() {

@@ -5,9 +5,7 @@ import type { HttpOutcome } from "./http-send.ts";
 export const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 
 export type Verdict =
-  | { outcome: "success" }
-  | { outcome: "retry"; reason: string; retryAfterMs?: number }
-  | { outcome: "failed"; reason: string };
+  { outcome: "success" } | { outcome: "retry"; reason: string; retryAfterMs?: number } | { outcome: "failed"; reason: string };
 
 /** 2xx succeeds; timeouts, connection errors, 408, 429 and 5xx are retried; other 4xx and 3xx (not followed) are final. */
 export function judge(o: HttpOutcome, now: Date): Verdict {
@@ -18,7 +16,8 @@ export function judge(o: HttpOutcome, now: Date): Verdict {
     const retryAfterMs = parseRetryAfter(o.retryAfter, now);
     return { outcome: "retry", reason: `HTTP ${s}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
-  if (s >= 300 && s < 400) return { outcome: "failed", reason: `HTTP ${s}: redirects are not followed${o.location ? ` (to ${o.location})` : ""}` };
+  if (s >= 300 && s < 400)
+    return { outcome: "failed", reason: `HTTP ${s}: redirects are not followed${o.location ? ` (to ${o.location})` : ""}` };
   return { outcome: "failed", reason: `HTTP ${s}` };
 }
 

@@ -126,7 +126,10 @@ export async function recordAttempt(
     }
     await tx.insert(webhookAttempts).values({ deliveryId: delivery.id, subscriptionId: delivery.subscriptionId, ...attempt });
     if (attempt.outcome === "success") {
-      await tx.update(s).set({ failingSince: null }).where(and(eq(s.id, delivery.subscriptionId), isNotNull(s.failingSince)));
+      await tx
+        .update(s)
+        .set({ failingSince: null })
+        .where(and(eq(s.id, delivery.subscriptionId), isNotNull(s.failingSince)));
       return { applied: applied.length > 0, disabled: false };
     }
     await tx

@@ -126,16 +126,25 @@ describe("webhook delivery on MemoryBus + PGlite", () => {
       const fired = alertEvent({ type: "alert.fired" });
       const resolvedInfo = alertEvent({ type: "alert.resolved", severity: "info" });
       const resolved = alertEvent({ type: "alert.resolved", severity: "critical" });
-      await env.bus.send(TOPICS.alerts, [fired, resolvedInfo, resolved].map((e) => ({ key: "k", value: JSON.stringify(e) })));
+      await env.bus.send(
+        TOPICS.alerts,
+        [fired, resolvedInfo, resolved].map((e) => ({ key: "k", value: JSON.stringify(e) })),
+      );
       const reqs = await receiver.waitFor(2);
-      await waitUntil(async () => (await deliveriesOf(app, alerts.id)).length > 0 && (await deliveriesOf(app, models.id)).length > 0, "both deliveries");
+      await waitUntil(
+        async () => (await deliveriesOf(app, alerts.id)).length > 0 && (await deliveriesOf(app, models.id)).length > 0,
+        "both deliveries",
+      );
       const byPath = Object.fromEntries(reqs.map((r) => [r.url, r]));
       expect(verifyWebhook(models.secret, byPath["/models"]!.headers, byPath["/models"]!.body)).toEqual({
         type: "model.promoted",
         timestamp: at,
         data: { event_id: `model.promoted:v8:${at}`, version: "v8", previous_version: "v7" },
       });
-      expect(verifyWebhook(alerts.secret, byPath["/alerts"]!.headers, byPath["/alerts"]!.body)).toMatchObject({ type: "alert.resolved", data: { event_id: resolved.event_id } });
+      expect(verifyWebhook(alerts.secret, byPath["/alerts"]!.headers, byPath["/alerts"]!.body)).toMatchObject({
+        type: "alert.resolved",
+        data: { event_id: resolved.event_id },
+      });
       expect((await deliveriesOf(app, models.id)).map((d) => d.event_type)).toEqual(["model.promoted"]);
       expect((await deliveriesOf(app, alerts.id)).map((d) => d.event_id)).toEqual([resolved.event_id]);
     } finally {
@@ -174,13 +183,18 @@ describe("webhook delivery on MemoryBus + PGlite", () => {
     try {
       const hook = await createWebhook(app, { url: receiver.url() });
       const events = [alertEvent(), alertEvent()];
-      await env.bus.send(TOPICS.alerts, events.map((e) => ({ key: "k", value: JSON.stringify(e) })));
+      await env.bus.send(
+        TOPICS.alerts,
+        events.map((e) => ({ key: "k", value: JSON.stringify(e) })),
+      );
       const notices = await waitUntil(async () => {
         const res = await app.inject({ method: "GET", url: "/api/v1/webhooks/notices?unacknowledged=true" });
         const list = (res.json() as { notices: { id: number; subscription_id: string; kind: string; message: string }[] }).notices;
         return list.length > 0 ? list : null;
       }, "a notice");
-      expect(notices).toEqual([expect.objectContaining({ subscription_id: hook.id, kind: "endpoint_disabled", message: expect.stringContaining("HTTP 503") })]);
+      expect(notices).toEqual([
+        expect.objectContaining({ subscription_id: hook.id, kind: "endpoint_disabled", message: expect.stringContaining("HTTP 503") }),
+      ]);
       const ds = await waitUntil(async () => {
         const all = await deliveriesOf(app, hook.id);
         return all.length === 2 && all.every((d) => d.status === "dead") ? all : null;
@@ -217,7 +231,13 @@ describe("webhook delivery on MemoryBus + PGlite", () => {
         const ds = await deliveriesOf(app, hook.id);
         return ds[0]?.status === "dead" ? ds : null;
       }, "refusal");
-      expect(d!.attempts).toEqual([expect.objectContaining({ outcome: "failed", status_code: null, error: expect.stringMatching(/refused target: rebind\.example\.test resolves to 127\.0\.0\.1 \(loopback\)/) })]);
+      expect(d!.attempts).toEqual([
+        expect.objectContaining({
+          outcome: "failed",
+          status_code: null,
+          error: expect.stringMatching(/refused target: rebind\.example\.test resolves to 127\.0\.0\.1 \(loopback\)/),
+        }),
+      ]);
       expect(receiver.requests).toHaveLength(0);
       expect((await app.inject({ method: "DELETE", url: `/api/v1/webhooks/${hook.id}` })).statusCode).toBe(204);
     } finally {

@@ -32,7 +32,12 @@ export class Receiver {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        this.requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers as ReceivedRequest["headers"], body: Buffer.concat(chunks) });
+        this.requests.push({
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: req.headers as ReceivedRequest["headers"],
+          body: Buffer.concat(chunks),
+        });
         const step = this.steps.shift() ?? this.fallback;
         if (step !== "hang") {
           setTimeout(() => {
@@ -87,7 +92,15 @@ export async function waitUntil<T>(fn: () => Promise<T | undefined | null | fals
 }
 
 let seq = 0;
-export function alertEvent(over: { type?: AlertEvent["type"]; severity?: AlertEvent["alert"]["severity"]; ruleId?: string; entityKey?: string; eventId?: string } = {}): AlertEvent {
+export function alertEvent(
+  over: {
+    type?: AlertEvent["type"];
+    severity?: AlertEvent["alert"]["severity"];
+    ruleId?: string;
+    entityKey?: string;
+    eventId?: string;
+  } = {},
+): AlertEvent {
   const n = ++seq;
   const at = new Date().toISOString();
   return {

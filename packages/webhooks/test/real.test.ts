@@ -79,7 +79,10 @@ describe.skipIf(!pgUrl)("on real Postgres", () => {
       const ev = alertEvent();
       await enqueueEvents(db.db, [fromAlertEvent(ev)!], new Date());
       const script = fileURLToPath(new URL("./fixtures/child-notifier.ts", import.meta.url));
-      child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, DATABASE_URL: url }, stdio: ["ignore", "pipe", "inherit"] });
+      child = spawn(process.execPath, ["--import", "tsx", script], {
+        env: { ...process.env, DATABASE_URL: url },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       const first = (await receiver.waitFor(1))[0]!;
       child.kill("SIGKILL");
       await new Promise((r) => child!.once("exit", r));

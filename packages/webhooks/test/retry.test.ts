@@ -4,7 +4,13 @@ import { excerpt } from "../src/http-send.ts";
 import { loadWebhookConfig, DEFAULT_SCHEDULE_MS } from "../src/config.ts";
 
 const now = new Date("2025-06-01T12:00:00Z");
-const res = (status: number, retryAfter?: string) => ({ kind: "response" as const, status, excerpt: "", latencyMs: 1, ...(retryAfter ? { retryAfter } : {}) });
+const res = (status: number, retryAfter?: string) => ({
+  kind: "response" as const,
+  status,
+  excerpt: "",
+  latencyMs: 1,
+  ...(retryAfter ? { retryAfter } : {}),
+});
 
 describe("retry policy", () => {
   it("retries timeouts, connection errors, 408, 429 and 5xx; other 4xx and 3xx are final", () => {
@@ -12,7 +18,10 @@ describe("retry policy", () => {
     expect(judge(res(204), now).outcome).toBe("success");
     for (const s of [408, 429, 500, 502, 503, 504]) expect(judge(res(s), now).outcome, String(s)).toBe("retry");
     for (const s of [400, 401, 403, 404, 410, 422]) expect(judge(res(s), now).outcome, String(s)).toBe("failed");
-    expect(judge({ ...res(301), location: "https://elsewhere.example/" }, now)).toEqual({ outcome: "failed", reason: expect.stringContaining("redirects are not followed") });
+    expect(judge({ ...res(301), location: "https://elsewhere.example/" }, now)).toEqual({
+      outcome: "failed",
+      reason: expect.stringContaining("redirects are not followed"),
+    });
     expect(judge({ kind: "error", error: "ECONNREFUSED", timedOut: false, latencyMs: 1 }, now).outcome).toBe("retry");
     expect(judge({ kind: "error", error: "timed out", timedOut: true, latencyMs: 1 }, now).outcome).toBe("retry");
   });

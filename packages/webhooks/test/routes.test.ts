@@ -54,22 +54,43 @@ describe("webhook admin API", () => {
     const res = await app.inject({
       method: "POST",
       url: "/api/v1/webhooks",
-      payload: { url: "http://127.0.0.1:9/hook", description: "ops", event_types: ["alert.fired", "alert.fired"], severities: ["critical"], rule_ids: ["r1"], entity_keys: ["TICKER:ACME"] },
+      payload: {
+        url: "http://127.0.0.1:9/hook",
+        description: "ops",
+        event_types: ["alert.fired", "alert.fired"],
+        severities: ["critical"],
+        rule_ids: ["r1"],
+        entity_keys: ["TICKER:ACME"],
+      },
     });
     expect(res.statusCode).toBe(201);
     const created = res.json() as { webhook: Record<string, unknown> & { id: string }; secret: string };
     expect(created.secret).toMatch(/^whsec_/);
-    expect(created.webhook).toMatchObject({ url: "http://127.0.0.1:9/hook", enabled: true, event_types: ["alert.fired"], severities: ["critical"], rule_ids: ["r1"], entity_keys: ["TICKER:ACME"], description: "ops" });
+    expect(created.webhook).toMatchObject({
+      url: "http://127.0.0.1:9/hook",
+      enabled: true,
+      event_types: ["alert.fired"],
+      severities: ["critical"],
+      rule_ids: ["r1"],
+      entity_keys: ["TICKER:ACME"],
+      description: "ops",
+    });
     expect(JSON.stringify(created.webhook)).not.toContain(created.secret.slice(6));
 
     const list = await app.inject({ method: "GET", url: "/api/v1/webhooks" });
     expect(list.json()).toEqual({ webhooks: [created.webhook] });
     expect(list.body).not.toContain(created.secret.slice(6));
     const one = await app.inject({ method: "GET", url: `/api/v1/webhooks/${created.webhook.id}` });
-    expect(one.body).not.toContain("secret\":");
+    expect(one.body).not.toContain('secret":');
 
-    const upd = await app.inject({ method: "PATCH", url: `/api/v1/webhooks/${created.webhook.id}`, payload: { severities: [], enabled: false } });
-    expect(upd.json()).toMatchObject({ webhook: { severities: [], enabled: false, disabled_reason: "disabled by an admin", event_types: ["alert.fired"] } });
+    const upd = await app.inject({
+      method: "PATCH",
+      url: `/api/v1/webhooks/${created.webhook.id}`,
+      payload: { severities: [], enabled: false },
+    });
+    expect(upd.json()).toMatchObject({
+      webhook: { severities: [], enabled: false, disabled_reason: "disabled by an admin", event_types: ["alert.fired"] },
+    });
 
     expect((await app.inject({ method: "DELETE", url: `/api/v1/webhooks/${created.webhook.id}` })).statusCode).toBe(204);
     expect((await app.inject({ method: "GET", url: `/api/v1/webhooks/${created.webhook.id}` })).statusCode).toBe(404);
@@ -102,14 +123,37 @@ describe("webhook admin API", () => {
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       const body = res.json() as { error: string; problems: { path: string; message: string }[] };
       expect(body.error).toBe("validation_failed");
-      expect(body.problems.map((p) => p.path), JSON.stringify(payload)).toContain(path);
+      expect(
+        body.problems.map((p) => p.path),
+        JSON.stringify(payload),
+      ).toContain(path);
     }
     const strict = await api(env, { allowPrivate: "none" });
     const refused = await strict.inject({ method: "POST", url: "/api/v1/webhooks", payload: { url: "http://localhost:8080/hook" } });
-    expect(refused.json()).toEqual({ type: "urn:finsentry:problem:validation_failed", title: "Bad Request", status: 400, detail: expect.any(String), error: "validation_failed", problems: [{ path: "url", message: expect.stringMatching(/localhost resolves to .*loopback/) }] });
-    const nxdomain = await api(env, { resolve: async () => Promise.reject(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })) });
-    const unresolved = await nxdomain.inject({ method: "POST", url: "/api/v1/webhooks", payload: { url: "https://does-not-exist.invalid/" } });
-    expect(unresolved.json()).toEqual({ type: "urn:finsentry:problem:validation_failed", title: "Bad Request", status: 400, detail: expect.any(String), error: "validation_failed", problems: [{ path: "url", message: "host could not be resolved (ENOTFOUND)" }] });
+    expect(refused.json()).toEqual({
+      type: "urn:finsentry:problem:validation_failed",
+      title: "Bad Request",
+      status: 400,
+      detail: expect.any(String),
+      error: "validation_failed",
+      problems: [{ path: "url", message: expect.stringMatching(/localhost resolves to .*loopback/) }],
+    });
+    const nxdomain = await api(env, {
+      resolve: async () => Promise.reject(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })),
+    });
+    const unresolved = await nxdomain.inject({
+      method: "POST",
+      url: "/api/v1/webhooks",
+      payload: { url: "https://does-not-exist.invalid/" },
+    });
+    expect(unresolved.json()).toEqual({
+      type: "urn:finsentry:problem:validation_failed",
+      title: "Bad Request",
+      status: 400,
+      detail: expect.any(String),
+      error: "validation_failed",
+      problems: [{ path: "url", message: "host could not be resolved (ENOTFOUND)" }],
+    });
     await nxdomain.close();
     const q = await app.inject({ method: "GET", url: "/api/v1/webhooks/wh_x/deliveries?limit=0" });
     expect(q.json()).toMatchObject({ error: "validation_failed", problems: [{ path: "limit" }] });
@@ -124,14 +168,21 @@ describe("webhook admin API", () => {
     const app = await api(env);
     try {
       const hook = await createWebhook(app, { url: receiver.url() });
-      const rot = await app.inject({ method: "POST", url: `/api/v1/webhooks/${hook.id}/rotate-secret`, payload: { overlap_seconds: 3600 } });
+      const rot = await app.inject({
+        method: "POST",
+        url: `/api/v1/webhooks/${hook.id}/rotate-secret`,
+        payload: { overlap_seconds: 3600 },
+      });
       expect(rot.statusCode).toBe(200);
       const { secret: newSecret, webhook } = rot.json() as { secret: string; webhook: { previous_secret_expires_at: string } };
       expect(newSecret).not.toBe(hook.secret);
       expect(Date.parse(webhook.previous_secret_expires_at)).toBeGreaterThan(Date.now());
 
       const ping = await app.inject({ method: "POST", url: `/api/v1/webhooks/${hook.id}/test` });
-      expect(ping.json()).toMatchObject({ delivered: true, delivery: { event_type: "webhook.test", status: "succeeded", attempts: [{ outcome: "success", status_code: 200 }] } });
+      expect(ping.json()).toMatchObject({
+        delivered: true,
+        delivery: { event_type: "webhook.test", status: "succeeded", attempts: [{ outcome: "success", status_code: 200 }] },
+      });
       const [r1] = await receiver.waitFor(1);
       expect(r1!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
       expect(verifyWebhook(hook.secret, r1!.headers, r1!.body)).toMatchObject({ type: "webhook.test", data: { subscription_id: hook.id } });
@@ -167,7 +218,10 @@ describe("webhook admin API", () => {
       // A process without the key cannot sign: the attempt fails (retryably) instead of sending unsigned.
       const keyless = await api(env, { secretKey: undefined });
       const bad = await keyless.inject({ method: "POST", url: `/api/v1/webhooks/${hook.id}/test` });
-      expect(bad.json()).toMatchObject({ delivered: false, delivery: { status: "pending", attempts: [{ outcome: "retry", error: expect.stringMatching(/WEBHOOK_SECRET_KEY/) }] } });
+      expect(bad.json()).toMatchObject({
+        delivered: false,
+        delivery: { status: "pending", attempts: [{ outcome: "retry", error: expect.stringMatching(/WEBHOOK_SECRET_KEY/) }] },
+      });
       expect(receiver.requests).toHaveLength(1);
       await keyless.close();
     } finally {
@@ -182,7 +236,10 @@ describe("webhook admin API", () => {
     try {
       const hook = await createWebhook(app, { url: receiver.url() });
       const ping = await app.inject({ method: "POST", url: `/api/v1/webhooks/${hook.id}/test` });
-      const p = ping.json() as { delivered: boolean; delivery: { id: string; status: string; next_attempt_at: string; attempts: { response_excerpt: string }[] } };
+      const p = ping.json() as {
+        delivered: boolean;
+        delivery: { id: string; status: string; next_attempt_at: string; attempts: { response_excerpt: string }[] };
+      };
       expect(p).toMatchObject({ delivered: false, delivery: { status: "pending", last_status_code: 500 } });
       expect(p.delivery.attempts[0]!.response_excerpt).toHaveLength(1024);
       expect(p.delivery.next_attempt_at).toEqual(expect.any(String));

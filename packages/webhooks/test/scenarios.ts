@@ -18,11 +18,26 @@ export interface Env {
 }
 
 /** Test-speed settings: tiny backoff, short timeout, fast polling; loopback receivers explicitly allowed. */
-export const fast = { schedule: [20, 20, 20, 20], jitter: 0, timeoutMs: 400, pollMs: 20, allowPrivate: "loopback" as const, disableAfterMs: 3_600_000 };
+export const fast = {
+  schedule: [20, 20, 20, 20],
+  jitter: 0,
+  timeoutMs: 400,
+  pollMs: 20,
+  allowPrivate: "loopback" as const,
+  disableAfterMs: 3_600_000,
+};
 
 export async function api(env: Env, over: Partial<WebhookRouteDeps> = {}): Promise<FastifyInstance> {
   const app = Fastify();
-  await webhookRoutes(app, { db: env.db.db, log: quietLog, allowPrivate: "loopback", timeoutMs: fast.timeoutMs, schedule: fast.schedule, disableAfterMs: fast.disableAfterMs, ...over });
+  await webhookRoutes(app, {
+    db: env.db.db,
+    log: quietLog,
+    allowPrivate: "loopback",
+    timeoutMs: fast.timeoutMs,
+    schedule: fast.schedule,
+    disableAfterMs: fast.disableAfterMs,
+    ...over,
+  });
   await app.ready();
   return app;
 }
@@ -53,7 +68,16 @@ export interface DeliveryView {
   replays: number;
   last_error: string | null;
   payload: unknown;
-  attempts: { attempt: number; started_at: string; latency_ms: number; status_code: number | null; error: string | null; outcome: string; retry_at: string | null; response_excerpt: string | null }[];
+  attempts: {
+    attempt: number;
+    started_at: string;
+    latency_ms: number;
+    status_code: number | null;
+    error: string | null;
+    outcome: string;
+    retry_at: string | null;
+    response_excerpt: string | null;
+  }[];
 }
 
 /**
@@ -61,7 +85,12 @@ export interface DeliveryView {
  * 4th attempt; every attempt carries the same webhook-id and a signature the README snippet accepts.
  */
 export async function retryThenDeliver(env: Env, entityKey = "TICKER:ACME"): Promise<void> {
-  const receiver = await new Receiver([{ status: 500, body: "boom" }, "hang", { status: 429, headers: { "retry-after": "1" }, body: "slow down" }, { status: 200, body: "thanks" }]).listen();
+  const receiver = await new Receiver([
+    { status: 500, body: "boom" },
+    "hang",
+    { status: 429, headers: { "retry-after": "1" }, body: "slow down" },
+    { status: 200, body: "thanks" },
+  ]).listen();
   const other = await new Receiver().listen();
   const app = await api(env);
   const n = await notifier(env);
@@ -79,7 +108,11 @@ export async function retryThenDeliver(env: Env, entityKey = "TICKER:ACME"): Pro
     expect(reqs).toHaveLength(4);
     // Verified with the exact code the README publishes.
     const event = verifyWebhook(hook.secret, reqs[3]!.headers, reqs[3]!.body);
-    expect(WebhookPayloadV1.parse(event)).toMatchObject({ type: "alert.fired", timestamp: ev.at, data: { event_id: ev.event_id, alert: { id: ev.alert.id, severity: "critical" } } });
+    expect(WebhookPayloadV1.parse(event)).toMatchObject({
+      type: "alert.fired",
+      timestamp: ev.at,
+      data: { event_id: ev.event_id, alert: { id: ev.alert.id, severity: "critical" } },
+    });
     for (const r of reqs) {
       expect(r.headers["webhook-id"]).toBe(d!.id);
       expect(r.headers["content-type"]).toBe("application/json");
@@ -104,7 +137,9 @@ export async function retryThenDeliver(env: Env, entityKey = "TICKER:ACME"): Pro
     // Filters: the other subscription wants another rule, so it got nothing.
     expect(await deliveriesOf(app, unmatched.id)).toEqual([]);
     expect(other.requests).toHaveLength(0);
-    const sub = (await app.inject({ method: "GET", url: `/api/v1/webhooks/${hook.id}` })).json() as { webhook: { failing_since: string | null; enabled: boolean } };
+    const sub = (await app.inject({ method: "GET", url: `/api/v1/webhooks/${hook.id}` })).json() as {
+      webhook: { failing_since: string | null; enabled: boolean };
+    };
     expect(sub.webhook).toMatchObject({ failing_since: null, enabled: true });
   } finally {
     await n.stop();

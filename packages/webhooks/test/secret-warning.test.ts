@@ -9,7 +9,14 @@ import { startNotifier } from "../src/notifier.ts";
 async function startupLog(db: DbHandle, secretKey: string | undefined): Promise<string> {
   let out = "";
   const sink = new Writable({ write: (chunk, _enc, done) => ((out += String(chunk)), done()) });
-  const n = await startNotifier({ bus: new MemoryBus(), db, log: createLogger("test", "info", sink), consume: false, pollMs: 50, ...(secretKey ? { secretKey } : {}) });
+  const n = await startNotifier({
+    bus: new MemoryBus(),
+    db,
+    log: createLogger("test", "info", sink),
+    consume: false,
+    pollMs: 50,
+    ...(secretKey ? { secretKey } : {}),
+  });
   await n.stop();
   return out;
 }

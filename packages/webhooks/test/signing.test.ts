@@ -10,7 +10,9 @@ describe("Standard Webhooks signing", () => {
   it("matches the specification's published test vector", () => {
     // From the Standard Webhooks spec; the key is the base64 after whsec_.
     const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    expect(signOne(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, '{"test": 2432232314}')).toBe("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    expect(signOne(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, '{"test": 2432232314}')).toBe(
+      "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+    );
   });
 
   it("matches an HMAC computed independently with node:crypto", () => {
@@ -30,7 +32,10 @@ describe("Standard Webhooks signing", () => {
     const body = JSON.stringify({ type: "webhook.test", timestamp: new Date().toISOString(), data: {} });
     const headers = webhookHeaders([a, b], "msg_1", new Date(), body);
     const sigs = headers["webhook-signature"]!.split(" ");
-    expect(sigs).toEqual([signOne(a, "msg_1", Number(headers["webhook-timestamp"]), body), signOne(b, "msg_1", Number(headers["webhook-timestamp"]), body)]);
+    expect(sigs).toEqual([
+      signOne(a, "msg_1", Number(headers["webhook-timestamp"]), body),
+      signOne(b, "msg_1", Number(headers["webhook-timestamp"]), body),
+    ]);
     expect(new Webhook(a).verify(body, headers)).toEqual(JSON.parse(body));
     expect(new Webhook(b).verify(body, headers)).toEqual(JSON.parse(body));
     expect(() => new Webhook(generateSecret()).verify(body, headers)).toThrow();

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { checkTarget, classifyAddress, isAddressAllowed, SsrfError, type Resolver } from "../src/ssrf.ts";
 
-const fixed = (...addresses: string[]): Resolver => async () => addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+const fixed =
+  (...addresses: string[]): Resolver =>
+  async () =>
+    addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
 
 describe("SSRF guard", () => {
   it("classifies addresses, including IPv4 hidden in IPv6", () => {
@@ -60,7 +63,9 @@ describe("SSRF guard", () => {
 
   it("refuses a name if any of its addresses is internal", async () => {
     await expect(checkTarget("https://hooks.example.test/", "none", fixed("93.184.216.34", "10.0.0.1"))).rejects.toThrow(/10\.0\.0\.1/);
-    await expect(checkTarget("https://hooks.example.test/", "none", fixed("93.184.216.34"))).resolves.toMatchObject({ addresses: [{ address: "93.184.216.34" }] });
+    await expect(checkTarget("https://hooks.example.test/", "none", fixed("93.184.216.34"))).resolves.toMatchObject({
+      addresses: [{ address: "93.184.216.34" }],
+    });
   });
 
   it("allows loopback only when configured, and wider ranges only at wider settings", async () => {

@@ -52,7 +52,10 @@ function lastValue(vals: (number | null | undefined)[] | undefined): number | nu
 }
 
 const hm = typeof Intl !== "undefined" ? new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hour12: false }) : null;
-const dhm = typeof Intl !== "undefined" ? new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false }) : null;
+const dhm =
+  typeof Intl !== "undefined"
+    ? new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false })
+    : null;
 /** A bucket's time in the legend: a clock time when the chart spans under a day, else with the date. */
 function legendTime(sec: number, xs: ArrayLike<number>): string {
   const span = xs.length ? xs[xs.length - 1]! - xs[0]! : 0;
@@ -81,7 +84,8 @@ export function Chart({ x, series, height = 180, ranges, timeAxis = true, ariaLa
       const axisText = cssVar("text-muted");
       const scales: uPlot.Scales = { x: { time: timeAxis } };
       const scaleNames = [...new Set(series.map((s) => s.scale ?? "y"))];
-      for (const s of scaleNames) scales[s] = ranges?.[s] ? { range: ranges[s] } : { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] };
+      for (const s of scaleNames)
+        scales[s] = ranges?.[s] ? { range: ranges[s] } : { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] };
       const axis = (scale: string, side: 1 | 3 = 3): uPlot.Axis => ({
         scale,
         side,
@@ -90,7 +94,10 @@ export function Chart({ x, series, height = 180, ranges, timeAxis = true, ariaLa
         grid: { stroke: grid, width: 1, show: side === 3 },
         ticks: { show: false },
         size: 44,
-        values: (_u, vals) => vals.map((v) => (v === null ? "" : Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(1)}k` : Number.isInteger(v) ? String(v) : v.toFixed(2))),
+        values: (_u, vals) =>
+          vals.map((v) =>
+            v === null ? "" : Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(1)}k` : Number.isInteger(v) ? String(v) : v.toFixed(2),
+          ),
       });
       const bars = UPlot.paths.bars!({ size: [0.7, 24], gap: 1 });
       const opts: uPlot.Options = {
@@ -109,7 +116,9 @@ export function Chart({ x, series, height = 180, ranges, timeAxis = true, ariaLa
             size: 28,
             // One line per tick (uPlot's default adds a second date line that the axis height clips): a clock time
             // when the chart spans under two days, else the date.
-            ...(timeAxis ? { values: (u: uPlot, splits: number[]) => splits.map((v) => tickTime(v, (u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0))) } : {}),
+            ...(timeAxis
+              ? { values: (u: uPlot, splits: number[]) => splits.map((v) => tickTime(v, (u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0))) }
+              : {}),
           },
           ...scaleNames.map((s, i) => axis(s, i === 0 ? 3 : 1)),
         ],
@@ -133,7 +142,11 @@ export function Chart({ x, series, height = 180, ranges, timeAxis = true, ariaLa
               spanGaps: false,
               value: (u, v, si, idx) => {
                 const shown = idx == null ? lastValue(u.data[si] as (number | null | undefined)[]) : v;
-                return shown === null || shown === undefined ? "—" : s.fmt ? s.fmt(shown) : String(Number.isInteger(shown) ? shown : shown.toFixed(3));
+                return shown === null || shown === undefined
+                  ? "—"
+                  : s.fmt
+                    ? s.fmt(shown)
+                    : String(Number.isInteger(shown) ? shown : shown.toFixed(3));
               },
             };
           }),

@@ -74,10 +74,12 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     };
   }, []);
 
-  const sub = <T,>(set: Set<Listener<T>>) => (fn: Listener<T>) => {
-    set.add(fn);
-    return () => void set.delete(fn);
-  };
+  const sub =
+    <T,>(set: Set<Listener<T>>) =>
+    (fn: Listener<T>) => {
+      set.add(fn);
+      return () => void set.delete(fn);
+    };
 
   const join = useCallback((rooms: string[]) => {
     const fresh = rooms.filter((r) => !extraRooms.current.has(r));

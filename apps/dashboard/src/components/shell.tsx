@@ -31,7 +31,10 @@ const NAV: { href: string; label: string; icon: IconName; group?: string }[] = [
 export function Shell({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null>(null);
   useEffect(() => {
-    api<{ user: User }>("/api/v1/auth/me").then((r) => setUser(r.user), () => undefined);
+    api<{ user: User }>("/api/v1/auth/me").then(
+      (r) => setUser(r.user),
+      () => undefined,
+    );
   }, []);
   if (!user) {
     return (
@@ -127,7 +130,11 @@ function TopBar({ user, onMenu }: { user: User; onMenu: () => void }) {
     e.preventDefault();
     const v = q.trim();
     if (!v) return;
-    const key = v.includes(":") ? v : /^\$?[A-Za-z][A-Za-z0-9.]{0,9}$/.test(v) && v === v.toUpperCase() ? `TICKER:${v.replace(/^\$/, "")}` : `ORG:${v.toLowerCase()}`;
+    const key = v.includes(":")
+      ? v
+      : /^\$?[A-Za-z][A-Za-z0-9.]{0,9}$/.test(v) && v === v.toUpperCase()
+        ? `TICKER:${v.replace(/^\$/, "")}`
+        : `ORG:${v.toLowerCase()}`;
     router.push(entityHref(key));
     setQ("");
     search.current?.blur();
@@ -140,15 +147,34 @@ function TopBar({ user, onMenu }: { user: User; onMenu: () => void }) {
       </button>
       <form onSubmit={go} className="search" role="search">
         <Icon name="search" />
-        <input ref={search} value={q} onChange={(e) => setQ(e.target.value)} placeholder="Go to entity — TSLA, ORG:tesla" aria-label="Go to entity" />
+        <input
+          ref={search}
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          placeholder="Go to entity — TSLA, ORG:tesla"
+          aria-label="Go to entity"
+        />
         <kbd className="kbd">/</kbd>
       </form>
       <div className="topbar-right">
-        <span className={`live-pill ${live.status}`} data-testid="live-status" title={live.status === "live" ? "Receiving live updates" : live.status === "connecting" ? "Connecting…" : "Disconnected — retrying"}>
+        <span
+          className={`live-pill ${live.status}`}
+          data-testid="live-status"
+          title={
+            live.status === "live" ? "Receiving live updates" : live.status === "connecting" ? "Connecting…" : "Disconnected — retrying"
+          }
+        >
           <span className="dot" aria-hidden />
           {live.status === "live" ? "Live" : live.status === "connecting" ? "Connecting" : "Offline"}
         </span>
-        <button className="btn btn-icon" aria-pressed={sound} onClick={() => setSound(!sound)} title={sound ? "Alert sound on" : "Alert sound off"} aria-label="Alert sound" data-testid="sound-toggle">
+        <button
+          className="btn btn-icon"
+          aria-pressed={sound}
+          onClick={() => setSound(!sound)}
+          title={sound ? "Alert sound on" : "Alert sound off"}
+          aria-label="Alert sound"
+          data-testid="sound-toggle"
+        >
           <Icon name={sound ? "sound" : "mute"} />
         </button>
         <ThemeToggle />
@@ -179,7 +205,13 @@ export function ThemeToggle() {
     setTheme(next);
   };
   return (
-    <button className="btn btn-icon" onClick={flip} aria-label={`Switch to ${theme === "light" ? "dark" : "light"} theme`} title="Toggle theme" data-testid="theme-toggle">
+    <button
+      className="btn btn-icon"
+      onClick={flip}
+      aria-label={`Switch to ${theme === "light" ? "dark" : "light"} theme`}
+      title="Toggle theme"
+      data-testid="theme-toggle"
+    >
       <Icon name={theme === "light" ? "moon" : "sun"} />
     </button>
   );
@@ -223,14 +255,23 @@ function Toasts() {
   return (
     <div className="toasts" aria-live="polite" aria-relevant="additions">
       {toasts.map(({ id, ev }) => (
-        <div key={id} className={`toast sev-${ev.alert.severity}`} data-testid="warning-toast" role={ev.alert.severity === "critical" ? "alert" : "status"}>
+        <div
+          key={id}
+          className={`toast sev-${ev.alert.severity}`}
+          data-testid="warning-toast"
+          role={ev.alert.severity === "critical" ? "alert" : "status"}
+        >
           <button className="toast-body" onClick={() => (dismiss(id), router.push(`/alerts?id=${encodeURIComponent(ev.alert.id)}`))}>
             <span className="toast-meta">
               <span className={`badge sev-${ev.alert.severity}`}>{ev.alert.severity}</span>
               <span className="muted">{ev.alert.entity_key}</span>
             </span>
             {/* The entity is in the line above: "Rule name: ORG:x" would say it twice. */}
-            <span className="toast-title">{ev.alert.title.endsWith(`: ${ev.alert.entity_key}`) ? ev.alert.title.slice(0, -(ev.alert.entity_key.length + 2)) : ev.alert.title}</span>
+            <span className="toast-title">
+              {ev.alert.title.endsWith(`: ${ev.alert.entity_key}`)
+                ? ev.alert.title.slice(0, -(ev.alert.entity_key.length + 2))
+                : ev.alert.title}
+            </span>
             <span className="toast-summary muted">{ev.alert.summary}</span>
           </button>
           <button className="btn btn-icon btn-xs toast-x" aria-label="Dismiss" onClick={() => dismiss(id)}>

@@ -18,7 +18,21 @@ export function PageHeader({ title, sub, actions }: { title: string; sub?: React
   );
 }
 
-export function Panel({ title, actions, children, className, testId, flush }: { title?: ReactNode; actions?: ReactNode; children: ReactNode; className?: string; testId?: string; flush?: boolean }) {
+export function Panel({
+  title,
+  actions,
+  children,
+  className,
+  testId,
+  flush,
+}: {
+  title?: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  testId?: string;
+  flush?: boolean;
+}) {
   return (
     <section className={`panel ${className ?? ""}`} data-testid={testId}>
       {title || actions ? (
@@ -46,7 +60,9 @@ export function ErrorNote({ error, retry }: { error: unknown; retry?: () => void
   const e = error as { message?: string; problems?: { path: string; message: string }[] };
   return (
     <div className="note note-error" role="alert">
-      <span>{e.problems?.length ? e.problems.map((p) => `${p.path}: ${p.message}`).join("; ") : (e.message ?? "Something went wrong")}</span>
+      <span>
+        {e.problems?.length ? e.problems.map((p) => `${p.path}: ${p.message}`).join("; ") : (e.message ?? "Something went wrong")}
+      </span>
       {retry ? (
         <button className="btn btn-ghost btn-xs" onClick={retry}>
           Retry
@@ -93,7 +109,15 @@ export function StateBadge({ state }: { state: string }) {
   return <span className={`badge state-${state}`}>{state}</span>;
 }
 
-export function SentimentPill({ label, score, confidence }: { label: string | null | undefined; score?: number | null; confidence?: number | null }) {
+export function SentimentPill({
+  label,
+  score,
+  confidence,
+}: {
+  label: string | null | undefined;
+  score?: number | null;
+  confidence?: number | null;
+}) {
   if (!label) return <span className="pill neu">unscored</span>;
   return (
     <span className={`pill ${sentimentClass(label)}`} title={confidence != null ? `confidence ${pct(confidence)}` : undefined}>
@@ -132,7 +156,17 @@ interface Seg {
  * An item's text with entity spans highlighted (linked to the entity page when watchable) and, when `attributions`
  * is set, per-token shading by the model's attention weight in the predicted sentiment's colour.
  */
-export function ItemText({ text, output, attributions, clamp }: { text: string; output: ModelOutput | null | undefined; attributions?: boolean; clamp?: boolean }) {
+export function ItemText({
+  text,
+  output,
+  attributions,
+  clamp,
+}: {
+  text: string;
+  output: ModelOutput | null | undefined;
+  attributions?: boolean;
+  clamp?: boolean;
+}) {
   const ents = [...(output?.entities ?? [])].filter((e) => e.end <= text.length && e.start < e.end).sort((a, b) => a.start - b.start);
   const attrs = attributions ? wordAttributions(text, output?.attributions ?? []) : [];
   const maxW = attrs.reduce((m, a) => Math.max(m, a.weight), 0) || 1;
@@ -152,7 +186,7 @@ export function ItemText({ text, output, attributions, clamp }: { text: string; 
   }
   const tone = sentimentClass(output?.sentiment.label);
   const out: ReactNode[] = [];
-  for (let i = 0; i < segs.length; ) {
+  for (let i = 0; i < segs.length;) {
     const s = segs[i]!;
     if (!s.entity) {
       out.push(<Piece key={i} text={text.slice(s.start, s.end)} weight={s.weight} tone={tone} />);
@@ -185,7 +219,10 @@ const WORD = /[\p{L}\p{N}]+(?:['’.&-][\p{L}\p{N}]+)*/gu;
  * The model's attributions are per sub-word token ("Fabr" + "ikam"): shade whole words instead, each with the largest
  * weight of any token inside it. Words without a letter (a demo counter "(337)", a bare number) are not shaded.
  */
-export function wordAttributions(text: string, attrs: readonly { start: number; end: number; weight: number }[]): { start: number; end: number; weight: number }[] {
+export function wordAttributions(
+  text: string,
+  attrs: readonly { start: number; end: number; weight: number }[],
+): { start: number; end: number; weight: number }[] {
   const valid = attrs.filter((a) => a.end <= text.length && a.start < a.end && Number.isFinite(a.weight));
   if (!valid.length) return [];
   const out: { start: number; end: number; weight: number }[] = [];
@@ -203,7 +240,11 @@ export function wordAttributions(text: string, attrs: readonly { start: number; 
 function Piece({ text, weight, tone }: { text: string; weight?: number; tone: string }) {
   if (weight === undefined || weight < 0.08) return <>{text}</>;
   return (
-    <span className={`attr attr-${tone}`} style={{ ["--w" as string]: Math.min(1, weight).toFixed(2) }} title={`attention ${(weight * 100).toFixed(0)}% of max`}>
+    <span
+      className={`attr attr-${tone}`}
+      style={{ ["--w" as string]: Math.min(1, weight).toFixed(2) }}
+      title={`attention ${(weight * 100).toFixed(0)}% of max`}
+    >
       {text}
     </span>
   );
@@ -211,7 +252,11 @@ function Piece({ text, weight, tone }: { text: string; weight?: number; tone: st
 
 export function ProbBar({ probs }: { probs: { bearish: number; neutral: number; bullish: number } }) {
   return (
-    <div className="probbar" role="img" aria-label={`bearish ${pct(probs.bearish)}, neutral ${pct(probs.neutral)}, bullish ${pct(probs.bullish)}`}>
+    <div
+      className="probbar"
+      role="img"
+      aria-label={`bearish ${pct(probs.bearish)}, neutral ${pct(probs.neutral)}, bullish ${pct(probs.bullish)}`}
+    >
       <span className="neg" style={{ width: `${probs.bearish * 100}%` }} />
       <span className="neu" style={{ width: `${probs.neutral * 100}%` }} />
       <span className="pos" style={{ width: `${probs.bullish * 100}%` }} />
@@ -223,7 +268,19 @@ export function Kbd({ children }: { children: ReactNode }) {
   return <kbd className="kbd">{children}</kbd>;
 }
 
-export function Field({ label, hint, error, children, htmlFor }: { label: string; hint?: ReactNode; error?: string; children: ReactNode; htmlFor?: string }) {
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+  htmlFor,
+}: {
+  label: string;
+  hint?: ReactNode;
+  error?: string;
+  children: ReactNode;
+  htmlFor?: string;
+}) {
   return (
     <div className={error ? "field has-error" : "field"}>
       <label htmlFor={htmlFor}>{label}</label>
@@ -233,7 +290,17 @@ export function Field({ label, hint, error, children, htmlFor }: { label: string
   );
 }
 
-export function Segmented<T extends string>({ value, options, onChange, label }: { value: T; options: readonly (T | { value: T; label: string })[]; onChange: (v: T) => void; label: string }) {
+export function Segmented<T extends string>({
+  value,
+  options,
+  onChange,
+  label,
+}: {
+  value: T;
+  options: readonly (T | { value: T; label: string })[];
+  onChange: (v: T) => void;
+  label: string;
+}) {
   return (
     <div className="segmented" role="radiogroup" aria-label={label}>
       {options.map((o) => {

@@ -19,21 +19,42 @@ export function relTime(iso: string | null | undefined, now = Date.now()): strin
   const d = (now - Date.parse(iso)) / 1000;
   if (!Number.isFinite(d)) return "—";
   const a = Math.abs(d);
-  const s = a < 45 ? `${Math.max(1, Math.round(a))}s` : a < 3600 ? `${Math.round(a / 60)}m` : a < 86400 ? `${Math.round(a / 3600)}h` : `${Math.round(a / 86400)}d`;
+  const s =
+    a < 45
+      ? `${Math.max(1, Math.round(a))}s`
+      : a < 3600
+        ? `${Math.round(a / 60)}m`
+        : a < 86400
+          ? `${Math.round(a / 3600)}h`
+          : `${Math.round(a / 86400)}d`;
   return d >= 0 ? `${s} ago` : `in ${s}`;
 }
 
-const dtf = typeof Intl !== "undefined" ? new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false }) : null;
+const dtf =
+  typeof Intl !== "undefined"
+    ? new Intl.DateTimeFormat(undefined, {
+        month: "short",
+        day: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+        hour12: false,
+      })
+    : null;
 export function absTime(iso: string | null | undefined): string {
   if (!iso) return "—";
   const t = Date.parse(iso);
   return Number.isFinite(t) && dtf ? dtf.format(t) : iso;
 }
 
-export const signed = (n: number | null | undefined, digits = 2) => (n === null || n === undefined || !Number.isFinite(n) ? "—" : `${n > 0 ? "+" : n < 0 ? "−" : ""}${Math.abs(n).toFixed(digits)}`);
-export const pct = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? "—" : `${(n * 100).toFixed(digits)}%`);
+export const signed = (n: number | null | undefined, digits = 2) =>
+  n === null || n === undefined || !Number.isFinite(n) ? "—" : `${n > 0 ? "+" : n < 0 ? "−" : ""}${Math.abs(n).toFixed(digits)}`;
+export const pct = (n: number | null | undefined, digits = 0) =>
+  n === null || n === undefined || !Number.isFinite(n) ? "—" : `${(n * 100).toFixed(digits)}%`;
 export const num = (n: number | null | undefined, digits = 0) =>
-  n === null || n === undefined || !Number.isFinite(n) ? "—" : n.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  n === null || n === undefined || !Number.isFinite(n)
+    ? "—"
+    : n.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export function figureLabel(k: string): string {
   return k.replace(/_/g, " ");
@@ -44,7 +65,8 @@ export function figureValue(v: number): string {
 }
 
 const EPOCH_MS_MIN = 946_684_800_000; // 2000-01-01: a figure above this named *_ms / *_at is a time, not a quantity
-const clock = typeof Intl !== "undefined" ? new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hour12: false }) : null;
+const clock =
+  typeof Intl !== "undefined" ? new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hour12: false }) : null;
 const isTimeKey = (k: string, v: number) => /(_ms|_at|_time)$/.test(k) && v >= EPOCH_MS_MIN;
 
 /** `16:20–16:25` (same day) or `Dec 4, 16:20 – Dec 5, 16:20`. */
@@ -64,7 +86,10 @@ export function timeRange(fromMs: number, toMs: number): string {
  * apart, not in the grid), a figure equal to the rule's `value` is folded into its label ("value · weighted mean")
  * instead of being shown twice, other times read as clock times, and `topic:X` reads as `topic X`.
  */
-export function alertFigures(figures: Record<string, number>): { figures: { key: string; label: string; value: string }[]; window: string | null } {
+export function alertFigures(figures: Record<string, number>): {
+  figures: { key: string; label: string; value: string }[];
+  window: string | null;
+} {
   const f = { ...figures };
   let window: string | null = null;
   const ws = f.window_start_ms;
@@ -76,7 +101,10 @@ export function alertFigures(figures: Record<string, number>): { figures: { key:
   }
   const out: { key: string; label: string; value: string }[] = [];
   const value = f.value;
-  const sameAsValue = typeof value === "number" ? Object.keys(f).filter((k) => k !== "value" && f[k] === value && !isTimeKey(k, f[k]!) && !/count|bearish$|matched$/.test(k)) : [];
+  const sameAsValue =
+    typeof value === "number"
+      ? Object.keys(f).filter((k) => k !== "value" && f[k] === value && !isTimeKey(k, f[k]!) && !/count|bearish$|matched$/.test(k))
+      : [];
   for (const [k, v] of Object.entries(f)) {
     if (sameAsValue.includes(k)) continue;
     let label = figureLabel(k).replace(/^topic:/, "topic ");

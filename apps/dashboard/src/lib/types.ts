@@ -45,7 +45,17 @@ export interface AlertDetail {
   alert: Alert;
   events: { id: string; seq?: number; type: string; state?: string; actor?: string | null; note?: string | null; at: string }[];
   evidence: {
-    items: { id: string; published_at: string; source: string; url: string | null; text: string; sentiment: SentimentLabel | null; score: number | null; confidence: number | null; topic: string | null }[];
+    items: {
+      id: string;
+      published_at: string;
+      source: string;
+      url: string | null;
+      text: string;
+      sentiment: SentimentLabel | null;
+      score: number | null;
+      confidence: number | null;
+      topic: string | null;
+    }[];
     missing: string[];
   };
 }

@@ -8,7 +8,17 @@ import { AlertState, Severity, TOPICS, describeIssues, pgText } from "@finsentry
 import { acknowledgeAlert, flushOutbox, resolveAlert, type AlertRow, type ManualResult } from "../engine/alert-store.ts";
 import { BacktestRequest, backtestRule } from "../backtest.ts";
 import { Rule, RuleValidationError } from "../rules/schema.ts";
-import { RuleConflictError, RuleNotFoundError, createRule, deleteRule, getRule, listRules, patchRule, replaceRule, type StoredRule } from "../rules/store.ts";
+import {
+  RuleConflictError,
+  RuleNotFoundError,
+  createRule,
+  deleteRule,
+  getRule,
+  listRules,
+  patchRule,
+  replaceRule,
+  type StoredRule,
+} from "../rules/store.ts";
 import type { EngineStatus } from "../engine/live.ts";
 
 /** What the routes need from a running engine (optional: the API may run in another process). */
@@ -65,7 +75,14 @@ function stripMeta(body: unknown): unknown {
   return rule;
 }
 
-const ruleJson = (s: StoredRule) => ({ ...s.rule, version: s.version, source: s.source, created_at: s.createdAt, updated_at: s.updatedAt, updated_by: s.updatedBy });
+const ruleJson = (s: StoredRule) => ({
+  ...s.rule,
+  version: s.version,
+  source: s.source,
+  created_at: s.createdAt,
+  updated_at: s.updatedAt,
+  updated_by: s.updatedBy,
+});
 
 export function alertJson(a: AlertRow) {
   const t = (d: Date | null) => (d ? d.toISOString() : null);
@@ -138,19 +155,27 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
     return reply.code(201).send(ruleJson(r));
   });
 
-  app.put("/api/v1/rules/:id", { config: { ...analyst, summary: "Replace a rule (the id comes from the path)", params: IdParams, body: Rule } }, async (req) => {
-    const { id } = parse(IdParams, req.params);
-    const r = await replaceRule(db, id, stripMeta(req.body), who(req));
-    await rulesChanged();
-    return ruleJson(r);
-  });
+  app.put(
+    "/api/v1/rules/:id",
+    { config: { ...analyst, summary: "Replace a rule (the id comes from the path)", params: IdParams, body: Rule } },
+    async (req) => {
+      const { id } = parse(IdParams, req.params);
+      const r = await replaceRule(db, id, stripMeta(req.body), who(req));
+      await rulesChanged();
+      return ruleJson(r);
+    },
+  );
 
-  app.patch("/api/v1/rules/:id", { config: { ...analyst, summary: "Change some fields of a rule", params: IdParams, body: RulePatch } }, async (req) => {
-    const { id } = parse(IdParams, req.params);
-    const r = await patchRule(db, id, stripMeta(req.body), who(req));
-    await rulesChanged();
-    return ruleJson(r);
-  });
+  app.patch(
+    "/api/v1/rules/:id",
+    { config: { ...analyst, summary: "Change some fields of a rule", params: IdParams, body: RulePatch } },
+    async (req) => {
+      const { id } = parse(IdParams, req.params);
+      const r = await patchRule(db, id, stripMeta(req.body), who(req));
+      await rulesChanged();
+      return ruleJson(r);
+    },
+  );
 
   app.delete("/api/v1/rules/:id", { config: { ...analyst, summary: "Delete a rule", params: IdParams } }, async (req, reply) => {
     const { id } = parse(IdParams, req.params);
@@ -159,68 +184,108 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
     return reply.code(204).send();
   });
 
-  app.post("/api/v1/rules/:id/backtest", { config: { ...analyst, summary: "Backtest a stored rule on stored history", params: IdParams, body: BacktestRequest } }, async (req) => {
-    const { id } = parse(IdParams, req.params);
-    const body = parse(BacktestRequest, req.body ?? {});
-    const r = await getRule(db, id);
-    if (!r) throw notFound("rule");
-    return backtestRule(db, r.rule, body);
-  });
+  app.post(
+    "/api/v1/rules/:id/backtest",
+    { config: { ...analyst, summary: "Backtest a stored rule on stored history", params: IdParams, body: BacktestRequest } },
+    async (req) => {
+      const { id } = parse(IdParams, req.params);
+      const body = parse(BacktestRequest, req.body ?? {});
+      const r = await getRule(db, id);
+      if (!r) throw notFound("rule");
+      return backtestRule(db, r.rule, body);
+    },
+  );
 
   /** Backtest a rule that is not saved yet: `{ rule, from, to, warmup? }`. */
-  app.post("/api/v1/rules/backtest", { config: { ...analyst, summary: "Backtest an unsaved rule on stored history", body: InlineBacktestDoc } }, async (req) => {
-    const { rule, ...range } = parse(InlineBacktest, req.body ?? {});
-    return backtestRule(db, rule, parse(BacktestRequest, range));
-  });
+  app.post(
+    "/api/v1/rules/backtest",
+    { config: { ...analyst, summary: "Backtest an unsaved rule on stored history", body: InlineBacktestDoc } },
+    async (req) => {
+      const { rule, ...range } = parse(InlineBacktest, req.body ?? {});
+      return backtestRule(db, rule, parse(BacktestRequest, range));
+    },
+  );
 
-  app.get("/api/v1/alerts", { config: { ...viewer, summary: "Alerts, newest first, filtered and paged by cursor", query: AlertsQuery } }, async (req) => {
-    const q = parse(AlertsQuery, req.query);
-    const conds = [
-      q.state === "open" ? ne(alerts.state, "resolved") : q.state ? eq(alerts.state, q.state) : undefined,
-      q.severity ? eq(alerts.severity, q.severity) : undefined,
-      q.entity ? eq(alerts.entityKey, q.entity) : undefined,
-      q.rule ? eq(alerts.ruleId, q.rule) : undefined,
-    ];
-    if (q.cursor) {
-      const [t, id] = decodeCursor(q.cursor);
-      const d = new Date(t);
-      conds.push(or(lt(alerts.firedAt, d), and(eq(alerts.firedAt, d), lt(alerts.id, id))));
-    }
-    const rows = await db
-      .select()
-      .from(alerts)
-      .where(and(...conds))
-      .orderBy(desc(alerts.firedAt), desc(alerts.id))
-      .limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    return { alerts: page.map(alertJson), next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
-  });
+  app.get(
+    "/api/v1/alerts",
+    { config: { ...viewer, summary: "Alerts, newest first, filtered and paged by cursor", query: AlertsQuery } },
+    async (req) => {
+      const q = parse(AlertsQuery, req.query);
+      const conds = [
+        q.state === "open" ? ne(alerts.state, "resolved") : q.state ? eq(alerts.state, q.state) : undefined,
+        q.severity ? eq(alerts.severity, q.severity) : undefined,
+        q.entity ? eq(alerts.entityKey, q.entity) : undefined,
+        q.rule ? eq(alerts.ruleId, q.rule) : undefined,
+      ];
+      if (q.cursor) {
+        const [t, id] = decodeCursor(q.cursor);
+        const d = new Date(t);
+        conds.push(or(lt(alerts.firedAt, d), and(eq(alerts.firedAt, d), lt(alerts.id, id))));
+      }
+      const rows = await db
+        .select()
+        .from(alerts)
+        .where(and(...conds))
+        .orderBy(desc(alerts.firedAt), desc(alerts.id))
+        .limit(q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      return { alerts: page.map(alertJson), next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
+    },
+  );
 
-  app.get("/api/v1/alerts/:id", { config: { ...viewer, summary: "One alert with its history and evidence items", params: IdParams } }, async (req) => {
-    const { id } = parse(IdParams, req.params);
-    const [a] = await db.select().from(alerts).where(eq(alerts.id, id));
-    if (!a) throw notFound("alert");
-    const events = await db
-      .select({ id: alertEvents.id, seq: alertEvents.seq, type: alertEvents.type, state: alertEvents.state, actor: alertEvents.actor, note: alertEvents.note, at: alertEvents.at })
-      .from(alertEvents)
-      .where(eq(alertEvents.alertId, id))
-      .orderBy(asc(alertEvents.seq));
-    return { alert: alertJson(a), events: events.map((e) => ({ ...e, at: e.at.toISOString() })), evidence: await evidenceItems(db, a.evidenceItemIds) };
-  });
+  app.get(
+    "/api/v1/alerts/:id",
+    { config: { ...viewer, summary: "One alert with its history and evidence items", params: IdParams } },
+    async (req) => {
+      const { id } = parse(IdParams, req.params);
+      const [a] = await db.select().from(alerts).where(eq(alerts.id, id));
+      if (!a) throw notFound("alert");
+      const events = await db
+        .select({
+          id: alertEvents.id,
+          seq: alertEvents.seq,
+          type: alertEvents.type,
+          state: alertEvents.state,
+          actor: alertEvents.actor,
+          note: alertEvents.note,
+          at: alertEvents.at,
+        })
+        .from(alertEvents)
+        .where(eq(alertEvents.alertId, id))
+        .orderBy(asc(alertEvents.seq));
+      return {
+        alert: alertJson(a),
+        events: events.map((e) => ({ ...e, at: e.at.toISOString() })),
+        evidence: await evidenceItems(db, a.evidenceItemIds),
+      };
+    },
+  );
 
   const manual = (action: typeof acknowledgeAlert) => async (req: FastifyRequest, reply: FastifyReply) => {
     const { id } = parse(IdParams, req.params);
     const body = parse(NoteBody, req.body ?? undefined);
     const r: ManualResult = await action(db, id, who(req), body?.note);
     if (r.outcome === "not_found") throw notFound("alert");
-    if (r.outcome === "conflict") return sendProblem(reply, problem(409, "conflict", `alert is ${r.alert.state}`, { message: `alert is ${r.alert.state}`, alert: alertJson(r.alert) }));
+    if (r.outcome === "conflict")
+      return sendProblem(
+        reply,
+        problem(409, "conflict", `alert is ${r.alert.state}`, { message: `alert is ${r.alert.state}`, alert: alertJson(r.alert) }),
+      );
     if (r.outcome === "changed") {
       await flushOutbox(db, bus, topic).catch((err) => req.log.warn({ err }, "alert event publish deferred"));
     }
     return { alert: alertJson(r.alert), changed: r.outcome === "changed" };
   };
-  app.post("/api/v1/alerts/:id/ack", { config: { ...analyst, summary: "Acknowledge an alert", params: IdParams, body: NoteBody } }, manual(acknowledgeAlert));
-  app.post("/api/v1/alerts/:id/resolve", { config: { ...analyst, summary: "Resolve an alert", params: IdParams, body: NoteBody } }, manual(resolveAlert));
+  app.post(
+    "/api/v1/alerts/:id/ack",
+    { config: { ...analyst, summary: "Acknowledge an alert", params: IdParams, body: NoteBody } },
+    manual(acknowledgeAlert),
+  );
+  app.post(
+    "/api/v1/alerts/:id/resolve",
+    { config: { ...analyst, summary: "Resolve an alert", params: IdParams, body: NoteBody } },
+    manual(resolveAlert),
+  );
 
   if (engine?.status) {
     const status = engine.status.bind(engine);
@@ -250,19 +315,21 @@ async function evidenceItems(db: Db, ids: string[]) {
     .orderBy(asc(items.id), desc(scores.scoredAt));
   const byId = new Map<string, (typeof rows)[number]>();
   for (const r of rows) if (!byId.has(r.id)) byId.set(r.id, r);
-  const found = ids.filter((id) => byId.has(id)).map((id) => {
-    const r = byId.get(id)!;
-    return {
-      id,
-      published_at: new Date(Number(r.publishedMs)).toISOString(),
-      source: r.source,
-      url: r.url,
-      text: r.text.length > 500 ? `${r.text.slice(0, 500)}…` : r.text,
-      sentiment: r.sentiment,
-      score: r.score,
-      confidence: r.confidence,
-      topic: r.topic,
-    };
-  });
+  const found = ids
+    .filter((id) => byId.has(id))
+    .map((id) => {
+      const r = byId.get(id)!;
+      return {
+        id,
+        published_at: new Date(Number(r.publishedMs)).toISOString(),
+        source: r.source,
+        url: r.url,
+        text: r.text.length > 500 ? `${r.text.slice(0, 500)}…` : r.text,
+        sentiment: r.sentiment,
+        score: r.score,
+        confidence: r.confidence,
+        topic: r.topic,
+      };
+    });
   return { items: found, missing: ids.filter((id) => !byId.has(id)) };
 }

@@ -30,7 +30,12 @@ function fail(msg: string): never {
 }
 
 const range = BacktestRequest.safeParse({ from: args.from, to: args.to, ...(args.warmup ? { warmup: args.warmup } : {}) });
-if (!range.success) fail(describeIssues(range.error).map((p) => `--${p.path}: ${p.message}`).join("\n"));
+if (!range.success)
+  fail(
+    describeIssues(range.error)
+      .map((p) => `--${p.path}: ${p.message}`)
+      .join("\n"),
+  );
 if (!args.rule) fail("--rule is required (a stored rule id, a rules file, or file#id)");
 
 const handle = await openDb(args.db ?? process.env.DATABASE_URL ?? process.env.DB_PATH);
@@ -39,14 +44,18 @@ try {
   const [file, id] = args.rule.split("#") as [string, string | undefined];
   if (existsSync(file)) {
     const rules = parseRulesText(readFileSync(file, "utf8"));
-    rule = (id ? rules.find((r) => r.id === id) : rules.length === 1 ? rules[0] : undefined) ?? fail(`pick one rule of ${file} with ${file}#<id>: ${rules.map((r) => r.id).join(", ")}`);
+    rule =
+      (id ? rules.find((r) => r.id === id) : rules.length === 1 ? rules[0] : undefined) ??
+      fail(`pick one rule of ${file} with ${file}#<id>: ${rules.map((r) => r.id).join(", ")}`);
   } else {
     rule = (await getRule(handle.db, args.rule))?.rule ?? fail(`no stored rule '${args.rule}'`);
   }
   const result = await backtestRule(handle.db, rule, range.data);
   if (args.json) console.log(JSON.stringify(result, null, 2));
   else {
-    console.log(`${result.rule_id}: ${result.alerts.length} alert(s) over ${result.items} item-mentions, ${result.entities} entities, ${result.evaluations} evaluations (replayed from ${result.replay_from})`);
+    console.log(
+      `${result.rule_id}: ${result.alerts.length} alert(s) over ${result.items} item-mentions, ${result.entities} entities, ${result.evaluations} evaluations (replayed from ${result.replay_from})`,
+    );
     for (const a of result.alerts) {
       console.log(`  ${a.fired_at} → ${a.resolved_at ?? "still open"}  ${a.severity.padEnd(8)} ${a.entity_key}  ${a.summary}`);
       console.log(`      evidence: ${a.evidence_item_ids.join(", ")}`);

@@ -38,7 +38,17 @@ async function recordEvent(tx: Db, row: AlertRow, type: EventType, actor: string
   const payload = alertEvent(row, type, at);
   await tx
     .insert(alertEvents)
-    .values({ id: payload.event_id, alertId: row.id, seq: row.lastEventSeq, type, state: row.state, actor, note: note ?? null, at, payload })
+    .values({
+      id: payload.event_id,
+      alertId: row.id,
+      seq: row.lastEventSeq,
+      type,
+      state: row.state,
+      actor,
+      note: note ?? null,
+      at,
+      payload,
+    })
     .onConflictDoNothing();
   m.events.inc({ type });
 }
@@ -89,7 +99,11 @@ export async function applyTransitions(tx: Db, ts: Transition[]): Promise<{ clos
     const open = and(eq(alerts.id, t.alertId), ne(alerts.state, "resolved"));
     const content = t.reason === "rule_removed" ? {} : { figures: t.figures, evidenceItemIds: t.evidence, summary: t.summary };
     if (t.kind === "refresh") {
-      const rows = await tx.update(alerts).set({ ...content, updatedAt: at }).where(open).returning({ id: alerts.id });
+      const rows = await tx
+        .update(alerts)
+        .set({ ...content, updatedAt: at })
+        .where(open)
+        .returning({ id: alerts.id });
       if (!rows[0]) closedExternally.push(t.alertId);
       continue;
     }
@@ -110,7 +124,8 @@ export async function applyTransitions(tx: Db, ts: Transition[]): Promise<{ clos
   return { closedExternally };
 }
 
-export type ManualResult = { outcome: "changed" | "unchanged"; alert: AlertRow } | { outcome: "not_found" } | { outcome: "conflict"; alert: AlertRow };
+export type ManualResult =
+  { outcome: "changed" | "unchanged"; alert: AlertRow } | { outcome: "not_found" } | { outcome: "conflict"; alert: AlertRow };
 
 /** Firing → acknowledged. Acknowledging twice is a no-op; a resolved alert cannot be acknowledged. */
 export async function acknowledgeAlert(db: Db, id: string, by: string, note?: string, now = new Date()): Promise<ManualResult> {
@@ -150,7 +165,10 @@ export async function resolveAlert(db: Db, id: string, by: string, note?: string
 /** Which of these alert ids are no longer open in the database. */
 export async function resolvedAmong(db: Db, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
-  const rows = await db.select({ id: alerts.id }).from(alerts).where(and(inArray(alerts.id, ids), eq(alerts.state, "resolved")));
+  const rows = await db
+    .select({ id: alerts.id })
+    .from(alerts)
+    .where(and(inArray(alerts.id, ids), eq(alerts.state, "resolved")));
   return rows.map((r) => r.id);
 }
 
@@ -175,8 +193,19 @@ export async function flushOutbox(db: Db, bus: Bus, topic: string = TOPICS.alert
         .limit(batch)
         .for("update", { skipLocked: true });
       if (rows.length === 0) return 0;
-      await bus.send(topic, rows.map((r) => ({ key: r.alertId, value: JSON.stringify(r.payload), headers: { event_id: r.id } })));
-      await tx.update(alertEvents).set({ published: true }).where(inArray(alertEvents.id, rows.map((r) => r.id)));
+      await bus.send(
+        topic,
+        rows.map((r) => ({ key: r.alertId, value: JSON.stringify(r.payload), headers: { event_id: r.id } })),
+      );
+      await tx
+        .update(alertEvents)
+        .set({ published: true })
+        .where(
+          inArray(
+            alertEvents.id,
+            rows.map((r) => r.id),
+          ),
+        );
       return rows.length;
     });
     total += n;

@@ -39,7 +39,19 @@ export async function insertContributions(tx: Db, cs: Contribution[]): Promise<S
   for (const part of chunks(cs)) {
     const rows = await tx
       .insert(alertItems)
-      .values(part.map((c) => ({ itemId: c.itemId, entityKey: c.entityKey, eventTime: c.t, score: c.score, confidence: c.confidence, bearish: c.bearish, sentiment: c.label ?? null, topic: c.topic, topicConfidence: c.topicConfidence })))
+      .values(
+        part.map((c) => ({
+          itemId: c.itemId,
+          entityKey: c.entityKey,
+          eventTime: c.t,
+          score: c.score,
+          confidence: c.confidence,
+          bearish: c.bearish,
+          sentiment: c.label ?? null,
+          topic: c.topic,
+          topicConfidence: c.topicConfidence,
+        })),
+      )
       .onConflictDoNothing()
       .returning({ itemId: alertItems.itemId, entityKey: alertItems.entityKey });
     for (const r of rows) fresh.add(`${r.itemId}\n${r.entityKey}`);
@@ -50,12 +62,18 @@ export async function insertContributions(tx: Db, cs: Contribution[]): Promise<S
 /** Writes what changed in the engine, in the same transaction as the items that caused it. */
 export async function saveCheckpoint(tx: Db, d: DirtyState): Promise<void> {
   const meta = { partitions: d.meta.partitions, watermark: d.meta.watermark, specCursors: d.meta.specCursors, updatedAt: sql`now()` };
-  await tx.insert(alertEngineState).values({ id: ENGINE_ID, ...meta }).onConflictDoUpdate({ target: alertEngineState.id, set: meta });
+  await tx
+    .insert(alertEngineState)
+    .values({ id: ENGINE_ID, ...meta })
+    .onConflictDoUpdate({ target: alertEngineState.id, set: meta });
   for (const part of chunks(d.baselines)) {
     await tx
       .insert(alertBaselines)
       .values(part.map((b) => ({ specKey: b.specKey, entityKey: b.entityKey, state: b.state })))
-      .onConflictDoUpdate({ target: [alertBaselines.specKey, alertBaselines.entityKey], set: { state: sql`excluded.state`, updatedAt: sql`now()` } });
+      .onConflictDoUpdate({
+        target: [alertBaselines.specKey, alertBaselines.entityKey],
+        set: { state: sql`excluded.state`, updatedAt: sql`now()` },
+      });
   }
   const keep = d.ruleStates.filter((r) => r.state !== null);
   const drop = d.ruleStates.filter((r) => r.state === null);
@@ -63,7 +81,10 @@ export async function saveCheckpoint(tx: Db, d: DirtyState): Promise<void> {
     await tx
       .insert(alertRuleStates)
       .values(part.map((r) => ({ ruleId: r.ruleId, entityKey: r.entityKey, state: r.state })))
-      .onConflictDoUpdate({ target: [alertRuleStates.ruleId, alertRuleStates.entityKey], set: { state: sql`excluded.state`, updatedAt: sql`now()` } });
+      .onConflictDoUpdate({
+        target: [alertRuleStates.ruleId, alertRuleStates.entityKey],
+        set: { state: sql`excluded.state`, updatedAt: sql`now()` },
+      });
   }
   for (const r of drop) {
     await tx.delete(alertRuleStates).where(sql`${alertRuleStates.ruleId} = ${r.ruleId} and ${alertRuleStates.entityKey} = ${r.entityKey}`);
@@ -81,8 +102,16 @@ export interface Checkpoint {
 export async function loadCheckpoint(db: Db, itemsFrom: (meta: Checkpoint["meta"]) => number | null): Promise<Checkpoint> {
   const [row] = await db.select().from(alertEngineState).where(eq(alertEngineState.id, ENGINE_ID));
   const meta = row ? { partitions: row.partitions, watermark: row.watermark, specCursors: row.specCursors } : null;
-  const baselines = (await db.select().from(alertBaselines)).map((b) => ({ specKey: b.specKey, entityKey: b.entityKey, state: BaselineState.parse(b.state) }));
-  const ruleStates = (await db.select().from(alertRuleStates)).map((r) => ({ ruleId: r.ruleId, entityKey: r.entityKey, state: RuleState.parse(r.state) }));
+  const baselines = (await db.select().from(alertBaselines)).map((b) => ({
+    specKey: b.specKey,
+    entityKey: b.entityKey,
+    state: BaselineState.parse(b.state),
+  }));
+  const ruleStates = (await db.select().from(alertRuleStates)).map((r) => ({
+    ruleId: r.ruleId,
+    entityKey: r.entityKey,
+    state: RuleState.parse(r.state),
+  }));
   const from = itemsFrom(meta);
   const rows = await db
     .select()
@@ -90,7 +119,17 @@ export async function loadCheckpoint(db: Db, itemsFrom: (meta: Checkpoint["meta"
     .where(from === null ? undefined : gte(alertItems.eventTime, from));
   const items = rows.map((r): Contribution => {
     const label = SentimentLabel.safeParse(r.sentiment);
-    return { itemId: r.itemId, entityKey: r.entityKey, t: r.eventTime, score: r.score, confidence: r.confidence, bearish: r.bearish, ...(label.success ? { label: label.data } : {}), topic: r.topic, topicConfidence: r.topicConfidence };
+    return {
+      itemId: r.itemId,
+      entityKey: r.entityKey,
+      t: r.eventTime,
+      score: r.score,
+      confidence: r.confidence,
+      bearish: r.bearish,
+      ...(label.success ? { label: label.data } : {}),
+      topic: r.topic,
+      topicConfidence: r.topicConfidence,
+    };
   });
   return { meta, baselines, ruleStates, items };
 }

@@ -96,7 +96,17 @@ export class AlertCore {
       const old = this.rules.get(ruleId);
       for (const [entityKey, s] of byEntity) {
         if (s.open) {
-          out.push({ kind: "resolve", alertId: s.open.alertId, rule: old ?? null, entityKey, at, figures: {}, evidence: s.open.evidence, summary: "rule removed or disabled", reason: "rule_removed" });
+          out.push({
+            kind: "resolve",
+            alertId: s.open.alertId,
+            rule: old ?? null,
+            entityKey,
+            at,
+            figures: {},
+            evidence: s.open.evidence,
+            summary: "rule removed or disabled",
+            reason: "rule_removed",
+          });
         }
         this.dirtyStates.add(`${ruleId}\n${entityKey}`);
       }
@@ -107,7 +117,18 @@ export class AlertCore {
     for (const [ruleId, r] of enabled) {
       for (const [entityKey, s] of this.states.get(ruleId) ?? []) {
         if (r.appliesTo(entityKey)) continue;
-        if (s.open) out.push({ kind: "resolve", alertId: s.open.alertId, rule: r, entityKey, at, figures: {}, evidence: s.open.evidence, summary: "entity no longer in the rule's scope", reason: "rule_removed" });
+        if (s.open)
+          out.push({
+            kind: "resolve",
+            alertId: s.open.alertId,
+            rule: r,
+            entityKey,
+            at,
+            figures: {},
+            evidence: s.open.evidence,
+            summary: "entity no longer in the rule's scope",
+            reason: "rule_removed",
+          });
         this.states.get(ruleId)!.delete(entityKey);
         this.active.get(ruleId)?.delete(entityKey);
         this.dirtyStates.add(`${ruleId}\n${entityKey}`);
@@ -335,7 +356,11 @@ export class AlertCore {
     this.dirtyBaselines.clear();
     this.dirtyStates.clear();
     const wm = this.watermark.toJSON();
-    return { baselines, ruleStates, meta: { partitions: wm.partitions, watermark: wm.value, specCursors: Object.fromEntries(this.cursors) } };
+    return {
+      baselines,
+      ruleStates,
+      meta: { partitions: wm.partitions, watermark: wm.value, specCursors: Object.fromEntries(this.cursors) },
+    };
   }
 
   /** Restores a checkpoint (before `setRules`, so known specs keep their cursors). */

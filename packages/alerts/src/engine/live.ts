@@ -90,8 +90,22 @@ export class AlertEngine {
     private readonly fence: Fence,
   ) {}
 
-  static async open(deps: { db: Db; bus: Bus; log: Logger; now?: () => Date; options?: Partial<EngineOptions>; fence?: Fence }): Promise<AlertEngine> {
-    const e = new AlertEngine(deps.db, deps.bus, deps.log, deps.now ?? (() => new Date()), { ...DEFAULT_ENGINE_OPTIONS, ...deps.options }, deps.fence ?? (async () => {}));
+  static async open(deps: {
+    db: Db;
+    bus: Bus;
+    log: Logger;
+    now?: () => Date;
+    options?: Partial<EngineOptions>;
+    fence?: Fence;
+  }): Promise<AlertEngine> {
+    const e = new AlertEngine(
+      deps.db,
+      deps.bus,
+      deps.log,
+      deps.now ?? (() => new Date()),
+      { ...DEFAULT_ENGINE_OPTIONS, ...deps.options },
+      deps.fence ?? (async () => {}),
+    );
     await e.rebuild();
     await e.publish();
     return e;
@@ -142,10 +156,25 @@ export class AlertEngine {
     const resolving = new Set(ts.map((t) => t.alertId));
     for (const a of await openAlerts(this.db)) {
       if (running.has(a.ruleId)) {
-        core.adoptOpen(a.ruleId, a.entityKey, { alertId: a.id, firedAt: a.firedAt.getTime(), lastNotifiedAt: a.updatedAt.getTime(), evidence: a.evidenceItemIds });
+        core.adoptOpen(a.ruleId, a.entityKey, {
+          alertId: a.id,
+          firedAt: a.firedAt.getTime(),
+          lastNotifiedAt: a.updatedAt.getTime(),
+          evidence: a.evidenceItemIds,
+        });
       } else if (!resolving.has(a.id)) {
         // Its rule was deleted or disabled while we were down and the checkpoint did not know the alert.
-        ts.push({ kind: "resolve", alertId: a.id, rule: null, entityKey: a.entityKey, at: core.currentWatermark ?? this.wallNow(), figures: {}, evidence: a.evidenceItemIds, summary: "rule removed or disabled", reason: "rule_removed" });
+        ts.push({
+          kind: "resolve",
+          alertId: a.id,
+          rule: null,
+          entityKey: a.entityKey,
+          at: core.currentWatermark ?? this.wallNow(),
+          figures: {},
+          evidence: a.evidenceItemIds,
+          summary: "rule removed or disabled",
+          reason: "rule_removed",
+        });
       }
     }
     this.core = core;
@@ -199,7 +228,10 @@ export class AlertEngine {
         if (s.ok) scored.push(s.item);
         else {
           m.items.inc({ outcome: "invalid" });
-          this.log.warn({ topic: msg.topic, partition: msg.partition, offset: msg.offset, problems: s.problems }, "invalid scored item skipped");
+          this.log.warn(
+            { topic: msg.topic, partition: msg.partition, offset: msg.offset, problems: s.problems },
+            "invalid scored item skipped",
+          );
         }
       }
       const partition = `${batch.topic}/${batch.partition}`;
@@ -214,7 +246,10 @@ export class AlertEngine {
         });
         await this.db.transaction(async (tx) => {
           await this.fence(tx);
-          const fresh = await insertContributions(tx, byItem.flatMap((x) => x.all));
+          const fresh = await insertContributions(
+            tx,
+            byItem.flatMap((x) => x.all),
+          );
           const late: (typeof lateItems.$inferInsert)[] = [];
           for (const { s, t, cs, all } of byItem) {
             const mine: Contribution[] = all.filter((c) => fresh.has(`${c.itemId}\n${c.entityKey}`));
@@ -227,7 +262,14 @@ export class AlertEngine {
               this.core.ingest(mine);
               if (arrival !== "on_time") {
                 const w = this.core.currentWatermark ?? t;
-                late.push({ itemId: s.item.id, entityKeys: mine.map((c) => c.entityKey), eventTime: t, watermark: w, latenessMs: w - t, reason: arrival });
+                late.push({
+                  itemId: s.item.id,
+                  entityKeys: mine.map((c) => c.entityKey),
+                  eventTime: t,
+                  watermark: w,
+                  latenessMs: w - t,
+                  reason: arrival,
+                });
                 m.late.inc({ reason: arrival });
               }
             }

@@ -164,7 +164,10 @@ export async function startHaAlerter(deps: HaAlerterDeps): Promise<HaAlerter> {
           m.leader.set(1);
           m.leadership.inc({ event: "acquired" });
           t.stopExtra = deps.whileLeading?.(epoch);
-          log.info({ holder, epoch, startMs: Math.round(performance.now() - acquiredAt) }, "alerter leading: engine restored from the checkpoint, consuming");
+          log.info(
+            { holder, epoch, startMs: Math.round(performance.now() - acquiredAt) },
+            "alerter leading: engine restored from the checkpoint, consuming",
+          );
         }
         return alerter;
       },

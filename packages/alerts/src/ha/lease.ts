@@ -99,7 +99,9 @@ export class PgLease {
   /** Gives the lease up at once (graceful stop), so a standby need not wait for the TTL. */
   async release(epoch: number): Promise<void> {
     const { name, holder } = this.opts;
-    await this.db.execute(sql`update leader_leases set expires_at = now() where name = ${name} and holder = ${holder} and epoch = ${epoch}`);
+    await this.db.execute(
+      sql`update leader_leases set expires_at = now() where name = ${name} and holder = ${holder} and epoch = ${epoch}`,
+    );
   }
 
   /** The first statement of every write transaction made as leader: throws LeadershipLost unless `epoch` still holds. */
@@ -110,7 +112,9 @@ export class PgLease {
       const r = await tx.execute(sql`select holder, epoch from leader_leases where name = ${name} for share`);
       const row = rowsOf(r)[0];
       if (!row || row.holder !== holder || Number(row.epoch) !== epoch) {
-        throw new LeadershipLost(`alerter lease "${name}" epoch ${epoch} is no longer ours (now ${row ? `${String(row.holder)} epoch ${String(row.epoch)}` : "free"})`);
+        throw new LeadershipLost(
+          `alerter lease "${name}" epoch ${epoch} is no longer ours (now ${row ? `${String(row.holder)} epoch ${String(row.epoch)}` : "free"})`,
+        );
       }
     };
   }
@@ -119,6 +123,13 @@ export class PgLease {
   async current(): Promise<LeaseRow | null> {
     const r = await this.db.execute(sql`select holder, epoch, expires_at, acquired_at from leader_leases where name = ${this.opts.name}`);
     const row = rowsOf(r)[0];
-    return row ? { holder: String(row.holder), epoch: Number(row.epoch), expiresAt: new Date(row.expires_at as string), acquiredAt: new Date(row.acquired_at as string) } : null;
+    return row
+      ? {
+          holder: String(row.holder),
+          epoch: Number(row.epoch),
+          expiresAt: new Date(row.expires_at as string),
+          acquiredAt: new Date(row.acquired_at as string),
+        }
+      : null;
   }
 }

@@ -26,7 +26,15 @@ const ms = (d: string) => parseDuration(d)!;
 export function compileRule(rule: Rule, version = 1): CompiledRule {
   const w = rule.window;
   const spec = makeSpec(w.type, ms(w.size), w.step ? ms(w.step) : undefined, ms(w.baseline_half_life));
-  const timing = { rule, version, spec, forMs: ms(rule.for), cooldownMs: ms(rule.cooldown), repeatMs: ms(rule.repeat_interval), resolveAfterMs: ms(rule.resolve_after) };
+  const timing = {
+    rule,
+    version,
+    spec,
+    forMs: ms(rule.for),
+    cooldownMs: ms(rule.cooldown),
+    repeatMs: ms(rule.repeat_interval),
+    resolveAfterMs: ms(rule.resolve_after),
+  };
   if (rule.type === "drift") {
     const dist = rule.reference?.distribution;
     return {
@@ -39,13 +47,17 @@ export function compileRule(rule: Rule, version = 1): CompiledRule {
       },
     };
   }
-  const listed = [...(rule.scope?.entities ?? []), ...(rule.scope?.tickers ?? []).map((t) => `TICKER:${t.replace(/^\$/, "").toUpperCase()}`)];
+  const listed = [
+    ...(rule.scope?.entities ?? []),
+    ...(rule.scope?.tickers ?? []).map((t) => `TICKER:${t.replace(/^\$/, "").toUpperCase()}`),
+  ];
   const keys = listed.length ? new Set(listed) : null;
   const types = rule.scope?.entity_types ? new Set<string>(rule.scope.entity_types) : null;
   return {
     ...timing,
     keys,
     // The model stream is not an entity: entity rules (even global ones) never see it.
-    appliesTo: (entityKey) => entityKey !== MODEL_STREAM_KEY && (!keys || keys.has(entityKey)) && (!types || types.has(entityKey.slice(0, entityKey.indexOf(":")))),
+    appliesTo: (entityKey) =>
+      entityKey !== MODEL_STREAM_KEY && (!keys || keys.has(entityKey)) && (!types || types.has(entityKey.slice(0, entityKey.indexOf(":")))),
   };
 }

@@ -34,7 +34,12 @@ export function topContributors(items: Contribution[], direction: -1 | 0 | 1, li
 export function evaluateRule(cr: CompiledRule, f: WindowFigures, b: Baseline): Verdict {
   const r = cr.rule;
   const span = formatDuration(cr.spec.sizeMs);
-  const no = (insufficient: "samples" | "baseline", summary: string): Verdict => ({ met: false, insufficient, evidence: [], detail: () => ({ figures: figuresRecord(f), summary }) });
+  const no = (insufficient: "samples" | "baseline", summary: string): Verdict => ({
+    met: false,
+    insufficient,
+    evidence: [],
+    detail: () => ({ figures: figuresRecord(f), summary }),
+  });
   const verdict = (met: boolean, evidence: () => string[], extra: () => Record<string, number>, summary: () => string): Verdict => ({
     met,
     evidence: met ? evidence() : [],
@@ -68,7 +73,8 @@ export function evaluateRule(cr: CompiledRule, f: WindowFigures, b: Baseline): V
         met,
         () => topContributors(f.items, dir, r.evidence_limit),
         () => ({ value: round(value), baseline_mean: round(baseMean), baseline_std: round(std), shift_std_devs: round(sigmas, 2) }),
-        () => `${metricName(r.metric)} ${fmt(value)} over ${span} (${f.count} items) is ${Math.abs(sigmas).toFixed(1)}σ ${value < baseMean ? "below" : "above"} its baseline ${fmt(baseMean)}`,
+        () =>
+          `${metricName(r.metric)} ${fmt(value)} over ${span} (${f.count} items) is ${Math.abs(sigmas).toFixed(1)}σ ${value < baseMean ? "below" : "above"} its baseline ${fmt(baseMean)}`,
       );
     }
     case "negative_volume_spike": {
@@ -81,7 +87,12 @@ export function evaluateRule(cr: CompiledRule, f: WindowFigures, b: Baseline): V
       const baseMean = base.mean;
       return verdict(
         met,
-        () => topContributors(f.items.filter((c) => c.bearish), -1, r.evidence_limit),
+        () =>
+          topContributors(
+            f.items.filter((c) => c.bearish),
+            -1,
+            r.evidence_limit,
+          ),
         () => ({ baseline_bearish_mean: round(baseMean), baseline_bearish_std: round(std), z: round(z, 2) }),
         () => `${f.bearish} bearish mentions in ${span} vs baseline ${baseMean.toFixed(1)}±${std.toFixed(1)} (z=${z.toFixed(1)})`,
       );
@@ -113,8 +124,10 @@ export function evaluateRule(cr: CompiledRule, f: WindowFigures, b: Baseline): V
       const bd = b.drift?.[r.task];
       const windows = bd?.confidence.n ?? 0;
       // The EWMA baseline must be warm only for the comparisons that use it (a fixed reference needs no warm-up).
-      const needsBaseline = (r.threshold !== undefined && !ref.distribution) || (r.confidence_drop !== undefined && ref.confidence === null);
-      if (needsBaseline && windows < r.baseline_min_windows) return no("baseline", `baseline has ${windows} of ${r.baseline_min_windows} windows`);
+      const needsBaseline =
+        (r.threshold !== undefined && !ref.distribution) || (r.confidence_drop !== undefined && ref.confidence === null);
+      if (needsBaseline && windows < r.baseline_min_windows)
+        return no("baseline", `baseline has ${windows} of ${r.baseline_min_windows} windows`);
       const stats = driftOf(f)[r.task];
       const labels = TASK_LABELS[r.task];
       const cur = normalize(stats.counts);
@@ -149,9 +162,14 @@ export function evaluateRule(cr: CompiledRule, f: WindowFigures, b: Baseline): V
             // The class that grew most (the one the evidence comes from), as the reader's first clue.
             let top = 0;
             cur.forEach((x, i) => x - base[i]! > cur[top]! - base[top]! && (top = i));
-            parts.push(`${measure} ${divergence.toFixed(2)} from ${ref.distribution ? "reference" : "baseline"}${r.threshold !== undefined ? ` (threshold ${r.threshold})` : ""}, ${labels[top]} ${pctText(cur[top]!)} vs ${pctText(base[top]!)}`);
+            parts.push(
+              `${measure} ${divergence.toFixed(2)} from ${ref.distribution ? "reference" : "baseline"}${r.threshold !== undefined ? ` (threshold ${r.threshold})` : ""}, ${labels[top]} ${pctText(cur[top]!)} vs ${pctText(base[top]!)}`,
+            );
           }
-          if (drop !== null && baseConf !== null) parts.push(`mean confidence ${stats.meanConfidence.toFixed(2)} vs ${baseConf.toFixed(2)}${r.confidence_drop !== undefined ? ` (drop limit ${r.confidence_drop})` : ""}`);
+          if (drop !== null && baseConf !== null)
+            parts.push(
+              `mean confidence ${stats.meanConfidence.toFixed(2)} vs ${baseConf.toFixed(2)}${r.confidence_drop !== undefined ? ` (drop limit ${r.confidence_drop})` : ""}`,
+            );
           return `${r.task} predictions over ${span} (${f.count} items): ${parts.join("; ") || "no baseline yet"}`;
         },
       );

@@ -9,15 +9,13 @@ export const DEFAULT_RULES_FILE = fileURLToPath(new URL("../../rules.default.yam
 /** Short-window rules for the demo stream only (seeded by `npm start` while the demo runs). */
 export const DEMO_RULES_FILE = fileURLToPath(new URL("../../rules.demo.yaml", import.meta.url));
 
-const RulesFile = z
-  .strictObject({ rules: z.array(Rule) })
-  .superRefine((f, ctx) => {
-    const seen = new Set<string>();
-    f.rules.forEach((r, i) => {
-      if (seen.has(r.id)) ctx.addIssue({ code: "custom", path: ["rules", i, "id"], message: `duplicate rule id '${r.id}'` });
-      seen.add(r.id);
-    });
+const RulesFile = z.strictObject({ rules: z.array(Rule) }).superRefine((f, ctx) => {
+  const seen = new Set<string>();
+  f.rules.forEach((r, i) => {
+    if (seen.has(r.id)) ctx.addIssue({ code: "custom", path: ["rules", i, "id"], message: `duplicate rule id '${r.id}'` });
+    seen.add(r.id);
   });
+});
 
 /** Parses a YAML or JSON rules document (`{ rules: [...] }` or a bare list); errors name the rule index and field. */
 export function parseRulesText(text: string): Rule[] {

@@ -5,17 +5,23 @@ import { parseDuration } from "../window/duration.ts";
 
 /** A duration as text ("5m", "1h30m"); kept as text so stored rules read like the file they came from. */
 const Duration = (min = 0, max = 90 * 86_400_000) =>
-  z.string().refine((s) => {
-    const ms = parseDuration(s);
-    return ms !== null && ms >= min && ms <= max;
-  }, { message: `expected a duration like 30s, 5m, 1h, 1d (between ${min / 1000}s and ${max / 86_400_000}d)` });
+  z.string().refine(
+    (s) => {
+      const ms = parseDuration(s);
+      return ms !== null && ms >= min && ms <= max;
+    },
+    { message: `expected a duration like 30s, 5m, 1h, 1d (between ${min / 1000}s and ${max / 86_400_000}d)` },
+  );
 
 const EntityKey = z.string().regex(/^[A-Z]+:.+$/, "expected an entity key like TICKER:TSLA or ORG:tesla");
 
 /** Which entities a rule watches; absent or empty = every entity (a global rule). */
 export const RuleScope = z.strictObject({
   entities: z.array(EntityKey).max(5000).optional(),
-  tickers: z.array(z.string().regex(/^\$?[A-Za-z][A-Za-z0-9.]{0,9}$/, "expected a ticker symbol like TSLA")).max(5000).optional(),
+  tickers: z
+    .array(z.string().regex(/^\$?[A-Za-z][A-Za-z0-9.]{0,9}$/, "expected a ticker symbol like TSLA"))
+    .max(5000)
+    .optional(),
   entity_types: z.array(z.enum(ENTITY_TYPES)).min(1).optional(),
 });
 export type RuleScope = z.infer<typeof RuleScope>;
@@ -33,7 +39,8 @@ export const WindowSpecInput = z
     if (!w.step) return;
     const size = parseDuration(w.size)!;
     const step = parseDuration(w.step)!;
-    if (w.type === "tumbling" && step !== size) ctx.addIssue({ code: "custom", path: ["step"], message: "a tumbling window steps by its size; omit step" });
+    if (w.type === "tumbling" && step !== size)
+      ctx.addIssue({ code: "custom", path: ["step"], message: "a tumbling window steps by its size; omit step" });
     if (step > size) ctx.addIssue({ code: "custom", path: ["step"], message: "step must not exceed size" });
   });
 
@@ -154,16 +161,28 @@ export const DriftRule = z
     if (dist) {
       const known = new Set(TASK_LABELS[r.task]);
       for (const k of Object.keys(dist)) {
-        if (!known.has(k)) ctx.addIssue({ code: "custom", path: ["reference", "distribution", k], message: `not a ${r.task} class; expected one of ${TASK_LABELS[r.task].join(", ")}` });
+        if (!known.has(k))
+          ctx.addIssue({
+            code: "custom",
+            path: ["reference", "distribution", k],
+            message: `not a ${r.task} class; expected one of ${TASK_LABELS[r.task].join(", ")}`,
+          });
       }
-      if (!Object.values(dist).some((v) => v > 0)) ctx.addIssue({ code: "custom", path: ["reference", "distribution"], message: "needs at least one positive share" });
+      if (!Object.values(dist).some((v) => v > 0))
+        ctx.addIssue({ code: "custom", path: ["reference", "distribution"], message: "needs at least one positive share" });
     }
   });
 
 export const RULE_TYPES = ["sentiment_level", "sentiment_shift", "negative_volume_spike", "watched_topics", "drift"] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
 
-export const Rule = z.discriminatedUnion("type", [SentimentLevelRule, SentimentShiftRule, NegativeVolumeSpikeRule, WatchedTopicsRule, DriftRule]);
+export const Rule = z.discriminatedUnion("type", [
+  SentimentLevelRule,
+  SentimentShiftRule,
+  NegativeVolumeSpikeRule,
+  WatchedTopicsRule,
+  DriftRule,
+]);
 /** A validated rule with defaults filled in, as stored in `alert_rules.definition`. */
 export type Rule = z.infer<typeof Rule>;
 export type RuleInput = z.input<typeof Rule>;

@@ -29,7 +29,9 @@ const toStored = (row: RuleRow, rule: Rule): StoredRule => ({
 const columns = (rule: Rule) => ({ name: rule.name, type: rule.type, severity: rule.severity, enabled: rule.enabled, definition: rule });
 
 /** Stored rules; one whose definition no longer validates is reported rather than thrown. */
-export async function listRules(db: Db): Promise<{ stored: StoredRule[]; invalid: { id: string; problems: { path: string; message: string }[] }[]; signature: string }> {
+export async function listRules(
+  db: Db,
+): Promise<{ stored: StoredRule[]; invalid: { id: string; problems: { path: string; message: string }[] }[]; signature: string }> {
   const rows = await db.select().from(alertRules).orderBy(asc(alertRules.id));
   const signature = rows.map((r) => `${r.id}@${r.version}`).join(",");
   const stored: StoredRule[] = [];
@@ -79,7 +81,8 @@ export async function replaceRule(db: Db, id: string, input: unknown, by: string
 
 /** Shallow-merges fields into the stored definition (e.g. `{ enabled: false }`), then validates the result. */
 export async function patchRule(db: Db, id: string, patch: unknown, by: string): Promise<StoredRule> {
-  if (!patch || typeof patch !== "object" || Array.isArray(patch)) throw new RuleValidationError([{ path: "(root)", message: "expected an object" }]);
+  if (!patch || typeof patch !== "object" || Array.isArray(patch))
+    throw new RuleValidationError([{ path: "(root)", message: "expected an object" }]);
   const current = await getRule(db, id);
   if (!current) throw new RuleNotFoundError(`rule '${id}' not found`);
   return replaceRule(db, id, { ...current.rule, ...(patch as Record<string, unknown>) }, by);
@@ -107,7 +110,9 @@ export async function ruleSignature(db: Db): Promise<string> {
   return rows.map((r) => `${r.id}@${r.version}`).join(",");
 }
 
-export async function loadCompiledRules(db: Db): Promise<{ rules: CompiledRule[]; invalid: { id: string; problems: { path: string; message: string }[] }[]; signature: string }> {
+export async function loadCompiledRules(
+  db: Db,
+): Promise<{ rules: CompiledRule[]; invalid: { id: string; problems: { path: string; message: string }[] }[]; signature: string }> {
   const { stored, invalid, signature } = await listRules(db);
   return { rules: stored.map((s) => compileRule(s.rule, s.version)), invalid, signature };
 }

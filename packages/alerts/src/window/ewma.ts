@@ -70,4 +70,10 @@ export interface Baseline {
   drift?: DriftBaseline;
 }
 
-export const emptyBaseline = (): Baseline => ({ lastEnd: null, count: emptyEwma(), bearish: emptyEwma(), mean: emptyEwma(), weighted_mean: emptyEwma() });
+export const emptyBaseline = (): Baseline => ({
+  lastEnd: null,
+  count: emptyEwma(),
+  bearish: emptyEwma(),
+  mean: emptyEwma(),
+  weighted_mean: emptyEwma(),
+});

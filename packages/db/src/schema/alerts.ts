@@ -14,8 +14,12 @@ export const alertRules = pgTable("alert_rules", {
   /** Bumped on every change; the engine reloads when the (id, version) set differs from what it runs. */
   version: integer("version").notNull().default(1),
   source: text("source").notNull().default("api"),
-  createdAt: tz("created_at").notNull().default(sql`now()`),
-  updatedAt: tz("updated_at").notNull().default(sql`now()`),
+  createdAt: tz("created_at")
+    .notNull()
+    .default(sql`now()`),
+  updatedAt: tz("updated_at")
+    .notNull()
+    .default(sql`now()`),
   updatedBy: text("updated_by"),
 });
 
@@ -47,10 +51,14 @@ export const alerts = pgTable(
     resolveReason: text("resolve_reason"),
     /** Sequence of the last lifecycle event; event ids are `${id}:${seq}` so they are stable across replays. */
     lastEventSeq: integer("last_event_seq").notNull().default(0),
-    createdAt: tz("created_at").notNull().default(sql`now()`),
+    createdAt: tz("created_at")
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [
-    uniqueIndex("alerts_open_rule_entity_uq").on(t.ruleId, t.entityKey).where(sql`state <> 'resolved'`),
+    uniqueIndex("alerts_open_rule_entity_uq")
+      .on(t.ruleId, t.entityKey)
+      .where(sql`state <> 'resolved'`),
     // One alert per (rule, entity, fire time) whatever the id says: two alerters (or a replay after a failover)
     // can never record the same episode twice.
     uniqueIndex("alerts_rule_entity_fired_uq").on(t.ruleId, t.entityKey, t.firedAt),
@@ -65,7 +73,9 @@ export const alertEvents = pgTable(
   "alert_events",
   {
     id: text("id").primaryKey(),
-    alertId: text("alert_id").notNull().references(() => alerts.id, { onDelete: "cascade" }),
+    alertId: text("alert_id")
+      .notNull()
+      .references(() => alerts.id, { onDelete: "cascade" }),
     seq: integer("seq").notNull(),
     type: text("type").notNull(),
     state: text("state").notNull(),
@@ -74,9 +84,16 @@ export const alertEvents = pgTable(
     at: tz("at").notNull(),
     payload: jsonb("payload").notNull(),
     published: boolean("published").notNull().default(false),
-    createdAt: tz("created_at").notNull().default(sql`now()`),
+    createdAt: tz("created_at")
+      .notNull()
+      .default(sql`now()`),
   },
-  (t) => [uniqueIndex("alert_events_alert_seq_uq").on(t.alertId, t.seq), index("alert_events_unpublished_idx").on(t.createdAt).where(sql`published = false`)],
+  (t) => [
+    uniqueIndex("alert_events_alert_seq_uq").on(t.alertId, t.seq),
+    index("alert_events_unpublished_idx")
+      .on(t.createdAt)
+      .where(sql`published = false`),
+  ],
 );
 
 /** What each counted item contributed per entity: the idempotency set and the source for rebuilding windows. */
@@ -93,7 +110,9 @@ export const alertItems = pgTable(
     topicConfidence: real("topic_confidence").notNull(),
     /** Sentiment label (bearish/neutral/bullish), for the drift rule's class shares; null on rows counted before it was kept. */
     sentiment: text("sentiment"),
-    receivedAt: tz("received_at").notNull().default(sql`now()`),
+    receivedAt: tz("received_at")
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.itemId, t.entityKey] }), index("alert_items_event_time_idx").on(t.eventTime)],
 );
@@ -108,7 +127,9 @@ export const lateItems = pgTable(
     watermark: bigint("watermark", { mode: "number" }).notNull(),
     latenessMs: bigint("lateness_ms", { mode: "number" }).notNull(),
     reason: text("reason").notNull(),
-    recordedAt: tz("recorded_at").notNull().default(sql`now()`),
+    recordedAt: tz("recorded_at")
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [index("late_items_recorded_idx").on(t.recordedAt)],
 );
@@ -119,7 +140,9 @@ export const alertEngineState = pgTable("alert_engine_state", {
   partitions: jsonb("partitions").$type<Record<string, number>>().notNull(),
   watermark: bigint("watermark", { mode: "number" }),
   specCursors: jsonb("spec_cursors").$type<Record<string, number>>().notNull(),
-  updatedAt: tz("updated_at").notNull().default(sql`now()`),
+  updatedAt: tz("updated_at")
+    .notNull()
+    .default(sql`now()`),
 });
 
 /** EWMA baselines per (window spec, entity). */
@@ -129,7 +152,9 @@ export const alertBaselines = pgTable(
     specKey: text("spec_key").notNull(),
     entityKey: text("entity_key").notNull(),
     state: jsonb("state").notNull(),
-    updatedAt: tz("updated_at").notNull().default(sql`now()`),
+    updatedAt: tz("updated_at")
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.specKey, t.entityKey] })],
 );
@@ -141,7 +166,9 @@ export const alertRuleStates = pgTable(
     ruleId: text("rule_id").notNull(),
     entityKey: text("entity_key").notNull(),
     state: jsonb("state").notNull(),
-    updatedAt: tz("updated_at").notNull().default(sql`now()`),
+    updatedAt: tz("updated_at")
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.ruleId, t.entityKey] })],
 );
@@ -155,7 +182,11 @@ export const leaderLeases = pgTable("leader_leases", {
   name: text("name").primaryKey(),
   holder: text("holder").notNull(),
   epoch: bigint("epoch", { mode: "number" }).notNull(),
-  acquiredAt: tz("acquired_at").notNull().default(sql`now()`),
-  renewedAt: tz("renewed_at").notNull().default(sql`now()`),
+  acquiredAt: tz("acquired_at")
+    .notNull()
+    .default(sql`now()`),
+  renewedAt: tz("renewed_at")
+    .notNull()
+    .default(sql`now()`),
   expiresAt: tz("expires_at").notNull(),
 });

@@ -8,7 +8,9 @@ export const users = pgTable("users", {
   name: text("name").primaryKey(),
   role: text("role").notNull(), // viewer | analyst | admin
   passwordHash: text("password_hash").notNull(),
-  createdAt: tz("created_at").notNull().default(sql`now()`),
+  createdAt: tz("created_at")
+    .notNull()
+    .default(sql`now()`),
   disabledAt: tz("disabled_at"),
 });
 
@@ -22,7 +24,9 @@ export const apiKeys = pgTable(
     name: text("name").notNull(),
     role: text("role").notNull(),
     createdBy: text("created_by").notNull(),
-    createdAt: tz("created_at").notNull().default(sql`now()`),
+    createdAt: tz("created_at")
+      .notNull()
+      .default(sql`now()`),
     /** Every key expires (keys made before expiry existed were given a date by migration 0008). */
     expiresAt: tz("expires_at").notNull(),
     lastUsedAt: tz("last_used_at"),
@@ -34,7 +38,11 @@ export const apiKeys = pgTable(
 /** Dashboard sessions; the cookie carries the token, the table only its SHA-256. */
 export const sessions = pgTable("sessions", {
   tokenHash: text("token_hash").primaryKey(),
-  userName: text("user_name").notNull().references(() => users.name, { onDelete: "cascade" }),
-  createdAt: tz("created_at").notNull().default(sql`now()`),
+  userName: text("user_name")
+    .notNull()
+    .references(() => users.name, { onDelete: "cascade" }),
+  createdAt: tz("created_at")
+    .notNull()
+    .default(sql`now()`),
   expiresAt: tz("expires_at").notNull(),
 });

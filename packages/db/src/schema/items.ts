@@ -18,7 +18,9 @@ export const items = pgTable(
     raw: jsonb("raw"),
     /** Set once the scored item has been published on items.scored (re-published on replay until then). */
     scoredPublished: boolean("scored_published").notNull().default(false),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().default(sql`now()`),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [index("items_published_at_idx").on(t.publishedAt), index("items_stream_idx").on(t.stream, t.publishedAt)],
 );
@@ -27,7 +29,9 @@ export const items = pgTable(
 export const scores = pgTable(
   "scores",
   {
-    itemId: text("item_id").notNull().references(() => items.id, { onDelete: "cascade" }),
+    itemId: text("item_id")
+      .notNull()
+      .references(() => items.id, { onDelete: "cascade" }),
     modelVersion: text("model_version").notNull(),
     sentiment: text("sentiment").notNull(),
     sentimentScore: real("sentiment_score").notNull(),
@@ -50,7 +54,9 @@ export const scores = pgTable(
 export const entityMentions = pgTable(
   "entity_mentions",
   {
-    itemId: text("item_id").notNull().references(() => items.id, { onDelete: "cascade" }),
+    itemId: text("item_id")
+      .notNull()
+      .references(() => items.id, { onDelete: "cascade" }),
     start: integer("start").notNull(),
     end: integer("end").notNull(),
     entityKey: text("entity_key").notNull(),
@@ -80,5 +86,7 @@ export const streams = pgTable("streams", {
   topic: text("topic"),
   mapping: jsonb("mapping").notNull(),
   enabled: boolean("enabled").notNull().default(true),
-  createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().default(sql`now()`),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "string" })
+    .notNull()
+    .default(sql`now()`),
 });

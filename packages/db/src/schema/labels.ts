@@ -20,7 +20,13 @@ export const labels = pgTable(
     role: text("role").notNull(),
     via: text("via").notNull(), // api | dashboard | kafka
     createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull(),
-    receivedAt: timestamp("received_at", { withTimezone: true, mode: "string" }).notNull().default(sql`now()`),
+    receivedAt: timestamp("received_at", { withTimezone: true, mode: "string" })
+      .notNull()
+      .default(sql`now()`),
   },
-  (t) => [index("labels_item_idx").on(t.itemId), index("labels_text_hash_idx").on(t.textHash), index("labels_received_idx").on(t.receivedAt)],
+  (t) => [
+    index("labels_item_idx").on(t.itemId),
+    index("labels_text_hash_idx").on(t.textHash),
+    index("labels_received_idx").on(t.receivedAt),
+  ],
 );

@@ -13,11 +13,17 @@ export const modelVersions = pgTable(
     status: text("status").notNull(), // registered | champion | retired | rejected
     metrics: jsonb("metrics").$type<Record<string, unknown>>().notNull(),
     dataSummary: jsonb("data_summary").$type<Record<string, unknown>>().notNull(),
-    createdAt: tz("created_at").notNull().default(sql`now()`),
+    createdAt: tz("created_at")
+      .notNull()
+      .default(sql`now()`),
     promotedAt: tz("promoted_at"),
     promotedBy: text("promoted_by"),
   },
-  (t) => [uniqueIndex("model_versions_one_champion").on(t.status).where(sql`status = 'champion'`)],
+  (t) => [
+    uniqueIndex("model_versions_one_champion")
+      .on(t.status)
+      .where(sql`status = 'champion'`),
+  ],
 );
 
 /** Promotion history: what served before, so a rollback knows where to go. */
@@ -27,7 +33,9 @@ export const modelPromotions = pgTable("model_promotions", {
   previousId: text("previous_id"),
   kind: text("kind").notNull(), // promote | rollback
   by: text("by").notNull(),
-  at: tz("at").notNull().default(sql`now()`),
+  at: tz("at")
+    .notNull()
+    .default(sql`now()`),
 });
 
 /** Training runs; at most one `running` (the lock), later triggers wait as `queued`. */
@@ -41,13 +49,23 @@ export const trainingRuns = pgTable(
     parentId: text("parent_id"),
     challengerId: text("challenger_id"),
     progress: jsonb("progress").$type<Record<string, unknown>>(),
-    history: jsonb("history").$type<Record<string, unknown>[]>().notNull().default(sql`'[]'::jsonb`),
+    history: jsonb("history")
+      .$type<Record<string, unknown>[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     gate: jsonb("gate").$type<Record<string, unknown>>(),
     reason: text("reason"),
-    createdAt: tz("created_at").notNull().default(sql`now()`),
+    createdAt: tz("created_at")
+      .notNull()
+      .default(sql`now()`),
     startedAt: tz("started_at"),
     heartbeatAt: tz("heartbeat_at"),
     finishedAt: tz("finished_at"),
   },
-  (t) => [uniqueIndex("training_runs_one_running").on(t.status).where(sql`status = 'running'`), index("training_runs_created_idx").on(t.createdAt)],
+  (t) => [
+    uniqueIndex("training_runs_one_running")
+      .on(t.status)
+      .where(sql`status = 'running'`),
+    index("training_runs_created_idx").on(t.createdAt),
+  ],
 );

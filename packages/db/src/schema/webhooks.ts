@@ -13,10 +13,22 @@ export const webhookSubscriptions = pgTable("webhook_subscriptions", {
   url: text("url").notNull(),
   description: text("description").notNull().default(""),
   enabled: boolean("enabled").notNull().default(true),
-  eventTypes: jsonb("event_types").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
-  severities: jsonb("severities").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
-  ruleIds: jsonb("rule_ids").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
-  entityKeys: jsonb("entity_keys").$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  eventTypes: jsonb("event_types")
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
+  severities: jsonb("severities")
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
+  ruleIds: jsonb("rule_ids")
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
+  entityKeys: jsonb("entity_keys")
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'::jsonb`),
   secret: text("secret").notNull(),
   /** The secret being rotated out: deliveries are signed with both until `previous_secret_expires_at`. */
   previousSecret: text("previous_secret"),
@@ -26,8 +38,12 @@ export const webhookSubscriptions = pgTable("webhook_subscriptions", {
   failingSince: ts("failing_since"),
   disabledAt: ts("disabled_at"),
   disabledReason: text("disabled_reason"),
-  createdAt: ts("created_at").notNull().default(sql`now()`),
-  updatedAt: ts("updated_at").notNull().default(sql`now()`),
+  createdAt: ts("created_at")
+    .notNull()
+    .default(sql`now()`),
+  updatedAt: ts("updated_at")
+    .notNull()
+    .default(sql`now()`),
 });
 
 /**
@@ -58,8 +74,12 @@ export const webhookDeliveries = pgTable(
     replays: integer("replays").notNull().default(0),
     lastStatusCode: integer("last_status_code"),
     lastError: text("last_error"),
-    createdAt: ts("created_at").notNull().default(sql`now()`),
-    updatedAt: ts("updated_at").notNull().default(sql`now()`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`now()`),
+    updatedAt: ts("updated_at")
+      .notNull()
+      .default(sql`now()`),
     deliveredAt: ts("delivered_at"),
     deadAt: ts("dead_at"),
   },
@@ -102,7 +122,9 @@ export const webhookNotices = pgTable(
     subscriptionId: text("subscription_id").references(() => webhookSubscriptions.id, { onDelete: "cascade" }),
     kind: text("kind").notNull(),
     message: text("message").notNull(),
-    createdAt: ts("created_at").notNull().default(sql`now()`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`now()`),
     acknowledgedAt: ts("acknowledged_at"),
   },
   (t) => [index("webhook_notices_created_idx").on(t.createdAt)],

@@ -35,7 +35,8 @@ export function decodeNameSpans(text: string, tagLogits: ArrayLike<number>, offs
   const spans: Span[] = [];
   let cur: { type: EntityType; start: number; end: number; p: number; n: number } | undefined;
   const close = () => {
-    if (cur) spans.push({ start: cur.start, end: cur.end, type: cur.type, text: text.slice(cur.start, cur.end), confidence: cur.p / cur.n });
+    if (cur)
+      spans.push({ start: cur.start, end: cur.end, type: cur.type, text: text.slice(cur.start, cur.end), confidence: cur.p / cur.n });
     cur = undefined;
   };
   const probs = new Float64Array(NT);
@@ -124,7 +125,11 @@ function evidenceSpan<S extends { start: number; end: number; confidence?: numbe
 }
 
 /** Applies `mode` to the PERSON / ORG / LOCATION spans (other types pass untouched); `text` fields follow any trim. */
-export function filterNames<S extends { type: string; start: number; end: number; text?: string; confidence?: number }>(text: string, spans: S[], mode: NameFilter = DEFAULT_NAME_FILTER): S[] {
+export function filterNames<S extends { type: string; start: number; end: number; text?: string; confidence?: number }>(
+  text: string,
+  spans: S[],
+  mode: NameFilter = DEFAULT_NAME_FILTER,
+): S[] {
   if (mode === "none") return spans;
   const casedText = HAS_UPPER.test(text);
   const out: S[] = [];
@@ -151,7 +156,9 @@ export function filterNames<S extends { type: string; start: number; end: number
  */
 export function withPatternSpans(text: string, names: Span[]): Span[] {
   const fixed: Span[] = [];
-  for (const c of [...explicitTickerSpans(text), ...moneySpans(text), ...percentSpans(text)].sort((a, b) => a.start - b.start || b.end - a.end)) {
+  for (const c of [...explicitTickerSpans(text), ...moneySpans(text), ...percentSpans(text)].sort(
+    (a, b) => a.start - b.start || b.end - a.end,
+  )) {
     const last = fixed[fixed.length - 1];
     if (!last || c.start >= last.end) fixed.push({ start: c.start, end: c.end, type: c.type, text: text.slice(c.start, c.end) });
   }
@@ -160,7 +167,12 @@ export function withPatternSpans(text: string, names: Span[]): Span[] {
 }
 
 /** One row of the accurate tier's logits → ModelOutput (score = p(bullish) − p(bearish), confidence = top probability). */
-export function decodeEncoderItem(text: string, sentimentLogits: ArrayLike<number>, topicLogits: ArrayLike<number>, names: Span[]): ModelOutput {
+export function decodeEncoderItem(
+  text: string,
+  sentimentLogits: ArrayLike<number>,
+  topicLogits: ArrayLike<number>,
+  names: Span[],
+): ModelOutput {
   const sp = softmax(sentimentLogits, 0, SENTIMENT_LABELS.length);
   const tp = softmax(topicLogits, 0, TOPIC_LABELS.length);
   const s = argmax(sp);

@@ -17,14 +17,27 @@ const Figure = z.record(z.string(), z.number());
  */
 export const EncoderManifest = z.object({
   format: z.literal("finsentry-encoder/1"),
-  id: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, "id: letters, digits, . _ - only"),
+  id: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9._-]+$/, "id: letters, digits, . _ - only"),
   created_at: IsoDate,
   encoder: z.object({ name: z.string().min(1), licence: z.string().min(1), source: z.string().min(1) }),
   maxLen: z.number().int().min(8).max(512),
   labels: z.object({
     sentiment: z.tuple(SENTIMENT_LABELS.map((l) => z.literal(l)) as never as [z.ZodLiteral<string>, ...z.ZodLiteral<string>[]]),
-    topic: z.array(z.string()).refine((a) => a.length === TOPIC_LABELS.length && a.every((l, i) => l === TOPIC_LABELS[i]), "topic labels must be TOPIC_LABELS in order"),
-    tags: z.array(z.string()).refine((a) => a.length === ENCODER_TAGS.length && a.every((l, i) => l === ENCODER_TAGS[i]), `tags must be ${ENCODER_TAGS.join(",")}`),
+    topic: z
+      .array(z.string())
+      .refine(
+        (a) => a.length === TOPIC_LABELS.length && a.every((l, i) => l === TOPIC_LABELS[i]),
+        "topic labels must be TOPIC_LABELS in order",
+      ),
+    tags: z
+      .array(z.string())
+      .refine(
+        (a) => a.length === ENCODER_TAGS.length && a.every((l, i) => l === ENCODER_TAGS[i]),
+        `tags must be ${ENCODER_TAGS.join(",")}`,
+      ),
   }),
   files: z.object({ onnx: Sha256, tokenizer: Sha256 }),
   /** Gold-label figures by split and style, e.g. metrics.test["sentiment:tweets"] = { accuracy, macroF1 }. */

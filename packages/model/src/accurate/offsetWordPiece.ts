@@ -75,7 +75,7 @@ export class OffsetWordPiece {
       if (cur.chars) out.push(cur);
       cur = { chars: "", starts: [], ends: [] };
     };
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       const cp = text.codePointAt(i)!;
       const w = cp > 0xffff ? 2 : 1;
       const ch = w === 2 ? text.slice(i, i + 2) : text[i]!;

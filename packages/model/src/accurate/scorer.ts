@@ -46,9 +46,11 @@ export async function readEncoderDir(dir: string): Promise<{ manifest: EncoderMa
     throw new Error(`accurate model dir ${dir}: invalid manifest.json: ${issues.join("; ")}`);
   }
   const onnx = await readIn(dir, ENCODER_FILES.onnx);
-  if (sha256(onnx) !== parsed.data.files.onnx) throw new Error(`accurate model dir ${dir}: ${ENCODER_FILES.onnx} sha256 does not match the manifest`);
+  if (sha256(onnx) !== parsed.data.files.onnx)
+    throw new Error(`accurate model dir ${dir}: ${ENCODER_FILES.onnx} sha256 does not match the manifest`);
   const tok = await readIn(dir, ENCODER_FILES.tokenizer);
-  if (sha256(tok) !== parsed.data.files.tokenizer) throw new Error(`accurate model dir ${dir}: ${ENCODER_FILES.tokenizer} sha256 does not match the manifest`);
+  if (sha256(tok) !== parsed.data.files.tokenizer)
+    throw new Error(`accurate model dir ${dir}: ${ENCODER_FILES.tokenizer} sha256 does not match the manifest`);
   let tokenizer: OffsetWordPiece;
   try {
     tokenizer = OffsetWordPiece.fromTokenizerJson(JSON.parse(tok.toString("utf8")));
@@ -78,18 +80,37 @@ export function lengthGroups(lengths: readonly number[]): number[][] {
 }
 
 /** Encodes a batch, runs it as length groups (see lengthGroups) and returns the outputs in input order. */
-async function runBatch(session: ort.InferenceSession, tok: OffsetWordPiece, maxLen: number, nameFilter: NameFilter, grouped: boolean, texts: string[]): Promise<ModelOutput[]> {
+async function runBatch(
+  session: ort.InferenceSession,
+  tok: OffsetWordPiece,
+  maxLen: number,
+  nameFilter: NameFilter,
+  grouped: boolean,
+  texts: string[],
+): Promise<ModelOutput[]> {
   const enc = texts.map((t) => tok.encode(t, maxLen));
   const out = new Array<ModelOutput>(texts.length);
   for (const g of grouped ? lengthGroups(enc.map((e) => e.ids.length)) : [texts.map((_, i) => i)]) {
-    const res = await runPadded(session, tok, nameFilter, g.map((i) => texts[i]!), g.map((i) => enc[i]!));
+    const res = await runPadded(
+      session,
+      tok,
+      nameFilter,
+      g.map((i) => texts[i]!),
+      g.map((i) => enc[i]!),
+    );
     g.forEach((i, k) => (out[i] = res[k]!));
   }
   return out;
 }
 
 /** Pads one group to its longest text, runs the encoder once and decodes every row. */
-async function runPadded(session: ort.InferenceSession, tok: OffsetWordPiece, nameFilter: NameFilter, texts: string[], enc: OffsetEncoding[]): Promise<ModelOutput[]> {
+async function runPadded(
+  session: ort.InferenceSession,
+  tok: OffsetWordPiece,
+  nameFilter: NameFilter,
+  texts: string[],
+  enc: OffsetEncoding[],
+): Promise<ModelOutput[]> {
   const B = texts.length;
   const T = Math.max(...enc.map((e) => e.ids.length));
   const ids = new BigInt64Array(B * T);
@@ -110,7 +131,11 @@ async function runPadded(session: ort.InferenceSession, tok: OffsetWordPiece, na
   const NT = ENCODER_TAGS.length;
   const res = texts.map((text, b) => {
     const e = enc[b]!;
-    const names = filterNames(text, decodeNameSpans(text, tags.subarray(b * T * NT, (b + 1) * T * NT), e.offsets, e.ids.length), nameFilter);
+    const names = filterNames(
+      text,
+      decodeNameSpans(text, tags.subarray(b * T * NT, (b + 1) * T * NT), e.offsets, e.ids.length),
+      nameFilter,
+    );
     return decodeEncoderItem(text, sent.subarray(b * 3, b * 3 + 3), topic.subarray(b * 20, b * 20 + 20), names);
   });
   for (const v of Object.values(out)) v.dispose?.();
@@ -127,7 +152,12 @@ export async function loadAccurateScorer(dir: string, opts: AccurateOptions = {}
   for (const name of ["input_ids", "attention_mask"]) {
     if (!session.inputNames.includes(name)) throw new Error(`accurate model dir ${dir}: model.onnx has no input ${name}`);
   }
-  const batcher = new DynamicBatcher<string, ModelOutput>((texts) => runBatch(session, md.tokenizer, md.manifest.maxLen, opts.nameFilter ?? DEFAULT_NAME_FILTER, opts.lengthGroups ?? true, texts), opts.maxBatch ?? 64, opts.maxWaitMs ?? 2);
+  const batcher = new DynamicBatcher<string, ModelOutput>(
+    (texts) =>
+      runBatch(session, md.tokenizer, md.manifest.maxLen, opts.nameFilter ?? DEFAULT_NAME_FILTER, opts.lengthGroups ?? true, texts),
+    opts.maxBatch ?? 64,
+    opts.maxWaitMs ?? 2,
+  );
   return {
     version: md.manifest.id,
     manifest: md.manifest,

@@ -42,7 +42,10 @@ function firstColumn(csv: string, n: number): string[] {
         if (j < 0) throw new Error("unterminated quote");
         field += csv.slice(i, j);
         i = j + 1;
-        if (csv[i] === '"') { field += '"'; i++; } else break;
+        if (csv[i] === '"') {
+          field += '"';
+          i++;
+        } else break;
       }
     } else {
       let j = i;
@@ -61,7 +64,11 @@ function firstColumn(csv: string, n: number): string[] {
 function encode(text: string, v: WordPieceVocab, maxLen: number): number[] {
   const id = (p: string) => v.ids.get(p)!;
   const ids = [id("[CLS]")];
-  const words = text.replace(/[\u0000\ufffd\p{Cc}]/gu, " ").split(/\s+/u).flatMap((w) => w.split(/([\p{P}\p{S}])/u)).filter((w) => w.length > 0);
+  const words = text
+    .replace(/[\u0000\ufffd\p{Cc}]/gu, " ")
+    .split(/\s+/u)
+    .flatMap((w) => w.split(/([\p{P}\p{S}])/u))
+    .filter((w) => w.length > 0);
   for (const w of words) {
     const p = wordPieceIds(w, v);
     ids.push(...(p.length ? p : [id("[UNK]")]));
@@ -74,23 +81,56 @@ function batchFeeds(rows: number[][], T: number, withMask = true): Record<string
   const B = rows.length;
   const ids = new BigInt64Array(B * T);
   const mask = new BigInt64Array(B * T);
-  rows.forEach((r, b) => r.slice(0, T).forEach((x, t) => { ids[b * T + t] = BigInt(x); mask[b * T + t] = 1n; }));
-  return withMask ? { input_ids: new ort.Tensor("int64", ids, [B, T]), attention_mask: new ort.Tensor("int64", mask, [B, T]) } : { input_ids: new ort.Tensor("int64", ids, [B, T]) };
+  rows.forEach((r, b) =>
+    r.slice(0, T).forEach((x, t) => {
+      ids[b * T + t] = BigInt(x);
+      mask[b * T + t] = 1n;
+    }),
+  );
+  return withMask
+    ? { input_ids: new ort.Tensor("int64", ids, [B, T]), attention_mask: new ort.Tensor("int64", mask, [B, T]) }
+    : { input_ids: new ort.Tensor("int64", ids, [B, T]) };
 }
 
-const argmax = (a: Float32Array, off: number, K: number) => { let m = 0; for (let k = 1; k < K; k++) if (a[off + k]! > a[off + m]!) m = k; return m; };
+const argmax = (a: Float32Array, off: number, K: number) => {
+  let m = 0;
+  for (let k = 1; k < K; k++) if (a[off + k]! > a[off + m]!) m = k;
+  return m;
+};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   cmd.parse();
-  const a = cmd.opts<{ fp32: string; int8: string; vocab: string; texts: string; n: string; maxLen: string; seq: string; batch: string; threads: string; rounds: string; seconds: string; margin: string; student?: string }>();
-  const opt: ort.InferenceSession.SessionOptions = { intraOpNumThreads: Number(a.threads), interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all" };
+  const a = cmd.opts<{
+    fp32: string;
+    int8: string;
+    vocab: string;
+    texts: string;
+    n: string;
+    maxLen: string;
+    seq: string;
+    batch: string;
+    threads: string;
+    rounds: string;
+    seconds: string;
+    margin: string;
+    student?: string;
+  }>();
+  const opt: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: Number(a.threads),
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    graphOptimizationLevel: "all",
+  };
   const vocab = wordPieceVocab(JSON.parse(await readFile(a.vocab, "utf8")));
   const texts = firstColumn(await readFile(a.texts, "utf8"), Number(a.n));
   const enc = texts.map((t) => encode(t, vocab, Number(a.maxLen)));
   const lens = enc.map((e) => e.length).sort((x, y) => x - y);
   console.log(`${texts.length} texts, pieces median ${lens[lens.length >> 1]} max ${lens[lens.length - 1]}`);
-  const [{ size: s32 }, { size: s8 }] = await Promise.all([import("node:fs/promises").then((f) => f.stat(a.fp32)), import("node:fs/promises").then((f) => f.stat(a.int8))]);
+  const [{ size: s32 }, { size: s8 }] = await Promise.all([
+    import("node:fs/promises").then((f) => f.stat(a.fp32)),
+    import("node:fs/promises").then((f) => f.stat(a.int8)),
+  ]);
   console.log(`size: fp32 ${(s32 / 2 ** 20).toFixed(1)} MiB, int8 ${(s8 / 2 ** 20).toFixed(1)} MiB (${(s32 / s8).toFixed(2)}× smaller)`);
   const fp32 = await ort.InferenceSession.create(a.fp32, opt);
   const int8 = await ort.InferenceSession.create(a.int8, opt);
@@ -100,7 +140,10 @@ async function main(): Promise<void> {
   const maxDiff: Record<string, number> = { sentiment: 0, topic: 0, tags: 0 };
   // Agreement where float32 is confident: top-1 minus top-2 output ≥ --margin (logits: 1 ≈ 2.7× odds).
   const confident: Record<string, [number, number]> = { sentiment: [0, 0], topic: [0, 0], tags: [0, 0] };
-  const margin = (x: Float32Array, off: number, K: number) => { const v = Array.from(x.subarray(off, off + K)).sort((p, q) => q - p); return v[0]! - v[1]!; };
+  const margin = (x: Float32Array, off: number, K: number) => {
+    const v = Array.from(x.subarray(off, off + K)).sort((p, q) => q - p);
+    return v[0]! - v[1]!;
+  };
   for (let s = 0; s < enc.length; s += 32) {
     const rows = enc.slice(s, s + 32);
     const T = Math.max(...rows.map((r) => r.length));
@@ -116,14 +159,20 @@ async function main(): Promise<void> {
           agree[head]![1]++;
           const same = argmax(x, off, K) === argmax(y, off, K);
           if (same) agree[head]![0]++;
-          if (margin(x, off, K) >= Number(a.margin)) { confident[head]![1]++; if (same) confident[head]![0]++; }
+          if (margin(x, off, K) >= Number(a.margin)) {
+            confident[head]![1]++;
+            if (same) confident[head]![0]++;
+          }
           for (let k = 0; k < K; k++) maxDiff[head] = Math.max(maxDiff[head]!, Math.abs(x[off + k]! - y[off + k]!));
         }
       }
     }
   }
   const pct = (p: [number, number]) => `${p[0]}/${p[1]} = ${((100 * p[0]) / p[1]).toFixed(2)} %`;
-  for (const h of Object.keys(agree)) console.log(`agreement ${h}: ${pct(agree[h]!)} argmax, max |Δ output| ${maxDiff[h]!.toFixed(4)}; where fp32 margin ≥ ${a.margin}: ${pct(confident[h]!)}`);
+  for (const h of Object.keys(agree))
+    console.log(
+      `agreement ${h}: ${pct(agree[h]!)} argmax, max |Δ output| ${maxDiff[h]!.toFixed(4)}; where fp32 margin ≥ ${a.margin}: ${pct(confident[h]!)}`,
+    );
 
   // Throughput: alternating rounds, batch × T real texts truncated / padded to T.
   let student: ort.InferenceSession | null = null;
@@ -132,8 +181,15 @@ async function main(): Promise<void> {
   for (const T of Number(a.rounds) > 0 ? a.seq.split(",").map(Number) : []) {
     const rows = Array.from({ length: B }, (_, i) => enc[i % enc.length]!);
     const feeds = batchFeeds(rows, T); // shorter texts padded (mask 0): the graph computes all T positions either way
-    const studentFeeds = batchFeeds(Array.from({ length: B }, (_, i) => Array.from({ length: T }, (_, t) => (t === 0 ? 2 : 5 + ((i * 31 + t * 7) % 900)))), T, false);
-    const models: [string, ort.InferenceSession, Record<string, ort.Tensor>][] = [["fp32", fp32, feeds], ["int8", int8, feeds]];
+    const studentFeeds = batchFeeds(
+      Array.from({ length: B }, (_, i) => Array.from({ length: T }, (_, t) => (t === 0 ? 2 : 5 + ((i * 31 + t * 7) % 900)))),
+      T,
+      false,
+    );
+    const models: [string, ort.InferenceSession, Record<string, ort.Tensor>][] = [
+      ["fp32", fp32, feeds],
+      ["int8", int8, feeds],
+    ];
     if (student) models.push(["student", student, studentFeeds]);
     for (const [, s, f] of models) await s.run(f); // warm-up
     const rates: Record<string, number[]> = Object.fromEntries(models.map(([n]) => [n, []]));
@@ -141,13 +197,20 @@ async function main(): Promise<void> {
       for (const [name, s, f] of models) {
         let n = 0;
         const t0 = performance.now();
-        while (performance.now() - t0 < Number(a.seconds) * 1000 || n < 2) { await s.run(f); n++; }
+        while (performance.now() - t0 < Number(a.seconds) * 1000 || n < 2) {
+          await s.run(f);
+          n++;
+        }
         rates[name]!.push((n * B * 1000) / (performance.now() - t0));
       }
-    const line = models.map(([n]) => `${n} ${median(rates[n]!).toFixed(0)} items/s [${rates[n]!.map((x) => x.toFixed(0)).join(", ")}]`).join("; ");
+    const line = models
+      .map(([n]) => `${n} ${median(rates[n]!).toFixed(0)} items/s [${rates[n]!.map((x) => x.toFixed(0)).join(", ")}]`)
+      .join("; ");
     const ratios = rates["int8"]!.map((x, i) => x / rates["fp32"]![i]!);
-    console.log(`batch ${B} × ${T}: ${line}; int8/fp32 per round ${ratios.map((x) => x.toFixed(2)).join(", ")} (median ${median(ratios).toFixed(2)})` +
-      (student ? `; student/int8 ${(median(rates["student"]!) / median(rates["int8"]!)).toFixed(1)}×` : ""));
+    console.log(
+      `batch ${B} × ${T}: ${line}; int8/fp32 per round ${ratios.map((x) => x.toFixed(2)).join(", ")} (median ${median(ratios).toFixed(2)})` +
+        (student ? `; student/int8 ${(median(rates["student"]!) / median(rates["int8"]!)).toFixed(1)}×` : ""),
+    );
   }
 }
 

@@ -74,7 +74,11 @@ export async function tierRssChild(fastDir: string, accurateDir: string, withAcc
 }
 
 function childRss(args: string[]): number {
-  const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(new URL("./bench.ts", import.meta.url)), ...args], { encoding: "utf8" });
+  const out = execFileSync(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", fileURLToPath(new URL("./bench.ts", import.meta.url)), ...args],
+    { encoding: "utf8" },
+  );
   return (JSON.parse(out.trim().split("\n").pop()!) as { rssMB: number }).rssMB;
 }
 
@@ -104,7 +108,9 @@ export async function benchTiers(o: TierBenchOptions): Promise<Record<string, un
     return {};
   }
   const accIps = await accurateSessionIps(o.accurateDir, o.seqLen, o.seconds, o.threads);
-  o.say(`\naccurate tier (int8 encoder) batch 64: ${accIps.toFixed(1)} items/s${o.bert64 ? `   ratio accurate/BERT ${(accIps / o.bert64).toFixed(1)}×` : ""}`);
+  o.say(
+    `\naccurate tier (int8 encoder) batch 64: ${accIps.toFixed(1)} items/s${o.bert64 ? `   ratio accurate/BERT ${(accIps / o.bert64).toFixed(1)}×` : ""}`,
+  );
 
   const sess = { executionProvider: "cpu" as const, intraOpThreads: o.threads, log: () => {} };
   const fast = await loadScorer(o.fastDir, sess);
@@ -121,7 +127,12 @@ export async function benchTiers(o: TierBenchOptions): Promise<Record<string, un
   } else {
     o.say(`no gold splits (--gold <splits> --data <dir>): throughput on ${SAMPLE.length} built-in texts only`);
     const f = await scoreTexts(fast, texts);
-    rows = cascadeCurve([{ name: "built-in", task: "entities", texts, spans: texts.map(() => []) }], f, await scoreTexts(acc, texts), policies);
+    rows = cascadeCurve(
+      [{ name: "built-in", task: "entities", texts, spans: texts.map(() => []) }],
+      f,
+      await scoreTexts(acc, texts),
+      policies,
+    );
   }
   // Throughput on an interleaved sample (every style in proportion), through the real CascadeScorer.
   const step = Math.max(1, Math.floor(texts.length / 1024));
@@ -129,16 +140,34 @@ export async function benchTiers(o: TierBenchOptions): Promise<Record<string, un
   const ips = new Map<string, number>();
   for (const r of rows) {
     const scorer: Pick<TextScorer, "score"> =
-      r.config === "fast only" ? fast : r.config === "accurate only" ? acc : new CascadeScorer(fast, acc, { ...r.policy!, closeAccurate: false });
+      r.config === "fast only"
+        ? fast
+        : r.config === "accurate only"
+          ? acc
+          : new CascadeScorer(fast, acc, { ...r.policy!, closeAccurate: false });
     ips.set(r.config, await endToEnd(scorer, sample, o.seconds));
   }
   await Promise.all([fast.close(), acc.close()]);
-  const bertCell = (r: CurveRow) => [`${ips.get(r.config)!.toFixed(0)} items/s`, o.bert64 ? `${(ips.get(r.config)! / o.bert64).toFixed(1)}×` : "–"];
-  o.say(`\ncascade curve (end to end: tokenise + run + decode, batches of 64 real texts; ×BERT = items/s over BERT-base session items/s at batch 64)`);
-  o.say(haveGold ? formatCurve(rows, bertCell, ["items/s", "×BERT"]) : formatCurve(rows, bertCell, ["items/s", "×BERT"]).split("\n").map((l) => l.split(" | ").slice(0, 4).join(" | ")).join("\n"));
+  const bertCell = (r: CurveRow) => [
+    `${ips.get(r.config)!.toFixed(0)} items/s`,
+    o.bert64 ? `${(ips.get(r.config)! / o.bert64).toFixed(1)}×` : "–",
+  ];
+  o.say(
+    `\ncascade curve (end to end: tokenise + run + decode, batches of 64 real texts; ×BERT = items/s over BERT-base session items/s at batch 64)`,
+  );
+  o.say(
+    haveGold
+      ? formatCurve(rows, bertCell, ["items/s", "×BERT"])
+      : formatCurve(rows, bertCell, ["items/s", "×BERT"])
+          .split("\n")
+          .map((l) => l.split(" | ").slice(0, 4).join(" | "))
+          .join("\n"),
+  );
 
   const rssFast = childRss(["--tier-rss-child", "--model", o.fastDir, "--accurate", o.accurateDir]);
   const rssBoth = childRss(["--tier-rss-child", "--with-accurate", "--model", o.fastDir, "--accurate", o.accurateDir]);
-  o.say(`RSS of a process holding the fast tier: ${rssFast.toFixed(0)} MB; fast + accurate (cascade): ${rssBoth.toFixed(0)} MB (+${(rssBoth - rssFast).toFixed(0)} MB)`);
+  o.say(
+    `RSS of a process holding the fast tier: ${rssFast.toFixed(0)} MB; fast + accurate (cascade): ${rssBoth.toFixed(0)} MB (+${(rssBoth - rssFast).toFixed(0)} MB)`,
+  );
   return { accurateIps: accIps, curve: rows.map((r) => ({ ...r, ips: ips.get(r.config) })), rssFast, rssBoth };
 }

@@ -27,7 +27,13 @@ const BATCHES = [1, 16, 64];
  * Items/s of session.run on random ids [batch, seqLen], timed over at least `minSeconds` after one warm-up run, and
  * the process CPU time per item (µs; far less sensitive than items/s to other processes sharing the cores).
  */
-async function measure(s: ort.InferenceSession, vocab: number, batch: number, seqLen: number, minSeconds: number): Promise<{ ips: number; cpuUs: number }> {
+async function measure(
+  s: ort.InferenceSession,
+  vocab: number,
+  batch: number,
+  seqLen: number,
+  minSeconds: number,
+): Promise<{ ips: number; cpuUs: number }> {
   const ids = new BigInt64Array(batch * seqLen);
   for (let i = 0; i < ids.length; i++) ids[i] = BigInt(8 + ((i * 7919) % (vocab - 8)));
   for (let b = 0; b < batch; b++) ids[b * seqLen] = 2n; // [CLS]
@@ -49,7 +55,10 @@ const throughput = async (...a: Parameters<typeof measure>): Promise<number> => 
 /** Child mode: hold a scorer, score a little, print RSS in MB. */
 async function rssChild(dir: string): Promise<void> {
   const scorer = await loadScorer(dir, { executionProvider: "cpu", log: () => {} });
-  const texts = Array.from({ length: 256 }, (_, i) => `Shares of Example Corp ($EXM) rose ${i % 17}% after earnings beat estimates in New York`);
+  const texts = Array.from(
+    { length: 256 },
+    (_, i) => `Shares of Example Corp ($EXM) rose ${i % 17}% after earnings beat estimates in New York`,
+  );
   for (let i = 0; i < 4; i++) await scorer.score(texts);
   globalThis.gc?.();
   console.log(JSON.stringify({ rssMB: process.memoryUsage().rss / 2 ** 20 }));
@@ -58,13 +67,20 @@ async function rssChild(dir: string): Promise<void> {
 
 /** RSS of a child process holding a scorer on `dir`. */
 function childRss(dir: string): number {
-  const out = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), "--rss-child", "--model", dir], { encoding: "utf8" });
+  const out = execFileSync(
+    process.execPath,
+    ["--expose-gc", "--import", "tsx", fileURLToPath(import.meta.url), "--rss-child", "--model", dir],
+    { encoding: "utf8" },
+  );
   return (JSON.parse(out.trim().split("\n").pop()!) as { rssMB: number }).rssMB;
 }
 
 /** End-to-end scorer items/s (and process CPU µs/item): 64 concurrent single-text calls coalesced by the batcher. */
 async function scorerThroughput(scorer: OnnxScorer, seconds: number): Promise<{ ips: number; cpuUs: number }> {
-  const texts = Array.from({ length: 64 }, (_, i) => `Shares of Example Corp ($EXM) rose ${i % 17}% to $${40 + i} after earnings beat estimates`);
+  const texts = Array.from(
+    { length: 64 },
+    (_, i) => `Shares of Example Corp ($EXM) rose ${i % 17}% to $${40 + i} after earnings beat estimates`,
+  );
   await scorer.score(texts);
   let n = 0;
   const t0 = performance.now();
@@ -83,17 +99,23 @@ const median = (xs: number[]) => {
 };
 
 /** `--compare`: two model directories timed in alternating rounds (session items/s per batch, scorer end to end, RSS). */
-async function compareModels(dirs: [string, string], o: { seqLen: number; seconds: number; rounds: number; threads?: number; json?: boolean }): Promise<void> {
+async function compareModels(
+  dirs: [string, string],
+  o: { seqLen: number; seconds: number; rounds: number; threads?: number; json?: boolean },
+): Promise<void> {
   const say = (l: string) => (o.json ? undefined : console.log(l));
   const sess = { executionProvider: "cpu" as const, intraOpThreads: o.threads, log: () => {} };
   const mds = await Promise.all(dirs.map((d) => readModelDir(d)));
   const sessions = await Promise.all(mds.map(async (md) => (await createSession(md.onnx, sess)).session));
   const ids = mds.map((m) => m.manifest.id);
-  say(`${ids[0]} (model.onnx ${(mds[0]!.onnx.byteLength / 1e6).toFixed(2)} MB) vs ${ids[1]} (${(mds[1]!.onnx.byteLength / 1e6).toFixed(2)} MB); seq len ${o.seqLen}, ${o.rounds} alternating rounds of ${o.seconds} s`);
+  say(
+    `${ids[0]} (model.onnx ${(mds[0]!.onnx.byteLength / 1e6).toFixed(2)} MB) vs ${ids[1]} (${(mds[1]!.onnx.byteLength / 1e6).toFixed(2)} MB); seq len ${o.seqLen}, ${o.rounds} alternating rounds of ${o.seconds} s`,
+  );
   const perBatch: Record<number, { median: number[]; best: number[]; cpuUsPerItem: number[] }> = {};
   for (const b of BATCHES) {
     const runs: { ips: number; cpuUs: number }[][] = [[], []];
-    for (let r = 0; r < o.rounds; r++) for (let k = 0; k < 2; k++) runs[k]!.push(await measure(sessions[k]!, mds[k]!.manifest.sizes.vocabSize, b, o.seqLen, o.seconds));
+    for (let r = 0; r < o.rounds; r++)
+      for (let k = 0; k < 2; k++) runs[k]!.push(await measure(sessions[k]!, mds[k]!.manifest.sizes.vocabSize, b, o.seqLen, o.seconds));
     perBatch[b] = {
       median: runs.map((x) => median(x.map((y) => y.ips))),
       best: runs.map((x) => Math.max(...x.map((y) => y.ips))),
@@ -118,7 +140,19 @@ async function compareModels(dirs: [string, string], o: { seqLen: number; second
   );
   const rssMB = dirs.map(childRss);
   say(`  RSS of a process holding the scorer: ${rssMB.map((x) => x.toFixed(0)).join(" vs ")} MB`);
-  if (o.json) console.log(JSON.stringify({ models: ids, onnxBytes: mds.map((m) => m.onnx.byteLength), seqLen: o.seqLen, rounds: o.rounds, perBatch, e2e, e2eCpuUs, rssMB }));
+  if (o.json)
+    console.log(
+      JSON.stringify({
+        models: ids,
+        onnxBytes: mds.map((m) => m.onnx.byteLength),
+        seqLen: o.seqLen,
+        rounds: o.rounds,
+        perBatch,
+        e2e,
+        e2eCpuUs,
+        rssMB,
+      }),
+    );
 }
 
 /**
@@ -181,13 +215,22 @@ async function main(): Promise<void> {
   if (a.rssChild) return rssChild(a.model);
   if (a.tierRssChild) return tierRssChild(a.model, a.accurate, !!a.withAccurate);
   if (a.sizeSweep) return sizeSweep(a.seqLen, a.seconds, a.threads);
-  if (a.compare) return compareModels([a.model, a.compare], { seqLen: a.seqLen, seconds: a.seconds, rounds: a.rounds, threads: a.threads, json: a.json });
+  if (a.compare)
+    return compareModels([a.model, a.compare], {
+      seqLen: a.seqLen,
+      seconds: a.seconds,
+      rounds: a.rounds,
+      threads: a.threads,
+      json: a.json,
+    });
   const say = (l: string) => (a.json ? undefined : console.log(l));
 
   const md = await readModelDir(a.model);
   const sess = { executionProvider: "cpu" as const, intraOpThreads: a.threads, log: () => {} };
   const { session } = await createSession(md.onnx, sess);
-  say(`model ${md.manifest.id}: d=${md.manifest.sizes.dModel} L=${md.manifest.sizes.nLayers} ff=${md.manifest.sizes.dFF} params=${md.manifest.sizes.params}; seq len ${a.seqLen}`);
+  say(
+    `model ${md.manifest.id}: d=${md.manifest.sizes.dModel} L=${md.manifest.sizes.nLayers} ff=${md.manifest.sizes.dFF} params=${md.manifest.sizes.params}; seq len ${a.seqLen}`,
+  );
   const ours: Record<number, number> = {};
   for (const b of BATCHES) {
     ours[b] = await throughput(session, md.manifest.sizes.vocabSize, b, a.seqLen, a.seconds);
@@ -201,7 +244,9 @@ async function main(): Promise<void> {
     const { session: bs } = await createSession(buildOnnxModel(cfg, initRawWeights(cfg, 1)), sess);
     for (const b of BATCHES) {
       bert[b] = await throughput(bs, cfg.vocabSize, b, a.seqLen, a.seconds);
-      say(`  BERT-base  batch ${String(b).padStart(2)}: ${bert[b]!.toFixed(1).padStart(7)} items/s   ratio ours/BERT ${(ours[b]! / bert[b]!).toFixed(0)}×`);
+      say(
+        `  BERT-base  batch ${String(b).padStart(2)}: ${bert[b]!.toFixed(1).padStart(7)} items/s   ratio ours/BERT ${(ours[b]! / bert[b]!).toFixed(0)}×`,
+      );
     }
     await bs.release();
   }
@@ -217,10 +262,26 @@ async function main(): Promise<void> {
   const tiers = a.skipTiers
     ? {}
     : await benchTiers({
-        fastDir: a.model, accurateDir: a.accurate, seqLen: a.seqLen, seconds: a.seconds, threads: a.threads, bert64: bert[64], say,
-        gold: a.gold ? { splits: a.gold, data: a.data } : undefined, thresholds: String(a.thresholds).split(",").map(Number),
+        fastDir: a.model,
+        accurateDir: a.accurate,
+        seqLen: a.seqLen,
+        seconds: a.seconds,
+        threads: a.threads,
+        bert64: bert[64],
+        say,
+        gold: a.gold ? { splits: a.gold, data: a.data } : undefined,
+        thresholds: String(a.thresholds).split(",").map(Number),
       });
-  const res = { model: md.manifest.id, seqLen: a.seqLen, ours, bert, ratio: Object.fromEntries(BATCHES.map((b) => [b, bert[b] ? ours[b]! / bert[b]! : null])), e2e, rssMB, tiers };
+  const res = {
+    model: md.manifest.id,
+    seqLen: a.seqLen,
+    ours,
+    bert,
+    ratio: Object.fromEntries(BATCHES.map((b) => [b, bert[b] ? ours[b]! / bert[b]! : null])),
+    e2e,
+    rssMB,
+    tiers,
+  };
   if (a.json) console.log(JSON.stringify(res));
 }
 

@@ -19,7 +19,9 @@ import type { TextScorer } from "../types.ts";
 async function timed(scorer: TextScorer, texts: string[], label: string) {
   const t0 = performance.now();
   const out = await scoreTexts(scorer, texts, (n) => process.stderr.isTTY && process.stderr.write(`\r${label}: ${n}/${texts.length}`));
-  process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}${label}: ${texts.length} texts in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stderr.write(
+    `${process.stderr.isTTY ? "\r" : ""}${label}: ${texts.length} texts in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
   return out;
 }
 
@@ -34,7 +36,16 @@ async function main(): Promise<void> {
     .option("--thresholds <list>", "cascade thresholds (each with and without the uncovered-name rule)", "0.5,0.6,0.7,0.8,0.9")
     .option("--json", "one JSON object on stdout")
     .parse()
-    .opts<{ splits: string; data: string; split: string; fast: string; accurate: string; thresholds: string; nameFilter?: NameFilter; json?: boolean }>();
+    .opts<{
+      splits: string;
+      data: string;
+      split: string;
+      fast: string;
+      accurate: string;
+      thresholds: string;
+      nameFilter?: NameFilter;
+      json?: boolean;
+    }>();
   const fast = await loadScorer(a.fast, { log: () => {} });
   const accurate = await loadAccurateScorer(a.accurate, { log: () => {}, ...(a.nameFilter ? { nameFilter: a.nameFilter } : {}) });
   const thresholds = a.thresholds.split(",").map(Number);
@@ -47,7 +58,10 @@ async function main(): Promise<void> {
     const rows = cascadeCurve(sets, await timed(fast, texts, `${split} fast`), await timed(accurate, texts, `${split} accurate`), policies);
     figures[split] = rows[rows.length - 1]!.sets;
     result[split] = rows;
-    if (!a.json) console.log(`\n${split}: ${texts.length} gold texts (${sets.map((s) => `${s.name} ${s.texts.length}`).join(", ")})\n${formatCurve(rows)}`);
+    if (!a.json)
+      console.log(
+        `\n${split}: ${texts.length} gold texts (${sets.map((s) => `${s.name} ${s.texts.length}`).join(", ")})\n${formatCurve(rows)}`,
+      );
   }
   // The accurate tier's own figures, as package-accurate writes them into its manifest.
   result.figures = figures;

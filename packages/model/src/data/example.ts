@@ -24,7 +24,11 @@ export const ExampleSchema = z
   .superRefine((e, ctx) => {
     e.entities?.forEach((s, i) => {
       if (s.end <= s.start || s.end > e.text.length) {
-        ctx.addIssue({ code: "custom", path: ["entities", i], message: `span [${s.start}, ${s.end}) is empty or outside the text (length ${e.text.length})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["entities", i],
+          message: `span [${s.start}, ${s.end}) is empty or outside the text (length ${e.text.length})`,
+        });
       }
     });
   });

@@ -9,7 +9,9 @@ export function stripUrls(text: string): string {
 
 /** Cleans a loaded text: unescapes `&amp;`-style entities, trims, collapses runs of spaces/tabs. */
 export function cleanText(text: string): string {
-  return unescapeHtml(text).replace(/[ \t]+/g, " ").trim();
+  return unescapeHtml(text)
+    .replace(/[ \t]+/g, " ")
+    .trim();
 }
 
 /**

@@ -7,18 +7,61 @@
 const NOT_ORG = new RegExp(
   "\\b(?:" +
     [
-      "index", "indices", "composite", "average", "sensex", "nifty", "nikkei", "dax", "cac", "hang seng", "kospi",
-      "s&p ?500", "s&p", "ftse ?100", "ftse ?250", "stoxx", "dow jones", "russell ?2000", "crude", "oil", "gold", "silver",
-      "copper", "brent", "wti", "rupee", "dollar", "euro", "yen", "yuan", "renminbi", "sterling", "pound", "franc",
-      "bitcoin", "ether", "treasur(?:y|ies)", "bonds?", "stocks?", "shares", "caps?", "funds", "markets?", "sectors?",
-      "economy", "inflation", "gdp",
+      "index",
+      "indices",
+      "composite",
+      "average",
+      "sensex",
+      "nifty",
+      "nikkei",
+      "dax",
+      "cac",
+      "hang seng",
+      "kospi",
+      "s&p ?500",
+      "s&p",
+      "ftse ?100",
+      "ftse ?250",
+      "stoxx",
+      "dow jones",
+      "russell ?2000",
+      "crude",
+      "oil",
+      "gold",
+      "silver",
+      "copper",
+      "brent",
+      "wti",
+      "rupee",
+      "dollar",
+      "euro",
+      "yen",
+      "yuan",
+      "renminbi",
+      "sterling",
+      "pound",
+      "franc",
+      "bitcoin",
+      "ether",
+      "treasur(?:y|ies)",
+      "bonds?",
+      "stocks?",
+      "shares",
+      "caps?",
+      "funds",
+      "markets?",
+      "sectors?",
+      "economy",
+      "inflation",
+      "gdp",
     ].join("|") +
     ")\\b",
   "i",
 );
 
 /** A trailing legal/corporate word overrides the keyword veto ("Oil India", "Forward Markets Commission"). */
-const ORG_SUFFIX = /\b(?:ltd|limited|inc|corp|corporation|co|plc|ag|sa|nv|llc|commission|bank|group|holdings|industries|india|exchange)\.?$/i;
+const ORG_SUFFIX =
+  /\b(?:ltd|limited|inc|corp|corporation|co|plc|ag|sa|nv|llc|commission|bank|group|holdings|industries|india|exchange)\.?$/i;
 
 /** Heuristic: capitalised (or digit-led, "3M") and not an index/commodity/currency/generic market phrase. */
 export function looksLikeOrg(name: string): boolean {

@@ -74,7 +74,13 @@ export async function runEvalCli(argv: readonly string[], deps: EvalCliDeps): Pr
   }
   let scorer: Pick<TextScorer, "score" | "close"> | undefined;
   try {
-    const data = await readEvalData(opts.data, { task: opts.task, format: opts.format, textCol: opts.textCol, labelCol: opts.labelCol, labelMap: opts.labelMap });
+    const data = await readEvalData(opts.data, {
+      task: opts.task,
+      format: opts.format,
+      textCol: opts.textCol,
+      labelCol: opts.labelCol,
+      labelMap: opts.labelMap,
+    });
     if (data.skipped > 0) deps.stderr(`eval: skipped ${data.skipped} line(s) without a ${opts.labelCol ?? opts.task} label\n`);
     if (data.items.length === 0) throw new Error(`${opts.data}: no labelled examples for task ${opts.task}`);
     scorer = await deps.loadScorer(opts.model);

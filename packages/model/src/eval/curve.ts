@@ -25,14 +25,23 @@ const round = (x: number) => Math.round(x * 10000) / 10000;
 export function figures(r: ClassificationReport | EntityReport): Record<string, number> {
   if (r.confusion === null) {
     const e = r as EntityReport;
-    const per = Object.fromEntries(Object.entries(e.per_class).flatMap(([t, c]) => [[`f1_${t}`, round(c.f1)], [`gold_${t}`, c.support]]));
+    const per = Object.fromEntries(
+      Object.entries(e.per_class).flatMap(([t, c]) => [
+        [`f1_${t}`, round(c.f1)],
+        [`gold_${t}`, c.support],
+      ]),
+    );
     return { precision: round(e.precision), recall: round(e.recall), f1: round(e.f1), n: e.n, ...per };
   }
   return { accuracy: round(r.accuracy), macroF1: round(r.macro_f1), n: r.n };
 }
 
 /** Scores texts in batches of 64, reporting progress. */
-export async function scoreTexts(scorer: Pick<TextScorer, "score">, texts: readonly string[], onProgress?: (done: number) => void): Promise<ModelOutput[]> {
+export async function scoreTexts(
+  scorer: Pick<TextScorer, "score">,
+  texts: readonly string[],
+  onProgress?: (done: number) => void,
+): Promise<ModelOutput[]> {
   const out: ModelOutput[] = [];
   for (let i = 0; i < texts.length; i += 64) {
     out.push(...(await scorer.score(texts.slice(i, i + 64))));
@@ -46,7 +55,12 @@ export async function scoreTexts(scorer: Pick<TextScorer, "score">, texts: reado
  * alone, on the concatenated texts of `sets`. `fast` and `accurate` are each tier's outputs for every text; the
  * cascade's output is the per-item choice CascadeScorer makes (escalates()), so no text is scored twice.
  */
-export function cascadeCurve(sets: readonly GoldSet[], fast: readonly ModelOutput[], accurate: readonly ModelOutput[], policies: readonly CascadePolicy[]): CurveRow[] {
+export function cascadeCurve(
+  sets: readonly GoldSet[],
+  fast: readonly ModelOutput[],
+  accurate: readonly ModelOutput[],
+  policies: readonly CascadePolicy[],
+): CurveRow[] {
   const texts = sets.flatMap((s) => s.texts);
   if (fast.length !== texts.length || accurate.length !== texts.length) throw new Error("one output per gold text expected from each tier");
   const row = (config: string, policy: CascadePolicy | null, pick: (i: number) => boolean): CurveRow => {

@@ -50,11 +50,16 @@ function toItem(task: EvalTask, line: number, text: string, raw: unknown, map?: 
       }
     }
     const spans = Spans.safeParse(value);
-    if (!spans.success) throw new Error(`entities: ${spans.error.issues[0]!.path.join(".")}: ${spans.error.issues[0]!.message} (types: ${ENTITY_TYPES.join(", ")})`);
-    for (const s of spans.data) if (s.end > text.length) throw new Error(`entity span [${s.start}, ${s.end}) is beyond the text (length ${text.length})`);
+    if (!spans.success)
+      throw new Error(
+        `entities: ${spans.error.issues[0]!.path.join(".")}: ${spans.error.issues[0]!.message} (types: ${ENTITY_TYPES.join(", ")})`,
+      );
+    for (const s of spans.data)
+      if (s.end > text.length) throw new Error(`entity span [${s.start}, ${s.end}) is beyond the text (length ${text.length})`);
     return { line, text, task, spans: spans.data };
   }
-  if (typeof raw !== "string" && typeof raw !== "number") throw new Error(`${task} label must be a string or number, got ${JSON.stringify(raw)}`);
+  if (typeof raw !== "string" && typeof raw !== "number")
+    throw new Error(`${task} label must be a string or number, got ${JSON.stringify(raw)}`);
   let value = String(raw).trim();
   if (map) {
     const mapped = map.get(value);
@@ -94,7 +99,8 @@ export async function readEvalData(file: string, opts: ReadEvalOptions): Promise
   if (format === "csv") {
     const labelCol = opts.labelCol ?? "label";
     const table = readCsvTable(content, file);
-    for (const col of [textCol, labelCol]) if (!table.header.includes(col)) throw new Error(`${file}:1: no column ${JSON.stringify(col)} (columns: ${table.header.join(", ")})`);
+    for (const col of [textCol, labelCol])
+      if (!table.header.includes(col)) throw new Error(`${file}:1: no column ${JSON.stringify(col)} (columns: ${table.header.join(", ")})`);
     const items = table.records.map(({ line, fields }) =>
       withLocation(file, line, () => {
         const text = fields[textCol]!;

@@ -6,7 +6,12 @@ import { classificationReport, entityReport, type ClassificationReport, type Ent
 export type EvalResult = ({ task: "sentiment" | "topic" } & ClassificationReport) | ({ task: "entities" } & EntityReport);
 
 /** Scores texts in batches so a large eval file never becomes one giant tensor. */
-export async function scoreAll(scorer: Pick<TextScorer, "score">, texts: string[], batchSize = 64, onProgress?: (done: number) => void): Promise<ModelOutput[]> {
+export async function scoreAll(
+  scorer: Pick<TextScorer, "score">,
+  texts: string[],
+  batchSize = 64,
+  onProgress?: (done: number) => void,
+): Promise<ModelOutput[]> {
   const out: ModelOutput[] = [];
   for (let i = 0; i < texts.length; i += batchSize) {
     const batch = texts.slice(i, i + batchSize);

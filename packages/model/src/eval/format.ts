@@ -6,7 +6,9 @@ const pct = (x: number): string => (100 * x).toFixed(1).padStart(5);
 export function formatReport(r: EvalResult): string {
   const lines: string[] = [];
   if (r.task === "entities") {
-    lines.push(`task entities  n=${r.n}  precision ${pct(r.precision)}  recall ${pct(r.recall)}  f1 ${pct(r.f1)}  macro-F1 ${pct(r.macro_f1)}  exact-set ${pct(r.accuracy)}`);
+    lines.push(
+      `task entities  n=${r.n}  precision ${pct(r.precision)}  recall ${pct(r.recall)}  f1 ${pct(r.f1)}  macro-F1 ${pct(r.macro_f1)}  exact-set ${pct(r.accuracy)}`,
+    );
   } else {
     lines.push(`task ${r.task}  n=${r.n}  accuracy ${pct(r.accuracy)}  macro-F1 ${pct(r.macro_f1)}`);
   }

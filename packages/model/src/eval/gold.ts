@@ -18,10 +18,15 @@ export type GoldSet =
   | { name: string; task: "entities"; texts: string[]; spans: Span[][] };
 
 const jsonl = (file: string): Record<string, unknown>[] =>
-  readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 const nameSpans = (e: Record<string, unknown>): Span[] =>
-  ((e.entities as Span[] | undefined) ?? []).filter((s) => (NAME_TYPES as readonly string[]).includes(s.type as string)).map(({ start, end, type }) => ({ start, end, type }));
+  ((e.entities as Span[] | undefined) ?? [])
+    .filter((s) => (NAME_TYPES as readonly string[]).includes(s.type as string))
+    .map(({ start, end, type }) => ({ start, end, type }));
 
 export function loadGoldSets(splitsDir: string, dataDir: string, split: "dev" | "test"): GoldSet[] {
   const sets: GoldSet[] = [];
@@ -44,9 +49,16 @@ export function loadGoldSets(splitsDir: string, dataDir: string, split: "dev" | 
     const [a, b] = [Math.floor(rows.length * 0.8), Math.floor(rows.length * 0.9)];
     entities("entities:news (wikigold)", split === "dev" ? rows.slice(a, b) : rows.slice(b));
   }
-  for (const [dir, name] of [["broad-twitter-corpus", "entities:tweets (BTC)"], ["wnut17", "entities:tweets (WNUT-17)"]] as const) {
+  for (const [dir, name] of [
+    ["broad-twitter-corpus", "entities:tweets (BTC)"],
+    ["wnut17", "entities:tweets (WNUT-17)"],
+  ] as const) {
     const f = join(dataDir, dir, `${split}.jsonl`);
-    if (existsSync(f)) entities(name, jsonl(f).filter((e) => String(e.text).trim()));
+    if (existsSync(f))
+      entities(
+        name,
+        jsonl(f).filter((e) => String(e.text).trim()),
+      );
   }
   if (existsSync(fromSplits("sec-filings-ner"))) entities("entities:filings (SEC)", jsonl(fromSplits("sec-filings-ner")));
   return sets;

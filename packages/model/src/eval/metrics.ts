@@ -77,7 +77,11 @@ export interface EntityReport {
 const spanKey = (s: EntitySpan): string => `${s.start}:${s.end}:${s.type}`;
 
 /** Exact span-and-type matching, micro and per type. Duplicate spans within one text count once. */
-export function entityReport(gold: readonly (readonly EntitySpan[])[], pred: readonly (readonly EntitySpan[])[], types: readonly string[]): EntityReport {
+export function entityReport(
+  gold: readonly (readonly EntitySpan[])[],
+  pred: readonly (readonly EntitySpan[])[],
+  types: readonly string[],
+): EntityReport {
   if (gold.length !== pred.length) throw new Error(`gold has ${gold.length} texts, predictions ${pred.length}`);
   const counts = new Map(types.map((t) => [t, { tp: 0, predicted: 0, actual: 0 }]));
   const bump = (type: string, field: "tp" | "predicted" | "actual"): void => {

@@ -58,14 +58,25 @@ export class GraphBuilder {
   i64(values: number[], scalar = false): string {
     return this.cached(`i:${scalar}:${values.join(",")}`, () => {
       const name = `c_i${this.counter++}`;
-      this.inits.push({ name, dims: scalar ? [] : [values.length], dataType: DataType.INT64, rawData: bytes(BigInt64Array.from(values.map(BigInt))) });
+      this.inits.push({
+        name,
+        dims: scalar ? [] : [values.length],
+        dataType: DataType.INT64,
+        rawData: bytes(BigInt64Array.from(values.map(BigInt))),
+      });
       return name;
     });
   }
 
   op(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, outName?: string): string {
     const out = outName ?? `${opType.toLowerCase()}_${this.counter++}`;
-    this.nodes.push({ opType, input: inputs, output: [out], name: `n${this.nodes.length}_${opType}`, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: [out],
+      name: `n${this.nodes.length}_${opType}`,
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
     return out;
   }
 

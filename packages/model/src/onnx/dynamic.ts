@@ -79,7 +79,10 @@ export function floatTensorData(t: OnnxModel): Float32Array {
 const asBytes = (a: Int8Array | Float32Array | Uint8Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** Quantizes the model (see the file comment); returns the new bytes and what was done. */
-export function quantizeDynamicOnnx(bytes: Uint8Array, opts: DynamicQuantizeOptions = {}): { bytes: Uint8Array; report: DynamicQuantizeReport } {
+export function quantizeDynamicOnnx(
+  bytes: Uint8Array,
+  opts: DynamicQuantizeOptions = {},
+): { bytes: Uint8Array; report: DynamicQuantizeReport } {
   const model = decodeOnnx(bytes);
   const report = quantizeDynamicModel(model, opts);
   const out = encodeOnnx(model);
@@ -95,7 +98,8 @@ export function quantizeDynamicModel(model: OnnxModel, opts: DynamicQuantizeOpti
   const g = model.graph;
   if (!g) throw new Error("ONNX model has no graph");
   const opset = (model.opsetImport as OnnxModel[]).find((o) => !o.domain || o.domain === "ai.onnx");
-  if (opset && num(opset.version) < 11) throw new Error(`opset ${num(opset.version)}: DynamicQuantizeLinear / MatMulInteger need opset ≥ 11`);
+  if (opset && num(opset.version) < 11)
+    throw new Error(`opset ${num(opset.version)}: DynamicQuantizeLinear / MatMulInteger need opset ≥ 11`);
 
   const inits = new Map<string, OnnxModel>((g.initializer as OnnxModel[]).map((t) => [t.name as string, t]));
   const graphInputs = new Set((g.input as OnnxModel[]).map((v) => v.name as string)); // initializers listed as inputs are overridable
@@ -142,7 +146,15 @@ export function quantizeDynamicModel(model: OnnxModel, opts: DynamicQuantizeOpti
     if (axis && num(axis.i) !== 0) return null;
     const name = n.input[0] as string;
     const t = inits.get(name);
-    if (!t || graphInputs.has(name) || exclude.has(name) || t.dataType !== DataType.FLOAT || t.dims.length !== 2 || num(t.dataLocation ?? 0) === 1) return null;
+    if (
+      !t ||
+      graphInputs.has(name) ||
+      exclude.has(name) ||
+      t.dataType !== DataType.FLOAT ||
+      t.dims.length !== 2 ||
+      num(t.dataLocation ?? 0) === 1
+    )
+      return null;
     if (num(t.dims[0]) * num(t.dims[1]) < (opts.minElements ?? 0)) return null;
     return t;
   };
@@ -169,16 +181,33 @@ export function quantizeDynamicModel(model: OnnxModel, opts: DynamicQuantizeOpti
       const sc = fresh(`${out}_row_scale`);
       const sc1 = fresh(`${out}_row_scale_unsqueezed`);
       nodes.push({ opType: "Gather", name: fresh(`${base}_quant`), input: [tq.q, n.input[1]], output: [rows], attribute: [] });
-      nodes.push({ opType: "Cast", name: fresh(`${base}_cast`), input: [rows], output: [rowsF], attribute: [{ name: "to", type: 2, i: DataType.FLOAT }] });
+      nodes.push({
+        opType: "Cast",
+        name: fresh(`${base}_cast`),
+        input: [rows],
+        output: [rowsF],
+        attribute: [{ name: "to", type: 2, i: DataType.FLOAT }],
+      });
       nodes.push({ opType: "Gather", name: fresh(`${base}_scale`), input: [tq.scale, n.input[1]], output: [sc], attribute: [] });
       if (opsetVersion >= 13) {
         if (!unsqueezeAxes) {
           unsqueezeAxes = fresh("gather_quant_unsqueeze_axes");
-          newInits.push({ name: unsqueezeAxes, dims: [1], dataType: DataType.INT64, rawData: asBytes(new Uint8Array(new BigInt64Array([-1n]).buffer)) });
+          newInits.push({
+            name: unsqueezeAxes,
+            dims: [1],
+            dataType: DataType.INT64,
+            rawData: asBytes(new Uint8Array(new BigInt64Array([-1n]).buffer)),
+          });
         }
         nodes.push({ opType: "Unsqueeze", name: fresh(`${base}_unsqueeze`), input: [sc, unsqueezeAxes], output: [sc1], attribute: [] });
       } else {
-        nodes.push({ opType: "Unsqueeze", name: fresh(`${base}_unsqueeze`), input: [sc], output: [sc1], attribute: [{ name: "axes", type: 7, ints: [-1] }] });
+        nodes.push({
+          opType: "Unsqueeze",
+          name: fresh(`${base}_unsqueeze`),
+          input: [sc],
+          output: [sc1],
+          attribute: [{ name: "axes", type: 7, ints: [-1] }],
+        });
       }
       nodes.push({ opType: "Mul", name: fresh(`${base}_rescale`), input: [rowsF, sc1], output: [out], attribute: [] });
       continue;
@@ -204,7 +233,8 @@ export function quantizeDynamicModel(model: OnnxModel, opts: DynamicQuantizeOpti
         // 7-bit: rescale so max |w| maps to ±qmax.
         const data = floatTensorData(w);
         for (let c = 0; c < t.scale.length; c++) t.scale[c] = (t.scale[c]! * 127) / qmax;
-        for (let i = 0; i < data.length; i++) t.q[i] = Math.max(-qmax, Math.min(qmax, Math.round(data[i]! / t.scale[perChannel ? i % N : 0]!)));
+        for (let i = 0; i < data.length; i++)
+          t.q[i] = Math.max(-qmax, Math.min(qmax, Math.round(data[i]! / t.scale[perChannel ? i % N : 0]!)));
       }
       const S = t.scale.length;
       wq = { q: fresh(`${wName}_quantized`), scale: fresh(`${wName}_scale`), zp: fresh(`${wName}_zero_point`) };
@@ -227,8 +257,20 @@ export function quantizeDynamicModel(model: OnnxModel, opts: DynamicQuantizeOpti
     const mmInt = fresh(`${n.output[0]}_output_quantized`);
     const mmF = fresh(`${n.output[0]}_output_quantized_cast`);
     const scales = fresh(`${n.output[0]}_scales_mul`);
-    nodes.push({ opType: "MatMulInteger", name: fresh(`${base}_quant`), input: [aq[0], wq.q, aq[2], wq.zp], output: [mmInt], attribute: [] });
-    nodes.push({ opType: "Cast", name: fresh(`${base}_cast`), input: [mmInt], output: [mmF], attribute: [{ name: "to", type: 2, i: DataType.FLOAT }] });
+    nodes.push({
+      opType: "MatMulInteger",
+      name: fresh(`${base}_quant`),
+      input: [aq[0], wq.q, aq[2], wq.zp],
+      output: [mmInt],
+      attribute: [],
+    });
+    nodes.push({
+      opType: "Cast",
+      name: fresh(`${base}_cast`),
+      input: [mmInt],
+      output: [mmF],
+      attribute: [{ name: "to", type: 2, i: DataType.FLOAT }],
+    });
     nodes.push({ opType: "Mul", name: fresh(`${base}_scales_mul`), input: [aq[1], wq.scale], output: [scales], attribute: [] });
     nodes.push({ opType: "Mul", name: fresh(`${base}_output_scale_mul`), input: [mmF, scales], output: [n.output[0]], attribute: [] });
     quantizedMatMuls++;
@@ -239,9 +281,22 @@ export function quantizeDynamicModel(model: OnnxModel, opts: DynamicQuantizeOpti
   for (const n of nodes) for (const i of n.input as string[]) used.add(i);
   markSubgraphInputs(nodes, used);
   g.node = nodes;
-  g.initializer = [...(g.initializer as OnnxModel[]).filter((t) => !(quantW.has(t.name) || gatherQ.has(t.name)) || used.has(t.name)), ...newInits];
+  g.initializer = [
+    ...(g.initializer as OnnxModel[]).filter((t) => !(quantW.has(t.name) || gatherQ.has(t.name)) || used.has(t.name)),
+    ...newInits,
+  ];
 
-  return { quantizedMatMuls, keptMatMuls, keptReasons, quantizedWeights: quantW.size, quantizedParams, activationQuantizers, quantizedGathers, bytesIn: 0, bytesOut: 0 };
+  return {
+    quantizedMatMuls,
+    keptMatMuls,
+    keptReasons,
+    quantizedWeights: quantW.size,
+    quantizedParams,
+    activationQuantizers,
+    quantizedGathers,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
 }
 
 /** Names read inside If/Loop/Scan bodies (outer-scope references) also count as used. */

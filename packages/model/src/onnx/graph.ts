@@ -22,7 +22,12 @@ export interface ExportOptions {
  * Input: input_ids int64 [batch, seq] with [PAD] = config.padId; the attention mask is derived from it.
  * Outputs: sentiment [B,3], topic [B,20], entity_tags [B,T,13] (softmax probs), cls_attention [B,T].
  */
-export function buildOnnxModel(c: ModelConfig, raw: RawWeights, metadata: Record<string, string> = {}, opts: ExportOptions = {}): Uint8Array {
+export function buildOnnxModel(
+  c: ModelConfig,
+  raw: RawWeights,
+  metadata: Record<string, string> = {},
+  opts: ExportOptions = {},
+): Uint8Array {
   const g = new GraphBuilder();
   const W = (name: string): string => {
     const t = raw[name];
@@ -125,6 +130,10 @@ export function buildOnnxModel(c: ModelConfig, raw: RawWeights, metadata: Record
     opset: ONNX_OPSET,
     producer: "finsentry",
     docString: `finsentry multitask encoder d=${D} L=${c.nLayers} H=${H} ff=${c.dFF} maxLen=${c.maxLen}${c.wide ? " +wide" : ""}${opts.quantize ? ` (${opts.quantize} weights)` : ""}`,
-    metadata: { ...metadata, config: JSON.stringify(c), ...(opts.quantize ? { quantization: `${opts.quantize}: ${[...int8].join(",")}` } : {}) },
+    metadata: {
+      ...metadata,
+      config: JSON.stringify(c),
+      ...(opts.quantize ? { quantization: `${opts.quantize}: ${[...int8].join(",")}` } : {}),
+    },
   });
 }

@@ -115,7 +115,9 @@ const descriptor = {
         },
         TypeProtoTensor: { fields: { elemType: { type: "int32", id: 1 }, shape: { type: "TensorShapeProto", id: 2 } } },
         TensorShapeProto: { fields: { dim: { rule: "repeated", type: "Dimension", id: 1 } } },
-        Dimension: { fields: { dimValue: { type: "int64", id: 1 }, dimParam: { type: "string", id: 2 }, denotation: { type: "string", id: 3 } } },
+        Dimension: {
+          fields: { dimValue: { type: "int64", id: 1 }, dimParam: { type: "string", id: 2 }, denotation: { type: "string", id: 3 } },
+        },
       },
     },
   },

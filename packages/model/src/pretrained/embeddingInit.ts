@@ -21,7 +21,12 @@ const SPECIAL: ReadonlySet<string> = new Set(SPECIAL_TOKENS);
  * components of those means, scaled to standard deviation `std` (the random initialisation's, so training dynamics
  * stay as tuned). Special tokens and pieces the other vocabulary cannot spell keep seeded N(0, std) rows.
  */
-export function embeddingInit(vocab: readonly string[], src: { vocab: WordPieceVocab; table: FloatTensor }, dim: number, opts: { std?: number; seed?: number } = {}): EmbeddingInit {
+export function embeddingInit(
+  vocab: readonly string[],
+  src: { vocab: WordPieceVocab; table: FloatTensor },
+  dim: number,
+  opts: { std?: number; seed?: number } = {},
+): EmbeddingInit {
   const [rows, E] = src.table.shape as [number, number];
   if (src.table.shape.length !== 2 || dim > E) throw new Error(`embedding table [${src.table.shape}] cannot give ${dim}-wide rows`);
   const std = opts.std ?? 0.02;
@@ -35,7 +40,8 @@ export function embeddingInit(vocab: readonly string[], src: { vocab: WordPieceV
     return m;
   });
   const mapped = means.filter((m): m is Float64Array => m !== null);
-  if (mapped.length <= dim) throw new Error(`only ${mapped.length} of ${vocab.length} pieces map to the pre-trained vocabulary; need more than ${dim}`);
+  if (mapped.length <= dim)
+    throw new Error(`only ${mapped.length} of ${vocab.length} pieces map to the pre-trained vocabulary; need more than ${dim}`);
 
   const mu = new Float64Array(E);
   for (const m of mapped) for (let d = 0; d < E; d++) mu[d]! += m[d]! / mapped.length;

@@ -24,7 +24,9 @@ const SourceJSON = z.object({ name: z.string().min(1), licence: z.string().min(1
 export async function loadPretrainedEmbeddings(dir: string): Promise<PretrainedEmbeddings> {
   const read = (f: string) =>
     readFile(join(dir, f)).catch((e: NodeJS.ErrnoException) => {
-      throw new Error(`pre-trained model dir ${dir}: cannot read ${f} (${e.code ?? e.message}); infra/pretrained/fetch-minilm.sh writes one`);
+      throw new Error(
+        `pre-trained model dir ${dir}: cannot read ${f} (${e.code ?? e.message}); infra/pretrained/fetch-minilm.sh writes one`,
+      );
     });
   // One after the other, so that with both missing the error always names model.onnx (Promise.all reported whichever
   // read failed first).
@@ -38,7 +40,8 @@ export async function loadPretrainedEmbeddings(dir: string): Promise<PretrainedE
   }
   const vocab = wordPieceVocab(json);
   const table = readOnnxFloatTensor(onnx, BERT_EMBEDDING_TENSOR);
-  if (table.shape.length !== 2 || table.shape[0]! < vocab.ids.size) throw new Error(`${BERT_EMBEDDING_TENSOR} is [${table.shape}], the vocabulary has ${vocab.ids.size} pieces`);
+  if (table.shape.length !== 2 || table.shape[0]! < vocab.ids.size)
+    throw new Error(`${BERT_EMBEDDING_TENSOR} is [${table.shape}], the vocabulary has ${vocab.ids.size} pieces`);
   const sourceText = await readFile(join(dir, "source.json"), "utf8").catch(() => undefined);
   if (sourceText === undefined) return { vocab, table };
   const source = SourceJSON.safeParse(parseJsonOrUndefined(sourceText));

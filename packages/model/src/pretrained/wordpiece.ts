@@ -20,8 +20,18 @@ export interface WordPieceVocab {
 
 export function wordPieceVocab(json: unknown): WordPieceVocab {
   const p = WordPieceTokenizerJSON.safeParse(json);
-  if (!p.success) throw new Error(`not a WordPiece tokenizer.json: ${p.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
-  return { ids: new Map(Object.entries(p.data.model.vocab)), prefix: p.data.model.continuing_subword_prefix, lowercase: p.data.normalizer?.lowercase ?? false };
+  if (!p.success)
+    throw new Error(
+      `not a WordPiece tokenizer.json: ${p.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+        .join("; ")}`,
+    );
+  return {
+    ids: new Map(Object.entries(p.data.model.vocab)),
+    prefix: p.data.model.continuing_subword_prefix,
+    lowercase: p.data.normalizer?.lowercase ?? false,
+  };
 }
 
 /**
@@ -31,8 +41,14 @@ export function wordPieceVocab(json: unknown): WordPieceVocab {
  * [UNK]).
  */
 export function wordPieceIds(text: string, v: WordPieceVocab, continuation = false): number[] {
-  const w = v.lowercase ? text.toLowerCase().normalize("NFD").replace(/\p{Mn}/gu, "") : text;
-  if (v.prefix !== CONTINUATION) throw new Error(`WordPiece continuation prefix must be ${JSON.stringify(CONTINUATION)}, got ${JSON.stringify(v.prefix)}`);
+  const w = v.lowercase
+    ? text
+        .toLowerCase()
+        .normalize("NFD")
+        .replace(/\p{Mn}/gu, "")
+    : text;
+  if (v.prefix !== CONTINUATION)
+    throw new Error(`WordPiece continuation prefix must be ${JSON.stringify(CONTINUATION)}, got ${JSON.stringify(v.prefix)}`);
   const triples = greedyWordPiece(w, v.ids, { continuation, onUnknown: "fail" });
   if (!triples) return [];
   const out: number[] = [];

@@ -40,7 +40,13 @@ export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
   let cur: { type: EntityType; start: number; end: number; probSum: number; n: number } | undefined;
   const close = () => {
     if (cur && cur.end > cur.start) {
-      spans.push({ start: cur.start, end: cur.end, type: cur.type, text: o.text.slice(cur.start, cur.end), confidence: cur.probSum / cur.n });
+      spans.push({
+        start: cur.start,
+        end: cur.end,
+        type: cur.type,
+        text: o.text.slice(cur.start, cur.end),
+        confidence: cur.probSum / cur.n,
+      });
     }
     cur = undefined;
   };

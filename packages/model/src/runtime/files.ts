@@ -38,7 +38,8 @@ export async function readModelDir(dir: string): Promise<ModelDir> {
   const onnx = await readIn(dir, MODEL_FILES.onnx);
   if (sha256(onnx) !== manifest.files.onnx) throw new Error(`model dir ${dir}: ${MODEL_FILES.onnx} sha256 does not match the manifest`);
   const tokBytes = await readIn(dir, MODEL_FILES.tokenizer);
-  if (sha256(tokBytes) !== manifest.files.tokenizer) throw new Error(`model dir ${dir}: ${MODEL_FILES.tokenizer} sha256 does not match the manifest`);
+  if (sha256(tokBytes) !== manifest.files.tokenizer)
+    throw new Error(`model dir ${dir}: ${MODEL_FILES.tokenizer} sha256 does not match the manifest`);
   const tokenizer = Tokenizer.fromJSON(JSON.parse(tokBytes.toString("utf8")));
   if (tokenizer.vocabSize !== manifest.sizes.vocabSize) {
     throw new Error(`model dir ${dir}: tokenizer has ${tokenizer.vocabSize} tokens, model expects ${manifest.sizes.vocabSize}`);

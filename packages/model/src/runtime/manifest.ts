@@ -43,7 +43,10 @@ export type Quantization = z.infer<typeof Quantization>;
 export const Manifest = z.object({
   format: z.literal("finsentry-model/1"),
   /** Immutable version id, reported as TextScorer.version. */
-  id: z.string().min(1).regex(/^[A-Za-z0-9._-]+$/, "id: letters, digits, . _ - only"),
+  id: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9._-]+$/, "id: letters, digits, . _ - only"),
   created_at: IsoDate,
   /** Model this one was fine-tuned from (null when trained from scratch). */
   parent: z.string().nullable(),

@@ -37,7 +37,9 @@ export async function quantizeModelDir(srcDir: string, outDir: string, opts: Qua
     throw new Error(`quantize: weights.json config does not match the manifest of ${srcDir}`);
   }
   if (opts.verifySource !== false && sha256(buildOnnxModel(config, raw, { id: src.manifest.id })) !== src.manifest.files.onnx) {
-    throw new Error(`quantize: ${srcDir}/${MODEL_FILES.onnx} is not what this exporter writes from its weights.bin (exported by an older version?); re-export it or skip the check`);
+    throw new Error(
+      `quantize: ${srcDir}/${MODEL_FILES.onnx} is not what this exporter writes from its weights.bin (exported by an older version?); re-export it or skip the check`,
+    );
   }
   const id = opts.id ?? `${src.manifest.id}-int8`;
   const onnx = buildOnnxModel(config, raw, { id }, { quantize: "int8" });

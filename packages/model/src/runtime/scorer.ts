@@ -36,7 +36,12 @@ async function runBatch(session: ort.InferenceSession, tok: Tokenizer, maxLen: n
     if (!v) throw new Error(`model output ${k} missing`);
     return v.data as Float32Array;
   };
-  const [sent, topic, tags, attn] = [get(ONNX_OUTPUTS.sentiment), get(ONNX_OUTPUTS.topic), get(ONNX_OUTPUTS.tags), get(ONNX_OUTPUTS.attention)];
+  const [sent, topic, tags, attn] = [
+    get(ONNX_OUTPUTS.sentiment),
+    get(ONNX_OUTPUTS.topic),
+    get(ONNX_OUTPUTS.tags),
+    get(ONNX_OUTPUTS.attention),
+  ];
   const res = texts.map((text, b) =>
     decodeItem({
       text,
@@ -60,7 +65,11 @@ export async function loadScorer(dir: string, opts: ScorerOptions = {}): Promise
   const md = await readModelDir(dir);
   const { session, provider } = await createSession(md.onnx, opts);
   const maxLen = md.manifest.maxLen;
-  const batcher = new DynamicBatcher<string, ModelOutput>((texts) => runBatch(session, md.tokenizer, maxLen, texts), opts.maxBatch ?? 64, opts.maxWaitMs ?? 2);
+  const batcher = new DynamicBatcher<string, ModelOutput>(
+    (texts) => runBatch(session, md.tokenizer, maxLen, texts),
+    opts.maxBatch ?? 64,
+    opts.maxWaitMs ?? 2,
+  );
   return {
     version: md.manifest.id,
     manifest: md.manifest,

@@ -28,7 +28,10 @@ function cudaLibraryPresent(): boolean {
 }
 
 /** Creates the session on CUDA when asked (or auto and available), falling back to CPU with one log line. */
-export async function createSession(model: Uint8Array, opts: SessionOptions = {}): Promise<{ session: ort.InferenceSession; provider: "cpu" | "cuda" }> {
+export async function createSession(
+  model: Uint8Array,
+  opts: SessionOptions = {},
+): Promise<{ session: ort.InferenceSession; provider: "cpu" | "cuda" }> {
   const ep = opts.executionProvider ?? "auto";
   const log = opts.log ?? ((l: string) => console.error(l));
   const base: ort.InferenceSession.SessionOptions = {

@@ -38,4 +38,6 @@ for (const t of texts) {
   for (let i = 1; i < e.length; i++) if (e.ids[i] === tk.unkId) unk++;
   if (e.length > maxLen) truncated++;
 }
-console.log(`avg tokens/text ${(tokens / texts.length).toFixed(1)}, [UNK] rate ${((100 * unk) / tokens).toFixed(3)}%, truncated at ${maxLen}: ${((100 * truncated) / texts.length).toFixed(1)}%`);
+console.log(
+  `avg tokens/text ${(tokens / texts.length).toFixed(1)}, [UNK] rate ${((100 * unk) / tokens).toFixed(3)}%, truncated at ${maxLen}: ${((100 * truncated) / texts.length).toFixed(1)}%`,
+);

@@ -20,12 +20,18 @@ export const TokenizerJSON = z
   })
   .superRefine((j, ctx) => {
     SPECIAL_TOKENS.forEach((s, i) => {
-      if (j.vocab[i] !== s) ctx.addIssue({ code: "custom", path: ["vocab", i], message: `expected special token ${s} at id ${i}, got ${JSON.stringify(j.vocab[i])}` });
+      if (j.vocab[i] !== s)
+        ctx.addIssue({
+          code: "custom",
+          path: ["vocab", i],
+          message: `expected special token ${s} at id ${i}, got ${JSON.stringify(j.vocab[i])}`,
+        });
     });
     const seen = new Map<string, number>();
     j.vocab.forEach((t, i) => {
       const prev = seen.get(t);
-      if (prev !== undefined) ctx.addIssue({ code: "custom", path: ["vocab", i], message: `duplicate token ${JSON.stringify(t)} (also id ${prev})` });
+      if (prev !== undefined)
+        ctx.addIssue({ code: "custom", path: ["vocab", i], message: `duplicate token ${JSON.stringify(t)} (also id ${prev})` });
       seen.set(t, i);
     });
   });
@@ -93,7 +99,14 @@ export class Tokenizer {
   }
 
   toJSON(): TokenizerJSON {
-    return { format: TOKENIZER_FORMAT, version: 1, lowercase: true, foldAccents: true, maxWordChars: this.maxWordChars, vocab: [...this.vocab] };
+    return {
+      format: TOKENIZER_FORMAT,
+      version: 1,
+      lowercase: true,
+      foldAccents: true,
+      maxWordChars: this.maxWordChars,
+      vocab: [...this.vocab],
+    };
   }
 
   idToToken(id: number): string | undefined {
@@ -155,7 +168,12 @@ export class Tokenizer {
    * pre-tokenized only up to a generous prefix (32 chars per token), minus its possibly cut last piece; only if that
    * prefix does not fill `maxTokens` is the whole text processed (the prefix tokens are identical either way).
    */
-  private walk(text: string, emit: (id: number, start: number, end: number, shape: number) => boolean, maxTokens = Infinity, restart?: () => void): void {
+  private walk(
+    text: string,
+    emit: (id: number, start: number, end: number, shape: number) => boolean,
+    maxTokens = Infinity,
+    restart?: () => void,
+  ): void {
     if (maxTokens <= 0) return;
     const prefix = maxTokens * 32;
     if (text.length > prefix) {
@@ -182,7 +200,12 @@ export class Tokenizer {
 
   private emitPreToken(text: string, t: PreToken, emit: (id: number, start: number, end: number, shape: number) => boolean): boolean {
     // A decoded entity ("&amp;") is longer in the text than its symbol: its letters say nothing about casing.
-    const shape = t.kind === "url" ? CASE_SHAPES.special : t.kind === "symbol" && t.end - t.start !== t.norm.length ? CASE_SHAPES.none : caseShape(text, t.start, t.end);
+    const shape =
+      t.kind === "url"
+        ? CASE_SHAPES.special
+        : t.kind === "symbol" && t.end - t.start !== t.norm.length
+          ? CASE_SHAPES.none
+          : caseShape(text, t.start, t.end);
     switch (t.kind) {
       case "url":
         return emit(URL_ID, t.start, t.end, shape);
@@ -214,7 +237,12 @@ export class Tokenizer {
     }
   }
 
-  private emitWord(word: string, start: number, shape: number, emit: (id: number, start: number, end: number, shape: number) => boolean): boolean {
+  private emitWord(
+    word: string,
+    start: number,
+    shape: number,
+    emit: (id: number, start: number, end: number, shape: number) => boolean,
+  ): boolean {
     if (word.length > this.maxWordChars) return emit(UNK_ID, start, start + word.length, shape);
     let pieces = this.wordCache.get(word);
     if (pieces === undefined) {

@@ -5,7 +5,10 @@ import type { Encoded } from "./encode.ts";
  * Padding then costs little, which matters because attention and FFN cost scale with the padded length.
  */
 export function bucketBatches(items: readonly Encoded[], batchSize: number, rnd: () => number, windowBatches = 50): Encoded[][] {
-  const idx = shuffle(items.map((_, i) => i), rnd);
+  const idx = shuffle(
+    items.map((_, i) => i),
+    rnd,
+  );
   const out: Encoded[][] = [];
   const win = batchSize * windowBatches;
   for (let w = 0; w < idx.length; w += win) {
@@ -46,7 +49,16 @@ export function packBatch(items: readonly Encoded[], padId: number): PackedBatch
     ids.set(x.ids, b * T);
     if (x.tags) for (let t = 0; t < x.tags.length; t++) tags[b * T + t] = x.tags[t]!;
   });
-  return { B, T, ids, tags, sentiment: Int32Array.from(items, (x) => x.sentiment), topic: Int32Array.from(items, (x) => x.topic), soft: packSoft(items), feat: packFeatures(items) };
+  return {
+    B,
+    T,
+    ids,
+    tags,
+    sentiment: Int32Array.from(items, (x) => x.sentiment),
+    topic: Int32Array.from(items, (x) => x.topic),
+    soft: packSoft(items),
+    feat: packFeatures(items),
+  };
 }
 
 function packFeatures(items: readonly Encoded[]): PackedBatch["feat"] {

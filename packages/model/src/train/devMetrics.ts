@@ -6,8 +6,17 @@ import { classificationReport, prf } from "../eval/metrics.ts";
  * stopping, `npm run eval`, the learner's gate and the model card compute the same figure (macro over the classes
  * present in gold or predictions, as sklearn).
  */
-export function classification(gold: ArrayLike<number>, pred: ArrayLike<number>, K: number): { accuracy: number; macroF1: number; n: number } {
-  const labels = K === SENTIMENT_LABELS.length ? SENTIMENT_LABELS : K === TOPIC_LABELS.length ? TOPIC_LABELS : Array.from({ length: K }, (_, k) => String(k));
+export function classification(
+  gold: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  K: number,
+): { accuracy: number; macroF1: number; n: number } {
+  const labels =
+    K === SENTIMENT_LABELS.length
+      ? SENTIMENT_LABELS
+      : K === TOPIC_LABELS.length
+        ? TOPIC_LABELS
+        : Array.from({ length: K }, (_, k) => String(k));
   const g: string[] = [];
   const p: string[] = [];
   for (let i = 0; i < gold.length; i++) {
@@ -53,7 +62,8 @@ export class SpanF1 {
   fp = 0;
   fn = 0;
   add(gold: Set<string>, pred: Set<string>): void {
-    for (const p of pred) if (gold.has(p)) this.tp++;
+    for (const p of pred)
+      if (gold.has(p)) this.tp++;
       else this.fp++;
     for (const g of gold) if (!pred.has(g)) this.fn++;
   }

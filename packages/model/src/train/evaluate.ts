@@ -11,9 +11,19 @@ import type { Task } from "./options.ts";
 export type DevMetrics = Partial<Record<Task, Record<string, number>>> & { score: number };
 
 /** Dev metrics from the tfjs model (no dropout): accuracy/macro-F1 per head, exact token-span F1 for entities. */
-export function evaluate(w: WeightMap, c: ModelConfig, items: readonly Encoded[], tasks: readonly Task[], embeddingGrad: EmbeddingGrad, batchSize = 128): DevMetrics {
+export function evaluate(
+  w: WeightMap,
+  c: ModelConfig,
+  items: readonly Encoded[],
+  tasks: readonly Task[],
+  embeddingGrad: EmbeddingGrad,
+  batchSize = 128,
+): DevMetrics {
   const order = items.map((_, i) => i).sort((a, b) => items[a]!.ids.length - items[b]!.ids.length);
-  const sGold: number[] = [], sPred: number[] = [], tGold: number[] = [], tPred: number[] = [];
+  const sGold: number[] = [],
+    sPred: number[] = [],
+    tGold: number[] = [],
+    tPred: number[] = [];
   const spans = new SpanF1();
   for (let i = 0; i < order.length; i += batchSize) {
     const batch = order.slice(i, i + batchSize).map((j) => items[j]!);
@@ -31,7 +41,14 @@ export function evaluate(w: WeightMap, c: ModelConfig, items: readonly Encoded[]
       tPred.push(tv[b]!);
       if (x.tags) {
         const pred = Int32Array.from({ length: x.ids.length }, (_, k) => (k === 0 ? 0 : gv[b * p.T + k]!));
-        spans.add(bioSpans(Int32Array.from(x.tags, (v) => Math.max(0, v)), 1, x.ids.length), bioSpans(pred, 1, x.ids.length));
+        spans.add(
+          bioSpans(
+            Int32Array.from(x.tags, (v) => Math.max(0, v)),
+            1,
+            x.ids.length,
+          ),
+          bioSpans(pred, 1, x.ids.length),
+        );
       }
     });
   }

@@ -28,7 +28,11 @@ export interface FineTuneOptions {
  * Continues training an existing model on new labelled examples (online learning). The tokenizer is reused
  * unchanged (ids must keep their meaning); the result records the parent id in its manifest.
  */
-export async function fineTune(fromModelDir: string, examples: readonly Example[], opts: FineTuneOptions): Promise<{ manifest: Manifest; result: TrainResult }> {
+export async function fineTune(
+  fromModelDir: string,
+  examples: readonly Example[],
+  opts: FineTuneOptions,
+): Promise<{ manifest: Manifest; result: TrainResult }> {
   const parent = await readModelDir(fromModelDir);
   const wbin = await readFile(join(fromModelDir, MODEL_FILES.weightsBin));
   if (sha256(wbin) !== parent.manifest.files.weightsBin) throw new Error(`${fromModelDir}: weights.bin sha256 does not match the manifest`);

@@ -13,7 +13,11 @@ export interface MaskedBatch {
 }
 
 /** BERT-style corruption of non-special tokens: of the selected, 80% → [MASK], 10% → random id, 10% kept. */
-export function maskTokens(p: PackedBatch, o: { maskProb: number; maskId: number; firstRegularId: number; vocabSize: number }, rnd: () => number): MaskedBatch {
+export function maskTokens(
+  p: PackedBatch,
+  o: { maskProb: number; maskId: number; firstRegularId: number; vocabSize: number },
+  rnd: () => number,
+): MaskedBatch {
   const ids = p.ids.slice();
   const pos: number[] = [];
   const tgt: number[] = [];
@@ -33,7 +37,14 @@ export function maskTokens(p: PackedBatch, o: { maskProb: number; maskId: number
  * Masked-LM loss with the output layer tied to the token embeddings. Selected rows are picked with a one-hot
  * matmul rather than tf.gather, whose gradient (UnsortedSegmentSum) the wasm backend lacks.
  */
-export function mlmLoss(w: WeightMap, c: ModelConfig, p: PackedBatch, m: MaskedBatch, dropout: number, embeddingGrad: EmbeddingGrad): tf.Scalar {
+export function mlmLoss(
+  w: WeightMap,
+  c: ModelConfig,
+  p: PackedBatch,
+  m: MaskedBatch,
+  dropout: number,
+  embeddingGrad: EmbeddingGrad,
+): tf.Scalar {
   const o = forward(w, tf.tensor2d(m.ids, [p.B, p.T], "int32"), c, { dropout, embeddingGrad });
   const flat = tf.reshape(o.hidden, [p.B * p.T, c.dModel]);
   const sel = tf.oneHot(tf.tensor1d(m.positions, "int32"), p.B * p.T).toFloat();

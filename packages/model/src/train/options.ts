@@ -6,7 +6,10 @@ export type Task = (typeof TASKS)[number];
 
 /** Everything that defines a training run (recorded in the manifest so a run can be reproduced). */
 export const TrainOptions = z.object({
-  tasks: z.array(z.enum(TASKS)).min(1).default([...TASKS]),
+  tasks: z
+    .array(z.enum(TASKS))
+    .min(1)
+    .default([...TASKS]),
   epochs: z.number().int().min(0).default(12),
   batchSize: z.number().int().min(1).default(32),
   /** Cap on optimiser steps per epoch (budgeted runs, tests); 0 = whole epoch. */
@@ -20,7 +23,9 @@ export const TrainOptions = z.object({
   /** static: fixed per-task weights; uncertainty: learned log-variances (Kendall, Gal & Cipolla 2018). */
   taskWeights: z.enum(["static", "uncertainty"]).default("static"),
   /** Static: the task weights. Uncertainty: priors on the learned weights (each task's term is scaled; 1 = none). */
-  staticWeights: z.object({ sentiment: z.number().min(0), topic: z.number().min(0), entities: z.number().min(0) }).default({ sentiment: 1, topic: 1, entities: 1 }),
+  staticWeights: z
+    .object({ sentiment: z.number().min(0), topic: z.number().min(0), entities: z.number().min(0) })
+    .default({ sentiment: 1, topic: 1, entities: 1 }),
   /** Inverse-frequency class-weight exponent (0 = unweighted, 1 = fully balanced). */
   classWeightPower: z.number().min(0).max(1).default(0.5),
   /** The same for the 13 BIO tags, kept separate: O is ~85 % of tokens and strong tag weights trade precision for recall. */

@@ -1,7 +1,11 @@
 import cliProgress from "cli-progress";
 
 /** Progress bar on stderr (epoch, step, per-task loss, examples/s, ETA); in a non-TTY it prints a line every 15 s. */
-export function makeProgressBar(enabled: boolean): { start(total: number, payload: object): void; update(v: number, payload: object): void; stop(): void } {
+export function makeProgressBar(enabled: boolean): {
+  start(total: number, payload: object): void;
+  update(v: number, payload: object): void;
+  stop(): void;
+} {
   if (!enabled) return { start() {}, update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {

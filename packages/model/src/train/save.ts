@@ -29,7 +29,16 @@ export function dataCard(train: readonly Example[], note?: string): Manifest["da
 export async function saveTrained(
   dir: string,
   r: TrainResult,
-  o: { id: string; parent?: string | null; tokenizer: Tokenizer; train: readonly Example[]; dataNote?: string; command: string; cardNotes?: string[]; backend: string },
+  o: {
+    id: string;
+    parent?: string | null;
+    tokenizer: Tokenizer;
+    train: readonly Example[];
+    dataNote?: string;
+    command: string;
+    cardNotes?: string[];
+    backend: string;
+  },
 ): Promise<Manifest> {
   const metrics: Manifest["metrics"] = {};
   for (const [k, v] of Object.entries(r.best ?? {})) if (typeof v === "object") metrics[k] = v;
@@ -41,10 +50,21 @@ export async function saveTrained(
     tokenizer: o.tokenizer,
     metrics,
     data: dataCard(o.train, o.dataNote),
-    training: { options: r.options, bestEpoch: r.bestEpoch, ...(r.averaged ? { averaged: r.averaged } : {}), examplesPerSec: r.examplesPerSec, backend: o.backend, command: o.command },
+    training: {
+      options: r.options,
+      bestEpoch: r.bestEpoch,
+      ...(r.averaged ? { averaged: r.averaged } : {}),
+      examplesPerSec: r.examplesPerSec,
+      backend: o.backend,
+      command: o.command,
+    },
   };
   const m = await writeModelDir(dir, base);
   const onnxBytes = (await stat(join(dir, MODEL_FILES.onnx))).size;
   // Second write only to add the card, which needs the manifest (hashes are unchanged: same weights, same graph).
-  return writeModelDir(dir, { ...base, createdAt: new Date(m.created_at), card: modelCard(m, r, { command: o.command, onnxBytes, notes: o.cardNotes }) });
+  return writeModelDir(dir, {
+    ...base,
+    createdAt: new Date(m.created_at),
+    card: modelCard(m, r, { command: o.command, onnxBytes, notes: o.cardNotes }),
+  });
 }

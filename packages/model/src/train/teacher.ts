@@ -53,7 +53,8 @@ export async function loadTeacher(path: string): Promise<TeacherLogits> {
     const f = r.data.features;
     if (f) {
       featureDim ??= f.length;
-      if (f.length !== featureDim) throw new Error(`teacher file ${path} line ${i + 1}: features: ${f.length} values, earlier rows have ${featureDim}`);
+      if (f.length !== featureDim)
+        throw new Error(`teacher file ${path} line ${i + 1}: features: ${f.length} values, earlier rows have ${featureDim}`);
     }
     out.set(r.data.text, {
       ...(r.data.sentiment ? { sentiment: Float32Array.from(r.data.sentiment) } : {}),
@@ -81,7 +82,8 @@ export function featureDimOf(...files: (TeacherLogits | undefined)[]): number | 
   for (const file of files) {
     for (const t of file?.values() ?? []) {
       if (!t.features) continue;
-      if (dim !== undefined && t.features.length !== dim) throw new Error(`teacher files disagree on the feature length (${dim} vs ${t.features.length})`);
+      if (dim !== undefined && t.features.length !== dim)
+        throw new Error(`teacher files disagree on the feature length (${dim} vs ${t.features.length})`);
       dim = t.features.length;
       break; // rows within one file are checked by loadTeacher
     }

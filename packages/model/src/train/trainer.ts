@@ -14,7 +14,15 @@ import { encodeExample, NO_LABEL, type Encoded } from "./encode.ts";
 import { evaluate, type DevMetrics } from "./evaluate.ts";
 import { classWeights, distillationLoss, featureLoss, maskedCrossEntropy } from "./losses.ts";
 import { maskTokens, mlmLoss } from "./mlm.ts";
-import { distillWeightOf, distillWeightText, TrainOptions, TASKS, type DistilledTask, type Task, type TrainOptionsInput } from "./options.ts";
+import {
+  distillWeightOf,
+  distillWeightText,
+  TrainOptions,
+  TASKS,
+  type DistilledTask,
+  type Task,
+  type TrainOptionsInput,
+} from "./options.ts";
 import { makeProgressBar } from "./progress.ts";
 import { learningRate } from "./schedule.ts";
 import { featureDimOf, softTargets, type TeacherLogits, type TeacherTargets } from "./teacher.ts";
@@ -124,7 +132,8 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const log = input.log ?? ((l: string) => console.error(l));
   const rnd = mulberry32(o.seed);
   const tok = input.tokenizer;
-  const config = input.init?.config ?? ModelConfig.parse({ vocabSize: tok.vocabSize, padId: tok.padId, ...o.sizes, ...(o.wide ? { wide: true } : {}) });
+  const config =
+    input.init?.config ?? ModelConfig.parse({ vocabSize: tok.vocabSize, padId: tok.padId, ...o.sizes, ...(o.wide ? { wide: true } : {}) });
   if (config.vocabSize !== tok.vocabSize) throw new Error(`tokenizer has ${tok.vocabSize} tokens, model ${config.vocabSize}`);
   const tasks = new Set(o.tasks);
   const embeddingGrad: EmbeddingGrad = defaultEmbeddingGrad(tf.getBackend());
@@ -153,7 +162,11 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const allVars: Record<string, tf.Variable> = { ...params };
   for (const [t, v] of Object.entries(logVar)) allVars[`logvar.${t}`] = v!;
   const decay = new Set(specs.filter((s) => !s.noDecay).map((s) => s.name));
-  const opt = new AdamW(allVars, decay, { weightDecay: o.weightDecay, clipNorm: o.clipNorm, lrScale: config.wide ? { "wide.w": o.wideLrScale } : {} });
+  const opt = new AdamW(allVars, decay, {
+    weightDecay: o.weightDecay,
+    clipNorm: o.clipNorm,
+    lrScale: config.wide ? { "wide.w": o.wideLrScale } : {},
+  });
   const byVarName = new Map(Object.entries(allVars).map(([k, v]) => [v.name, k]));
   const w = params as unknown as WeightMap;
 
@@ -180,29 +193,52 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   };
   // Examples with no label for any trained task would only cost time (single-task runs).
   const useful = (e: Example) =>
-    (tasks.has("sentiment") && e.sentiment !== undefined) || (tasks.has("topic") && e.topic !== undefined) || (tasks.has("entities") && e.entities !== undefined);
+    (tasks.has("sentiment") && e.sentiment !== undefined) ||
+    (tasks.has("topic") && e.topic !== undefined) ||
+    (tasks.has("entities") && e.entities !== undefined);
   const dev = input.dev.filter(useful).map((e) => restrictTasks(encodeExample(e, tok, config.maxLen), tasks));
   const own = input.train.filter((e) => useful(e) || softByText.has(e.text));
   const trainSrc = [...own, ...transfer];
   let train = trainSrc.map((e) => enc(e));
   if (input.transfer) {
-    if (transfer.length === 0) throw new Error(`transfer set: none of its ${input.transfer.size} texts adds a new text with targets for a trained task`);
-    log(`[train] transfer set: ${transfer.length} texts with teacher targets only (${input.transfer.size - transfer.length} skipped: training texts or no trained task)`);
+    if (transfer.length === 0)
+      throw new Error(`transfer set: none of its ${input.transfer.size} texts adds a new text with targets for a trained task`);
+    log(
+      `[train] transfer set: ${transfer.length} texts with teacher targets only (${input.transfer.size - transfer.length} skipped: training texts or no trained task)`,
+    );
   }
   if (input.teacher) {
     // The training texts only: the transfer set has its own line above.
     const covered = (k: DistilledTask) => own.filter((e) => softByText.get(e.text)?.[k]).length;
-    if (covered("sentiment") + covered("topic") === 0) throw new Error(`teacher: none of its ${input.teacher.size} texts is a training text of a trained task`);
-    log(`[train] teacher: soft targets for ${covered("sentiment")} (sentiment) and ${covered("topic")} (topic) of ${own.length} train texts; weight ${distillWeightText(o)}, T ${o.distillTemperature}`);
+    if (covered("sentiment") + covered("topic") === 0)
+      throw new Error(`teacher: none of its ${input.teacher.size} texts is a training text of a trained task`);
+    log(
+      `[train] teacher: soft targets for ${covered("sentiment")} (sentiment) and ${covered("topic")} (topic) of ${own.length} train texts; weight ${distillWeightText(o)}, T ${o.distillTemperature}`,
+    );
   }
-  if (featureDim) log(`[train] feature term: ${featByText.size} texts with ${featureDim}-value teacher features; weight ${o.featureWeight}`);
+  if (featureDim)
+    log(`[train] feature term: ${featByText.size} texts with ${featureDim}-value teacher features; weight ${o.featureWeight}`);
   const pool = o.entitySwap > 0 ? buildEntityPool(trainSrc) : undefined;
   const cw = {
-    sentiment: classWeights(train.map((x) => x.sentiment), N_SENTIMENT, o.classWeightPower),
-    topic: classWeights(train.map((x) => x.topic), N_TOPIC, o.classWeightPower),
-    tags: classWeights(train.flatMap((x) => (x.tags ? Array.from(x.tags) : [])), N_TAGS, o.tagClassWeightPower),
+    sentiment: classWeights(
+      train.map((x) => x.sentiment),
+      N_SENTIMENT,
+      o.classWeightPower,
+    ),
+    topic: classWeights(
+      train.map((x) => x.topic),
+      N_TOPIC,
+      o.classWeightPower,
+    ),
+    tags: classWeights(
+      train.flatMap((x) => (x.tags ? Array.from(x.tags) : [])),
+      N_TAGS,
+      o.tagClassWeightPower,
+    ),
   };
-  log(`[train] ${train.length} train / ${dev.length} dev examples; tasks ${o.tasks.join(",")}; params ${specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0)}; embedding grad ${embeddingGrad}`);
+  log(
+    `[train] ${train.length} train / ${dev.length} dev examples; tasks ${o.tasks.join(",")}; params ${specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0)}; embedding grad ${embeddingGrad}`,
+  );
 
   const stepsPerEpoch = (n: number) => {
     const full = Math.ceil(n / o.batchSize);
@@ -249,7 +285,10 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
     let avg: { raw: RawWeights; n: number } | undefined;
     let stale = 0;
     let bestChanged = false;
-    const mlmItems = phase === "mlm" ? [...train, ...(input.unlabelled ?? []).map((text) => encodeExample({ text, source: "unlabelled" }, tok, config.maxLen))] : [];
+    const mlmItems =
+      phase === "mlm"
+        ? [...train, ...(input.unlabelled ?? []).map((text) => encodeExample({ text, source: "unlabelled" }, tok, config.maxLen))]
+        : [];
     for (let epoch = 1; epoch <= epochs; epoch++) {
       if (phase === "joint" && pool) train = trainSrc.map((e) => enc(swapEntities(e, pool, o.entitySwap, rnd), e));
       const items = phase === "mlm" ? mlmItems : train;
@@ -268,7 +307,11 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
         const res =
           phase === "mlm"
             ? step(() => {
-                const m = maskTokens(p, { maskProb: o.mlmMaskProb, maskId: tok.maskId, firstRegularId: SPECIAL_TOKENS.length, vocabSize: config.vocabSize }, rnd);
+                const m = maskTokens(
+                  p,
+                  { maskProb: o.mlmMaskProb, maskId: tok.maskId, firstRegularId: SPECIAL_TOKENS.length, vocabSize: config.vocabSize },
+                  rnd,
+                );
                 return m.positions.length ? mlmLoss(w, config, p, m, o.dropout, embeddingGrad) : null;
               }, lr)
             : step((kept) => jointLoss(w, config, p, o, tasks, logVar, cw, embeddingGrad, kept, Math.floor(rnd() * 1e9)), lr);
@@ -282,9 +325,17 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
         runStep++;
         if (input.onProgress) {
           const elapsed = (performance.now() - t0) / 1000;
-          const losses = Object.fromEntries(Object.keys(sums).map((k) => [k === "total" && phase === "mlm" ? "mlm" : k, sums[k]! / counts[k]!]));
+          const losses = Object.fromEntries(
+            Object.keys(sums).map((k) => [k === "total" && phase === "mlm" ? "mlm" : k, sums[k]! / counts[k]!]),
+          );
           input.onProgress({
-            phase, epoch, epochs, step: runStep, totalSteps: Math.max(plannedSteps, runStep), losses, lr,
+            phase,
+            epoch,
+            epochs,
+            step: runStep,
+            totalSteps: Math.max(plannedSteps, runStep),
+            losses,
+            lr,
             examplesPerSec: seen / Math.max(1e-9, (performance.now() - e0) / 1000),
             etaSec: (elapsed / runStep) * Math.max(0, plannedSteps - runStep),
           });
@@ -314,7 +365,8 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
         examplesPerSec: seen / secs,
         elapsedSec: (performance.now() - t0) / 1000,
       };
-      if (o.taskWeights === "uncertainty") rec.taskWeights = Object.fromEntries(Object.entries(logVar).map(([t, v]) => [t, Math.exp(-v!.dataSync()[0]!)]));
+      if (o.taskWeights === "uncertainty")
+        rec.taskWeights = Object.fromEntries(Object.entries(logVar).map(([t, v]) => [t, Math.exp(-v!.dataSync()[0]!)]));
       if (phase === "joint") {
         rec.dev = evaluate(w, config, dev, o.tasks, embeddingGrad);
         let improved = false;
@@ -328,7 +380,9 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
           const n = (avg?.n ?? 0) + 1;
           const prev = avg?.raw;
           const raw: RawWeights = prev
-            ? Object.fromEntries(Object.entries(prev).map(([k, t]) => [k, { shape: t.shape, data: t.data.map((a, i) => a + (cur[k]!.data[i]! - a) / n) }]))
+            ? Object.fromEntries(
+                Object.entries(prev).map(([k, t]) => [k, { shape: t.shape, data: t.data.map((a, i) => a + (cur[k]!.data[i]! - a) / n) }]),
+              )
             : cur;
           avg = { raw, n };
           if (n >= 2 && dev.length > 0) {
@@ -347,9 +401,20 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
       history.push(rec);
       if (bestChanged && best && input.onBest) {
         bestChanged = false;
-        await input.onBest({ config, raw: best.raw, best: best.dev, bestEpoch: best.epoch, ...(best.averaged ? { averaged: best.averaged } : {}), history: [...history], options: o, examplesPerSec: (examplesSeen) / trainSeconds });
+        await input.onBest({
+          config,
+          raw: best.raw,
+          best: best.dev,
+          bestEpoch: best.epoch,
+          ...(best.averaged ? { averaged: best.averaged } : {}),
+          history: [...history],
+          options: o,
+          examplesPerSec: examplesSeen / trainSeconds,
+        });
       }
-      log(`[train] ${phase} epoch ${epoch}: ${JSON.stringify({ loss: rec.loss, dev: rec.dev, ...(rec.devAveraged ? { devAveraged: rec.devAveraged } : {}), w: rec.taskWeights, eps: Math.round(rec.examplesPerSec) })}`);
+      log(
+        `[train] ${phase} epoch ${epoch}: ${JSON.stringify({ loss: rec.loss, dev: rec.dev, ...(rec.devAveraged ? { devAveraged: rec.devAveraged } : {}), w: rec.taskWeights, eps: Math.round(rec.examplesPerSec) })}`,
+      );
       if (input.metricsLog) await appendFile(input.metricsLog, JSON.stringify(rec) + "\n");
       if (phase === "joint" && o.patience > 0 && stale >= o.patience) {
         log(`[train] early stop: no dev improvement for ${o.patience} epochs (best epoch ${best!.epoch})`);
@@ -378,7 +443,8 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
 
 function snapshot(params: Record<string, tf.Variable>, specs: ReturnType<typeof weightSpecs>): RawWeights {
   const out: RawWeights = {};
-  for (const sp of specs) if (!sp.trainOnly) out[sp.name] = { shape: sp.shape.slice(), data: params[sp.name]!.dataSync().slice() as Float32Array };
+  for (const sp of specs)
+    if (!sp.trainOnly) out[sp.name] = { shape: sp.shape.slice(), data: params[sp.name]!.dataSync().slice() as Float32Array };
   return out;
 }
 
@@ -405,8 +471,26 @@ function jointLoss(
   };
   const T = o.distillTemperature;
   const losses: [Task, tf.Scalar | null][] = [
-    ["sentiment", tasks.has("sentiment") ? withTeacher("sentiment", maskedCrossEntropy(out.sentimentLogits, p.sentiment, cw.sentiment), p.soft && distillationLoss(out.sentimentLogits, p.soft.sentiment, p.soft.sentimentRows, T)) : null],
-    ["topic", tasks.has("topic") ? withTeacher("topic", maskedCrossEntropy(out.topicLogits, p.topic, cw.topic), p.soft && distillationLoss(out.topicLogits, p.soft.topic, p.soft.topicRows, T)) : null],
+    [
+      "sentiment",
+      tasks.has("sentiment")
+        ? withTeacher(
+            "sentiment",
+            maskedCrossEntropy(out.sentimentLogits, p.sentiment, cw.sentiment),
+            p.soft && distillationLoss(out.sentimentLogits, p.soft.sentiment, p.soft.sentimentRows, T),
+          )
+        : null,
+    ],
+    [
+      "topic",
+      tasks.has("topic")
+        ? withTeacher(
+            "topic",
+            maskedCrossEntropy(out.topicLogits, p.topic, cw.topic),
+            p.soft && distillationLoss(out.topicLogits, p.soft.topic, p.soft.topicRows, T),
+          )
+        : null,
+    ],
     ["entities", tasks.has("entities") ? maskedCrossEntropy(out.tagLogits, p.tags, cw.tags) : null],
   ];
   const parts: tf.Scalar[] = [];

@@ -24,21 +24,23 @@ export interface Gazetteer {
  * list are never tagged (cashtags still are: "$NOW" is ServiceNow).
  */
 const AMBIGUOUS_TICKERS = new Set(
-  ("A AI ALL AM AN ANY APP ARE AS AT BE BIG BY CAN CEO CFO COO CTO CEOS CPI DD DO EPS ESG ETF EU EV FAST FDA FED FOR " +
+  (
+    "A AI ALL AM AN ANY APP ARE AS AT BE BIG BY CAN CEO CFO COO CTO CEOS CPI DD DO EPS ESG ETF EU EV FAST FDA FED FOR " +
     "FUN GDP GO GOOD HAS HE HR IPO IPOS IQ IT ITS LOVE LOW MA NEW NOW OK ON ONE OPEN OR OUT PE PLAY PM Q QE REAL RUN SEC " +
     "SEE SO TV UK UN US USA VS WELL YOU AND THE TOP BIG KEY NEXT CASH HOLD BUY SELL RSI ATH YTD YOY QOQ EBIT EBITDA " +
-    "EST PT ET GMT ECB IMF OPEC WHO WTI NYSE NASDAQ DOW LLC INC PLC CO CORP LTD II III IV USD EUR GBP JPY CNY INR")
-    .split(" "),
+    "EST PT ET GMT ECB IMF OPEC WHO WTI NYSE NASDAQ DOW LLC INC PLC CO CORP LTD II III IV USD EUR GBP JPY CNY INR"
+  ).split(" "),
 );
 
 /** Single words never used alone as a company alias, even when a company's core name reduces to them. */
 const GENERIC_ALIASES = new Set(
-  ("American General United First National International Global Capital Financial Digital Energy Health Pacific " +
+  (
+    "American General United First National International Global Capital Financial Digital Energy Health Pacific " +
     "Western Southern Northern Eastern New Great Royal Standard Central Federal Community Security Advanced Applied " +
     "Universal Premier Summit Liberty Pioneer Heritage Main Park Star Sun Gold Silver Green Blue Red White Black " +
     "Alpha Beta Delta Omega Apex Core Prime Select Target Value Growth Income Trust Bank Group Holdings Partners " +
-    "Technologies Technology Systems Solutions Services Industries Resources Therapeutics Pharmaceuticals Bio Medical")
-    .split(" "),
+    "Technologies Technology Systems Solutions Services Industries Resources Therapeutics Pharmaceuticals Bio Medical"
+  ).split(" "),
 );
 
 /** Function words some listings reduce to ("The … Inc."): never aliases. */
@@ -63,7 +65,8 @@ export interface GazetteerOptions {
  */
 export function commonWords(texts: Iterable<string>, minCount = 5): Set<string> {
   const counts = new Map<string, number>();
-  for (const t of texts) for (const m of t.matchAll(/(?<![\p{L}\p{N}])[a-z][a-z'-]+(?![\p{L}\p{N}])/gu)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
+  for (const t of texts)
+    for (const m of t.matchAll(/(?<![\p{L}\p{N}])[a-z][a-z'-]+(?![\p{L}\p{N}])/gu)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
   return new Set([...counts].filter(([, n]) => n >= minCount).map(([w]) => w));
 }
 

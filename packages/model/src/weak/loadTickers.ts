@@ -32,7 +32,11 @@ async function csvFiles(dir: string): Promise<string[]> {
  * the NASDAQ footer ("File Creation Time…") and blank rows.
  */
 export async function loadListings(tickersDir: string): Promise<{ entries: ListingEntry[]; stats: TickerLoadStats }> {
-  const stats: TickerLoadStats = { files: [], entries: 0, skipped: { etf: 0, testIssue: 0, footerOrBlank: 0, fundLike: 0, notCommon: 0, badSymbol: 0 } };
+  const stats: TickerLoadStats = {
+    files: [],
+    entries: 0,
+    skipped: { etf: 0, testIssue: 0, footerOrBlank: 0, fundLike: 0, notCommon: 0, badSymbol: 0 },
+  };
   const entries: ListingEntry[] = [];
   for (const file of await csvFiles(tickersDir)) {
     const table = readCsvTable(await readFile(file, "utf8"), file);
@@ -47,7 +51,8 @@ export async function loadListings(tickersDir: string): Promise<{ entries: Listi
       if (!symbol || !name || symbol.startsWith("File Creation Time")) stats.skipped.footerOrBlank++;
       else if (fields["ETF"] === "Y") stats.skipped.etf++;
       else if (fields["Test Issue"] === "Y") stats.skipped.testIssue++;
-      else if (!/^[A-Z0-9]{1,6}(?:[.-][A-Z]{1,2})?$/.test(symbol)) stats.skipped.badSymbol++; // "$" preferreds, etc.
+      else if (!/^[A-Z0-9]{1,6}(?:[.-][A-Z]{1,2})?$/.test(symbol))
+        stats.skipped.badSymbol++; // "$" preferreds, etc.
       else if (NOT_COMMON.test(security)) stats.skipped.notCommon++;
       else if (FUND_LIKE.test(name)) stats.skipped.fundLike++;
       else entries.push({ symbol, name });
@@ -58,7 +63,10 @@ export async function loadListings(tickersDir: string): Promise<{ entries: Listi
 }
 
 /** Loads the listings and builds the in-memory gazetteer (never persisted: see gazetteer.ts). */
-export async function loadGazetteer(tickersDir: string, opts?: GazetteerOptions): Promise<{ gazetteer: Gazetteer; stats: TickerLoadStats }> {
+export async function loadGazetteer(
+  tickersDir: string,
+  opts?: GazetteerOptions,
+): Promise<{ gazetteer: Gazetteer; stats: TickerLoadStats }> {
   const { entries, stats } = await loadListings(tickersDir);
   if (entries.length === 0) throw new Error(`${tickersDir}: no listing CSV with a symbol and company-name column found`);
   return { gazetteer: createGazetteer(entries, opts), stats };

@@ -7,7 +7,11 @@ import { weakLabel } from "./tagger.ts";
  * Merges weak spans into gold spans; gold always wins: a weak span overlapping any gold span is dropped, and weak
  * spans of a type the gold annotation is COMPLETE for are dropped everywhere (the annotator saw none there).
  */
-export function mergeWithGold(gold: readonly EntitySpan[], weak: readonly EntitySpan[], completeTypes: readonly EntityType[] = []): EntitySpan[] {
+export function mergeWithGold(
+  gold: readonly EntitySpan[],
+  weak: readonly EntitySpan[],
+  completeTypes: readonly EntityType[] = [],
+): EntitySpan[] {
   const complete = new Set(completeTypes);
   const kept = weak.filter((w) => !complete.has(w.type) && !gold.some((g) => w.start < g.end && g.start < w.end));
   return [...gold, ...kept].sort((a, b) => a.start - b.start || a.end - b.end);

@@ -59,11 +59,13 @@ export function explicitTickerSpans(text: string): Candidate[] {
   return [...collect(CASHTAG_RE, text, "TICKER"), ...collect(EXCHANGE_RE, text, "TICKER", 1), ...collect(RIC_RE, text, "TICKER", 1)];
 }
 
-const trimEnd = (text: string) => (c: Candidate): Candidate => {
-  let end = c.end;
-  while (end > c.start && /\s/.test(text[end - 1]!)) end--;
-  return { ...c, end };
-};
+const trimEnd =
+  (text: string) =>
+  (c: Candidate): Candidate => {
+    let end = c.end;
+    while (end > c.start && /\s/.test(text[end - 1]!)) end--;
+    return { ...c, end };
+  };
 
 // PERSON: a role word then a capitalised name of 2-3 words, or an honorific then 1-2 words. The name is the span.
 // Weak: Title Case headlines ("CEO Jane Doe Says Sales Rose") rely on NAME_STOP to cut the name; names after other
@@ -72,7 +74,10 @@ const ROLE = String.raw`(?:CEO|CFO|COO|CTO|CIO|Chairman|Chairwoman|Chairperson|C
 const NAME_WORD = String.raw`(?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]\.|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)`;
 const ROLE_NAME_RE = new RegExp(String.raw`\b${ROLE}\s+(${NAME_WORD}(?:\s+${NAME_WORD}){1,2})`, "g");
 const HONORIFIC_RE = new RegExp(String.raw`\b(?:Mr|Ms|Mrs|Dr|Sir|Dame)\.?\s+(${NAME_WORD}(?:\s+${NAME_WORD})?)`, "g");
-const NAME_APPOSITIVE_RE = new RegExp(String.raw`\b(${NAME_WORD}\s+${NAME_WORD}),\s+(?:the\s+)?(?:[Cc]hief [Ee]xecutive|CEO|CFO|[Cc]hairman|[Ff]ounder|[Pp]resident)\b`, "g");
+const NAME_APPOSITIVE_RE = new RegExp(
+  String.raw`\b(${NAME_WORD}\s+${NAME_WORD}),\s+(?:the\s+)?(?:[Cc]hief [Ee]xecutive|CEO|CFO|[Cc]hairman|[Ff]ounder|[Pp]resident)\b`,
+  "g",
+);
 
 /** Capitalised words that end a name in Title Case text ("Jane Doe Says …"). */
 const NAME_STOP = new Set(
@@ -107,9 +112,16 @@ export function personSpans(text: string): Candidate[] {
  * ("Buy Zenith Corp"); ORG_LEAD_STOP removes the commonest such words.
  */
 const CAP_WORD = String.raw`(?:[A-Z][\p{L}&'.\-]*|\d+[A-Z][\p{L}]*)`;
-const ORG_FORM_RE = new RegExp(String.raw`\b(${CAP_WORD}(?:\s+${CAP_WORD}){0,2})\s*,?\s+(?:${LEGAL_SUFFIX}|Bank|Capital|Partners|Securities|Financial|Airlines|Motors|Pharmaceuticals|Technologies)(?![\p{L}])`, "gu");
+const ORG_FORM_RE = new RegExp(
+  String.raw`\b(${CAP_WORD}(?:\s+${CAP_WORD}){0,2})\s*,?\s+(?:${LEGAL_SUFFIX}|Bank|Capital|Partners|Securities|Financial|Airlines|Motors|Pharmaceuticals|Technologies)(?![\p{L}])`,
+  "gu",
+);
 const BANK_OF_RE = /\bBank of (?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)?/g;
-const ORG_LEAD_STOP = new Set("The A An And Or But As At In On Of For To By With From Buy Sell Hold Why How What When Where Who Shares Stocks Stock Analysts Analyst Says Sees After Before Over Under Amid Investors".split(" "));
+const ORG_LEAD_STOP = new Set(
+  "The A An And Or But As At In On Of For To By With From Buy Sell Hold Why How What When Where Who Shares Stocks Stock Analysts Analyst Says Sees After Before Over Under Amid Investors".split(
+    " ",
+  ),
+);
 
 export function orgFormSpans(text: string): Candidate[] {
   const out: Candidate[] = [];

@@ -37,7 +37,17 @@ function gazetteerSpans(text: string, g: Gazetteer): Candidate[] {
     if (loc > 0) out.push({ start: w.start, end: ws[i + loc - 1]!.end, type: "LOCATION" });
   }
   // Gazetteer phrases end on word characters, but "U.S." and "Inc." end with a period the word regex leaves out.
-  return out.map((c) => (text[c.end] === "." && /^(?:U\.S|U\.K|Inc|Corp|Co|Ltd|U\.S\.A|N\.V|S\.A)$/.test(text.slice(Math.max(c.start, c.end - 5), c.end).split(/\s/).pop()!) ? { ...c, end: c.end + 1 } : c));
+  return out.map((c) =>
+    text[c.end] === "." &&
+    /^(?:U\.S|U\.K|Inc|Corp|Co|Ltd|U\.S\.A|N\.V|S\.A)$/.test(
+      text
+        .slice(Math.max(c.start, c.end - 5), c.end)
+        .split(/\s/)
+        .pop()!,
+    )
+      ? { ...c, end: c.end + 1 }
+      : c,
+  );
 }
 
 /** Resolves overlaps: longest first, then PRIORITY, then leftmost; returns spans sorted by start. */

@@ -10,7 +10,18 @@ import { EntityLegend, FeedItem } from "../../components/feed";
 import { Icon } from "../../components/icons";
 import { useAlertEvents, useItemEvents } from "../../components/live";
 import { MarketMood, useIngestRate, type IngestRate } from "./market-mood";
-import { Empty, ErrorNote, PageHeader, Panel, Segmented, SeverityBadge, Skeleton, StateBadge, Time, Unavailable } from "../../components/ui";
+import {
+  Empty,
+  ErrorNote,
+  PageHeader,
+  Panel,
+  Segmented,
+  SeverityBadge,
+  Skeleton,
+  StateBadge,
+  Time,
+  Unavailable,
+} from "../../components/ui";
 
 const MAX_FEED = 200;
 type SentFilter = "all" | "bearish" | "neutral" | "bullish";
@@ -79,15 +90,30 @@ function Feed({ rate }: { rate: IngestRate }) {
       title={
         <span className="row gap-s">
           Scored items{" "}
-          <span className="faint" style={{ textTransform: "none", letterSpacing: 0, fontWeight: 400 }} title={rate.source ? `Ingest rate from the ${rate.source}` : undefined} data-testid="feed-rate">
+          <span
+            className="faint"
+            style={{ textTransform: "none", letterSpacing: 0, fontWeight: 400 }}
+            title={rate.source ? `Ingest rate from the ${rate.source}` : undefined}
+            data-testid="feed-rate"
+          >
             · {rate.perMin === null ? "…" : `${num(rate.perMin)}/min ingested`}
           </span>
         </span>
       }
       actions={
         <>
-          <Segmented label="Sentiment filter" value={filter} options={["all", "bearish", "neutral", "bullish"] as const} onChange={setFilter} />
-          <button className="btn btn-s" onClick={() => (paused ? resume() : setPaused(true))} aria-pressed={paused} data-testid="feed-pause">
+          <Segmented
+            label="Sentiment filter"
+            value={filter}
+            options={["all", "bearish", "neutral", "bullish"] as const}
+            onChange={setFilter}
+          />
+          <button
+            className="btn btn-s"
+            onClick={() => (paused ? resume() : setPaused(true))}
+            aria-pressed={paused}
+            data-testid="feed-pause"
+          >
             <Icon name={paused ? "play" : "pause"} size={13} />
             {paused ? (queuedN ? `Resume (${queuedN} new)` : "Resume") : "Pause"}
           </button>
@@ -131,7 +157,16 @@ function OpenAlerts() {
   const r = useApi<{ alerts: Alert[] }>("/api/v1/alerts?state=open&limit=8", { refreshMs: 30_000 });
   useAlertEvents(() => void r.reload());
   return (
-    <Panel title="Open warnings" actions={<Link href="/alerts" className="small">All alerts →</Link>} flush testId="open-alerts">
+    <Panel
+      title="Open warnings"
+      actions={
+        <Link href="/alerts" className="small">
+          All alerts →
+        </Link>
+      }
+      flush
+      testId="open-alerts"
+    >
       {r.unavailable ? (
         <Unavailable what="Alerting" />
       ) : r.error ? (
@@ -168,10 +203,17 @@ function OpenAlerts() {
 
 export function TopMovers({ compact }: { compact?: boolean }) {
   const [win, setWin] = useState<"15m" | "1h" | "6h" | "1d">("1h");
-  const r = useApi<{ movers: Mover[] }>(`/api/v1/entities/top-movers${qs({ window: win, limit: compact ? 8 : 12, min_mentions: 2 })}`, { refreshMs: 30_000 });
+  const r = useApi<{ movers: Mover[] }>(`/api/v1/entities/top-movers${qs({ window: win, limit: compact ? 8 : 12, min_mentions: 2 })}`, {
+    refreshMs: 30_000,
+  });
   const max = Math.max(0.05, ...(r.data?.movers ?? []).map((m) => Math.abs(m.delta)));
   return (
-    <Panel title="Top movers" actions={<Segmented label="Window" value={win} options={["15m", "1h", "6h", "1d"] as const} onChange={setWin} />} flush testId="top-movers">
+    <Panel
+      title="Top movers"
+      actions={<Segmented label="Window" value={win} options={["15m", "1h", "6h", "1d"] as const} onChange={setWin} />}
+      flush
+      testId="top-movers"
+    >
       {r.unavailable ? (
         <Unavailable what="Entity statistics" />
       ) : r.error ? (
@@ -209,7 +251,13 @@ export function TopMovers({ compact }: { compact?: boolean }) {
                         {signed(m.delta)}
                       </span>
                       <span className="delta-bar" aria-hidden>
-                        <span style={m.delta < 0 ? { right: "50%", width: `${w}%`, background: "var(--neg)" } : { left: "50%", width: `${w}%`, background: "var(--pos)" }} />
+                        <span
+                          style={
+                            m.delta < 0
+                              ? { right: "50%", width: `${w}%`, background: "var(--neg)" }
+                              : { left: "50%", width: `${w}%`, background: "var(--pos)" }
+                          }
+                        />
                       </span>
                     </div>
                   </td>

@@ -51,7 +51,10 @@ const metricsText = () => {
   if (!metricsCache || Date.now() - metricsCache.at > 1000) {
     metricsCache = {
       at: Date.now(),
-      text: fetch("/metrics", { credentials: "same-origin", headers: { accept: "text/plain" } }).then((r) => (r.ok ? r.text() : ""), () => ""),
+      text: fetch("/metrics", { credentials: "same-origin", headers: { accept: "text/plain" } }).then(
+        (r) => (r.ok ? r.text() : ""),
+        () => "",
+      ),
     };
   }
   return metricsCache.text;
@@ -62,8 +65,14 @@ const metricsText = () => {
  * (`/api/v1/items/count`), which every deployment serves.
  */
 const SAMPLERS: Sampler[] = [
-  { source: "server metric finsentry_ingest_messages_total (accepted)", read: async () => promSum(await metricsText(), "finsentry_ingest_messages_total", { outcome: "accepted" }) },
-  { source: "server metric finsentry_scorer_items_total (new)", read: async () => promSum(await metricsText(), "finsentry_scorer_items_total", { outcome: "new" }) },
+  {
+    source: "server metric finsentry_ingest_messages_total (accepted)",
+    read: async () => promSum(await metricsText(), "finsentry_ingest_messages_total", { outcome: "accepted" }),
+  },
+  {
+    source: "server metric finsentry_scorer_items_total (new)",
+    read: async () => promSum(await metricsText(), "finsentry_scorer_items_total", { outcome: "new" }),
+  },
   { source: "stored item count (/api/v1/items/count)", read: async () => (await api<{ count: number }>("/api/v1/items/count")).count },
 ];
 
@@ -138,7 +147,9 @@ export function MarketMood({ rate }: { rate: IngestRate }) {
       let oldest = Date.now();
       let complete = false;
       for (let page = 0; page < MAX_PAGES && !stop; page++) {
-        const r: { items: Item[]; next_cursor: string | null } = await api(`/api/v1/items${qs({ from: new Date(from).toISOString(), limit: 500, cursor })}`);
+        const r: { items: Item[]; next_cursor: string | null } = await api(
+          `/api/v1/items${qs({ from: new Date(from).toISOString(), limit: 500, cursor })}`,
+        );
         for (const it of r.items) {
           const t = Date.parse(it.published_at);
           oldest = Math.min(oldest, t);
@@ -177,10 +188,13 @@ export function MarketMood({ rate }: { rate: IngestRate }) {
   // Watched: entities with open warnings first, then the hour's top movers.
   const alerts = useApi<{ alerts: Alert[] }>("/api/v1/alerts?state=open&limit=50", { refreshMs: 60_000 });
   useAlertEvents(() => void alerts.reload());
-  const movers = useApi<{ movers: Mover[] }>(`/api/v1/entities/top-movers${qs({ window: "1h", limit: 5, min_mentions: 2 })}`, { refreshMs: 60_000 });
+  const movers = useApi<{ movers: Mover[] }>(`/api/v1/entities/top-movers${qs({ window: "1h", limit: 5, min_mentions: 2 })}`, {
+    refreshMs: 60_000,
+  });
   const watched = useMemo(() => {
     const keys: string[] = [];
-    for (const a of alerts.data?.alerts ?? []) if (!a.entity_key.startsWith("MODEL:") && !keys.includes(a.entity_key)) keys.push(a.entity_key);
+    for (const a of alerts.data?.alerts ?? [])
+      if (!a.entity_key.startsWith("MODEL:") && !keys.includes(a.entity_key)) keys.push(a.entity_key);
     for (const m of movers.data?.movers ?? []) if (!keys.includes(m.key)) keys.push(m.key);
     return keys.slice(0, WATCH_MAX);
   }, [alerts.data, movers.data]);
@@ -235,13 +249,24 @@ export function MarketMood({ rate }: { rate: IngestRate }) {
     // While data is young (a fresh start), the chart starts a minute before the first item, showing at least 15
     // minutes, rather than an hour with a sliver at the right edge.
     let first = n;
-    for (let i = 0; i < n; i++) if (cnt[i]! > 0 || (watchedSeries.get(start + i * STEP)?.count ?? 0) > 0) {
-      first = i;
-      break;
-    }
+    for (let i = 0; i < n; i++)
+      if (cnt[i]! > 0 || (watchedSeries.get(start + i * STEP)?.count ?? 0) > 0) {
+        first = i;
+        break;
+      }
     const from = Math.max(0, Math.min(first - 1, n - 15));
     const cut = <T,>(a: T[]) => a.slice(from);
-    return { x: cut(x), vol: cut(vol), mood: cut(mood), wVol: cut(wVol), wMood: cut(wMood), total, mean: sN ? sTotal / sN : null, wMean: wTotal ? wSum / wTotal : null, wTotal };
+    return {
+      x: cut(x),
+      vol: cut(vol),
+      mood: cut(mood),
+      wVol: cut(wVol),
+      wMood: cut(wMood),
+      total,
+      mean: sN ? sTotal / sN : null,
+      wMean: wTotal ? wSum / wTotal : null,
+      wTotal,
+    };
     // `tick` re-buckets every 15 s and after loads; the map itself is mutated in place.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [tick, coveredFrom, watchedSeries, watched.length]);
@@ -261,7 +286,11 @@ export function MarketMood({ rate }: { rate: IngestRate }) {
   return (
     <Panel title="Market mood · last hour" testId="market-mood">
       <div className="mood-stats">
-        <div className="stat" title={rate.source ? `From the ${rate.source}, sampled every 10 s` : "Sampling the server's counters…"} data-testid="ingest-rate">
+        <div
+          className="stat"
+          title={rate.source ? `From the ${rate.source}, sampled every 10 s` : "Sampling the server's counters…"}
+          data-testid="ingest-rate"
+        >
           <div className="stat-label">Ingest rate</div>
           <div className="stat-value">{rate.perMin === null ? "…" : `${num(rate.perMin)}/min`}</div>
         </div>
@@ -283,7 +312,14 @@ export function MarketMood({ rate }: { rate: IngestRate }) {
       ) : view.total === 0 && view.wTotal === 0 ? (
         <Empty title="No items in the last hour">The chart fills in as streams deliver items.</Empty>
       ) : (
-        <Chart x={view.x} series={series} ranges={{ s: [-1, 1] }} height={170} ariaLabel="Items per minute and mean sentiment over the last hour, for all items and for the watched entities" testId="mood-chart" />
+        <Chart
+          x={view.x}
+          series={series}
+          ranges={{ s: [-1, 1] }}
+          height={170}
+          ariaLabel="Items per minute and mean sentiment over the last hour, for all items and for the watched entities"
+          testId="mood-chart"
+        />
       )}
       <p className="small muted mood-foot">
         {watched.length ? (
@@ -300,7 +336,12 @@ export function MarketMood({ rate }: { rate: IngestRate }) {
         ) : (
           <span className="faint">No watched entities yet: entities with open warnings or moving most appear here.</span>
         )}
-        {partial && coveredFrom ? <span className="faint"> · history read from {new Date(coveredFrom).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}, live since</span> : null}
+        {partial && coveredFrom ? (
+          <span className="faint">
+            {" "}
+            · history read from {new Date(coveredFrom).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}, live since
+          </span>
+        ) : null}
       </p>
     </Panel>
   );
@@ -320,7 +361,11 @@ function useWatchedSeries(keys: string[], tick: number): Map<number, { count: nu
     const to = new Date(Date.now() + 60_000).toISOString();
     const from = new Date(Date.now() - HOUR - STEP).toISOString();
     void Promise.all(
-      keys.map((k) => api<{ points: SeriesPoint[] }>(`/api/v1/entities/${encodeURIComponent(k)}/series${qs({ resolution: "1m", from, to })}`).catch(() => ({ points: [] as SeriesPoint[] }))),
+      keys.map((k) =>
+        api<{ points: SeriesPoint[] }>(`/api/v1/entities/${encodeURIComponent(k)}/series${qs({ resolution: "1m", from, to })}`).catch(
+          () => ({ points: [] as SeriesPoint[] }),
+        ),
+      ),
     ).then((rs) => {
       if (stop) return;
       const m = new Map<number, { count: number; sum: number }>();

@@ -18,7 +18,10 @@ export function SignInForm() {
 
   useEffect(() => {
     // Already signed in: skip the form.
-    fetch("/api/v1/auth/me", { credentials: "same-origin" }).then((r) => (r.ok ? window.location.replace(next) : undefined), () => undefined);
+    fetch("/api/v1/auth/me", { credentials: "same-origin" }).then(
+      (r) => (r.ok ? window.location.replace(next) : undefined),
+      () => undefined,
+    );
   }, [next]);
 
   const submit = async (e: React.FormEvent) => {
@@ -56,11 +59,27 @@ export function SignInForm() {
       <p className="muted">Live risk warnings from news and social streams.</p>
       <div className="field">
         <label htmlFor="username">Username</label>
-        <input id="username" name="username" autoComplete="username" autoFocus value={username} onChange={(e) => setUsername(e.target.value)} required />
+        <input
+          id="username"
+          name="username"
+          autoComplete="username"
+          autoFocus
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          required
+        />
       </div>
       <div className="field">
         <label htmlFor="password">Password</label>
-        <input id="password" name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+        />
       </div>
       {error ? (
         <div id="signin-error" className="note note-error" role="alert" data-testid="signin-error">

@@ -13,7 +13,10 @@ const Annotation = z.object({
   start: z.number().int().nonnegative(),
   end: z.number().int().nonnegative(),
   value: z.string().trim().min(1),
-  label: z.string().transform((l) => l.toLowerCase()).pipe(z.enum(["positive", "negative", "neutral"])),
+  label: z
+    .string()
+    .transform((l) => l.toLowerCase())
+    .pipe(z.enum(["positive", "negative", "neutral"])),
 });
 const Record_ = z.object({ content: z.string().min(1), annotations: z.array(Annotation) });
 const FileSchema = z.array(Record_);

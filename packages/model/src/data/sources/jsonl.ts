@@ -12,12 +12,19 @@ export const JsonlLine = z
     text: z.string().min(1),
     sentiment: SentimentInput.optional().nullable(),
     topic: TopicInput.optional().nullable(),
-    entities: z.array(z.object({ start: z.number().int().nonnegative(), end: z.number().int().positive(), type: EntityType })).optional().nullable(),
+    entities: z
+      .array(z.object({ start: z.number().int().nonnegative(), end: z.number().int().positive(), type: EntityType }))
+      .optional()
+      .nullable(),
   })
   .superRefine((l, ctx) => {
     l.entities?.forEach((s, i) => {
       if (s.end <= s.start || s.end > l.text.length) {
-        ctx.addIssue({ code: "custom", path: ["entities", i], message: `span [${s.start}, ${s.end}) is empty or beyond the text (length ${l.text.length})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["entities", i],
+          message: `span [${s.start}, ${s.end}) is empty or beyond the text (length ${l.text.length})`,
+        });
       }
     });
   });

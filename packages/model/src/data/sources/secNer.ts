@@ -10,7 +10,18 @@ const NAME = "sec-filings-ner";
  * Loan agreements annotate the contract roles "Borrower"/"Lender" as PER (most PER tokens in FIN5). They are not
  * people and would teach PERSON = "capitalised legal role", so such spans are dropped (counted in the notes).
  */
-const ROLE_WORDS = new Set(["borrower", "borrowers", "lender", "lenders", "guarantor", "guarantors", "agent", "holder", "holders", "trustee"]);
+const ROLE_WORDS = new Set([
+  "borrower",
+  "borrowers",
+  "lender",
+  "lenders",
+  "guarantor",
+  "guarantors",
+  "agent",
+  "holder",
+  "holders",
+  "trustee",
+]);
 
 /**
  * SEC filings NER (Alvarado et al. 2015), CoNLL: FIN5 + FIN3, one example per sentence. PER→PERSON, LOC→LOCATION,

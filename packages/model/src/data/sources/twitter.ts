@@ -13,7 +13,11 @@ const SENTIMENT_BY_CODE = { "0": "bearish", "1": "bullish", "2": "neutral" } as 
 const SentimentRow = z.object({ text: z.string().trim().min(1), label: z.enum(["0", "1", "2"]) });
 const TopicRow = z.object({
   text: z.string().trim().min(1),
-  label: z.string().regex(/^(?:1?\d)$/, "expected a topic index 0-19").transform(Number).pipe(z.number().int().min(0).max(19)),
+  label: z
+    .string()
+    .regex(/^(?:1?\d)$/, "expected a topic index 0-19")
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(19)),
 });
 
 async function readTable(dir: string): Promise<{ file: string; text: string }> {
@@ -29,7 +33,11 @@ export const twitterSentiment: SourceLoader = {
   async load(dir): Promise<LoadedSource> {
     const { file, text } = await readTable(dir);
     const rows = parseCsvRecords(readCsvTable(text, file), SentimentRow, file);
-    const examples: Example[] = rows.map(({ value }) => ({ text: cleanText(value.text), sentiment: SENTIMENT_BY_CODE[value.label], source: SENTIMENT_NAME }));
+    const examples: Example[] = rows.map(({ value }) => ({
+      text: cleanText(value.text),
+      sentiment: SENTIMENT_BY_CODE[value.label],
+      source: SENTIMENT_NAME,
+    }));
     return { examples, notes: {} };
   },
 };
@@ -54,9 +62,15 @@ async function checkClasses(file: string): Promise<void> {
   } catch {
     return; // optional: the indices are then trusted as TOPIC_LABELS order
   }
-  const names = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const names = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   names.forEach((name, i) => {
-    if (TOPIC_LABELS[i] !== name) throw new Error(`${file}:${i + 1}: topic ${JSON.stringify(name)} does not match TOPIC_LABELS[${i}] = ${JSON.stringify(TOPIC_LABELS[i])}`);
+    if (TOPIC_LABELS[i] !== name)
+      throw new Error(
+        `${file}:${i + 1}: topic ${JSON.stringify(name)} does not match TOPIC_LABELS[${i}] = ${JSON.stringify(TOPIC_LABELS[i])}`,
+      );
   });
   if (names.length !== TOPIC_LABELS.length) throw new Error(`${file}: expected ${TOPIC_LABELS.length} topics, found ${names.length}`);
 }

@@ -9,7 +9,20 @@ import { useApi } from "../../../lib/hooks";
 import type { Alert, AlertDetail, Item, ModelOutput } from "../../../lib/types";
 import { useAlertEvents } from "../../../components/live";
 import { useCanEdit } from "../../../components/shell";
-import { Empty, ErrorNote, ItemText, PageHeader, Panel, SentimentPill, SeverityBadge, Skeleton, StateBadge, Time, TopicChip, Unavailable } from "../../../components/ui";
+import {
+  Empty,
+  ErrorNote,
+  ItemText,
+  PageHeader,
+  Panel,
+  SentimentPill,
+  SeverityBadge,
+  Skeleton,
+  StateBadge,
+  Time,
+  TopicChip,
+  Unavailable,
+} from "../../../components/ui";
 
 const STATES = [
   { value: "open", label: "Open" },
@@ -60,7 +73,9 @@ export function AlertsView() {
   const rows = [...(list.data?.alerts ?? []), ...pages.filter((p) => !list.data?.alerts.some((a) => a.id === p.id))];
   const more = async () => {
     if (!cursor) return;
-    const r = await api<{ alerts: Alert[]; next_cursor: string | null }>(`/api/v1/alerts${qs({ state: state || undefined, severity, entity, limit: 50, cursor })}`);
+    const r = await api<{ alerts: Alert[]; next_cursor: string | null }>(
+      `/api/v1/alerts${qs({ state: state || undefined, severity, entity, limit: 50, cursor })}`,
+    );
     setPages((p) => [...p, ...r.alerts]);
     setCursor(r.next_cursor);
   };
@@ -81,7 +96,14 @@ export function AlertsView() {
 
   return (
     <>
-      <PageHeader title="Alerts" sub={<>Risk warnings fired by rules. <span className="kbd">j</span> <span className="kbd">k</span> to move.</>} />
+      <PageHeader
+        title="Alerts"
+        sub={
+          <>
+            Risk warnings fired by rules. <span className="kbd">j</span> <span className="kbd">k</span> to move.
+          </>
+        }
+      />
       <div className="filters" data-testid="alert-filters">
         <select aria-label="State" value={state} onChange={(e) => setParam({ state: e.target.value || "", id: null })}>
           {STATES.map((s) => (
@@ -102,7 +124,13 @@ export function AlertsView() {
             setParam({ entity: entityDraft.trim(), id: null });
           }}
         >
-          <input aria-label="Entity key" placeholder="Entity key, e.g. TICKER:TSLA" value={entityDraft} onChange={(e) => setEntityDraft(e.target.value)} style={{ minWidth: 220 }} />
+          <input
+            aria-label="Entity key"
+            placeholder="Entity key, e.g. TICKER:TSLA"
+            value={entityDraft}
+            onChange={(e) => setEntityDraft(e.target.value)}
+            style={{ minWidth: 220 }}
+          />
         </form>
         {(severity || entity || state !== "open") && (
           <button className="btn btn-ghost btn-s" onClick={() => (setEntityDraft(""), router.replace(pathname))}>
@@ -216,9 +244,24 @@ function AlertDetailPanel({ id, onChanged }: { id: string; onChanged: () => void
     }
   };
 
-  if (d.unavailable) return <Panel><Empty title="Alert not found">It may have been removed.</Empty></Panel>;
-  if (d.error) return <Panel><ErrorNote error={d.error} retry={d.reload} /></Panel>;
-  if (!d.data) return <Panel><Skeleton rows={10} /></Panel>;
+  if (d.unavailable)
+    return (
+      <Panel>
+        <Empty title="Alert not found">It may have been removed.</Empty>
+      </Panel>
+    );
+  if (d.error)
+    return (
+      <Panel>
+        <ErrorNote error={d.error} retry={d.reload} />
+      </Panel>
+    );
+  if (!d.data)
+    return (
+      <Panel>
+        <Skeleton rows={10} />
+      </Panel>
+    );
   const { alert: a, events, evidence } = d.data;
   const { figures: figs, window: win } = alertFigures(a.figures ?? {});
   return (
@@ -266,7 +309,8 @@ function AlertDetailPanel({ id, onChanged }: { id: string; onChanged: () => void
           <>
             <dt>Resolved</dt>
             <dd>
-              <Time iso={a.resolved_at} abs /> {a.resolved_by ? `by ${a.resolved_by}` : ""} {a.resolve_reason ? `· ${a.resolve_reason}` : ""}
+              <Time iso={a.resolved_at} abs /> {a.resolved_by ? `by ${a.resolved_by}` : ""}{" "}
+              {a.resolve_reason ? `· ${a.resolve_reason}` : ""}
             </dd>
           </>
         ) : null}
@@ -276,7 +320,13 @@ function AlertDetailPanel({ id, onChanged }: { id: string; onChanged: () => void
         <div style={{ marginTop: 14 }}>
           <ErrorNote error={err} />
           <div className="row gap-s">
-            <input placeholder="Note (optional)" value={note} onChange={(e) => setNote(e.target.value)} aria-label="Note" disabled={!canEdit} />
+            <input
+              placeholder="Note (optional)"
+              value={note}
+              onChange={(e) => setNote(e.target.value)}
+              aria-label="Note"
+              disabled={!canEdit}
+            />
             {a.state === "firing" ? (
               <button className="btn btn-primary" disabled={busy || !canEdit} onClick={() => void act("ack")} data-testid="ack-button">
                 Acknowledge
@@ -286,7 +336,11 @@ function AlertDetailPanel({ id, onChanged }: { id: string; onChanged: () => void
               Resolve
             </button>
           </div>
-          {!canEdit ? <p className="small faint" style={{ marginTop: 4 }}>Viewers cannot change alerts.</p> : null}
+          {!canEdit ? (
+            <p className="small faint" style={{ marginTop: 4 }}>
+              Viewers cannot change alerts.
+            </p>
+          ) : null}
         </div>
       ) : null}
 
@@ -305,7 +359,11 @@ function AlertDetailPanel({ id, onChanged }: { id: string; onChanged: () => void
       ) : null}
 
       <div className="section-title">
-        Evidence <span className="faint">({evidence.items.length}{evidence.missing.length ? `, ${evidence.missing.length} no longer stored` : ""})</span>
+        Evidence{" "}
+        <span className="faint">
+          ({evidence.items.length}
+          {evidence.missing.length ? `, ${evidence.missing.length} no longer stored` : ""})
+        </span>
       </div>
       {evidence.items.length === 0 ? (
         <p className="muted">No evidence items.</p>
@@ -384,4 +442,3 @@ function Evidence({ ev }: { ev: AlertDetail["evidence"]["items"][number] }) {
     </div>
   );
 }
-

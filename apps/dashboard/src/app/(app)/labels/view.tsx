@@ -4,10 +4,32 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { post } from "../../../lib/api";
 import { errorText, pct } from "../../../lib/format";
 import { useApi } from "../../../lib/hooks";
-import { ENTITY_TYPES, SENTIMENTS, TOPICS, type EntityType, type Item, type ModelOutput, type SentimentLabel, type TopicLabel } from "../../../lib/types";
+import {
+  ENTITY_TYPES,
+  SENTIMENTS,
+  TOPICS,
+  type EntityType,
+  type Item,
+  type ModelOutput,
+  type SentimentLabel,
+  type TopicLabel,
+} from "../../../lib/types";
 import { EntityLegend } from "../../../components/feed";
 import { useCanEdit } from "../../../components/shell";
-import { Empty, ErrorNote, ItemText, Kbd, PageHeader, Panel, ProbBar, SentimentPill, Skeleton, Time, TopicChip, Unavailable } from "../../../components/ui";
+import {
+  Empty,
+  ErrorNote,
+  ItemText,
+  Kbd,
+  PageHeader,
+  Panel,
+  ProbBar,
+  SentimentPill,
+  Skeleton,
+  Time,
+  TopicChip,
+  Unavailable,
+} from "../../../components/ui";
 
 type QueueItem = Item & { certainty?: number };
 type Span = { start: number; end: number; type: EntityType };
@@ -33,7 +55,10 @@ export function LabelQueue() {
     setErr(null);
   }, [cur?.id]);
 
-  const predictedSpans = useMemo<Span[]>(() => (cur?.output?.entities ?? []).map((e) => ({ start: e.start, end: e.end, type: e.type })), [cur]);
+  const predictedSpans = useMemo<Span[]>(
+    () => (cur?.output?.entities ?? []).map((e) => ({ start: e.start, end: e.end, type: e.type })),
+    [cur],
+  );
   const effSpans = spans ?? predictedSpans;
 
   const submit = useCallback(
@@ -54,7 +79,9 @@ export function LabelQueue() {
       setErr(null);
       try {
         await post("/api/v1/labels", body);
-        const what = [body.sentiment, topic ? `topic “${topic}”` : null, spans ? `${spans.length} entities` : null].filter(Boolean).join(", ");
+        const what = [body.sentiment, topic ? `topic “${topic}”` : null, spans ? `${spans.length} entities` : null]
+          .filter(Boolean)
+          .join(", ");
         setDone((d) => ({ ...d, [cur.id]: what }));
         setFlash(`Saved: ${what}`);
         setIdx((i) => i + 1);
@@ -147,7 +174,13 @@ export function LabelQueue() {
                   <SpanEditor text={cur.text} output={cur.output} spans={effSpans} onChange={canEdit ? setSpans : undefined} />
                   <div className="divider" />
                   <Prediction output={cur.output} topic={topic} onTopic={() => setPicker(true)} />
-                  {picker ? <TopicPicker current={topic ?? cur.output?.topic.label ?? null} onPick={(tp) => (setTopic(tp), setPicker(false))} onClose={() => setPicker(false)} /> : null}
+                  {picker ? (
+                    <TopicPicker
+                      current={topic ?? cur.output?.topic.label ?? null}
+                      onPick={(tp) => (setTopic(tp), setPicker(false))}
+                      onClose={() => setPicker(false)}
+                    />
+                  ) : null}
                   <ErrorNote error={err ? { message: errorText(err) } : null} />
                   <div className="label-actions" role="group" aria-label="Sentiment">
                     {SENTIMENTS.map((s, i) => (
@@ -165,7 +198,12 @@ export function LabelQueue() {
                     ))}
                   </div>
                   <div className="row gap-s wrap" style={{ marginTop: 10 }}>
-                    <button className="btn btn-s" onClick={() => void submit("confirm")} disabled={busy || !canEdit} data-testid="label-confirm">
+                    <button
+                      className="btn btn-s"
+                      onClick={() => void submit("confirm")}
+                      disabled={busy || !canEdit}
+                      data-testid="label-confirm"
+                    >
                       Model is right <Kbd>Enter</Kbd>
                     </button>
                     <button className="btn btn-s" onClick={() => setPicker(true)} disabled={!canEdit} data-testid="label-topic">
@@ -174,7 +212,11 @@ export function LabelQueue() {
                     <button className="btn btn-ghost btn-s" onClick={() => setIdx((i) => i + 1)}>
                       Skip <Kbd>s</Kbd>
                     </button>
-                    {flash ? <span className="small pos right" role="status">{flash}</span> : null}
+                    {flash ? (
+                      <span className="small pos right" role="status">
+                        {flash}
+                      </span>
+                    ) : null}
                     {!canEdit ? <span className="small faint right">Viewers cannot label.</span> : null}
                   </div>
                 </div>
@@ -191,13 +233,27 @@ export function LabelQueue() {
             )}
             <Panel title="Keys">
               <div className="row gap wrap small muted">
-                <span><Kbd>1</Kbd> bearish</span>
-                <span><Kbd>2</Kbd> neutral</span>
-                <span><Kbd>3</Kbd> bullish</span>
-                <span><Kbd>t</Kbd> pick topic</span>
-                <span><Kbd>Enter</Kbd> confirm model</span>
-                <span><Kbd>s</Kbd>/<Kbd>→</Kbd> skip</span>
-                <span><Kbd>←</Kbd> back</span>
+                <span>
+                  <Kbd>1</Kbd> bearish
+                </span>
+                <span>
+                  <Kbd>2</Kbd> neutral
+                </span>
+                <span>
+                  <Kbd>3</Kbd> bullish
+                </span>
+                <span>
+                  <Kbd>t</Kbd> pick topic
+                </span>
+                <span>
+                  <Kbd>Enter</Kbd> confirm model
+                </span>
+                <span>
+                  <Kbd>s</Kbd>/<Kbd>→</Kbd> skip
+                </span>
+                <span>
+                  <Kbd>←</Kbd> back
+                </span>
                 <span>Select text → choose a type to add an entity</span>
               </div>
             </Panel>
@@ -205,7 +261,14 @@ export function LabelQueue() {
           <Panel title="Batch" flush className="sticky">
             <div className="queue-list" style={{ maxHeight: "calc(100vh - 180px)", overflow: "auto" }}>
               {items.map((it, i) => (
-                <div key={it.id} className={i === idx ? "q-item current" : "q-item"} onClick={() => setIdx(i)} role="button" tabIndex={0} onKeyDown={(e) => e.key === "Enter" && setIdx(i)}>
+                <div
+                  key={it.id}
+                  className={i === idx ? "q-item current" : "q-item"}
+                  onClick={() => setIdx(i)}
+                  role="button"
+                  tabIndex={0}
+                  onKeyDown={(e) => e.key === "Enter" && setIdx(i)}
+                >
                   <span className={`badge ${done[it.id] ? "ok" : ""}`} style={{ width: 42, justifyContent: "center" }}>
                     {done[it.id] ? "done" : it.certainty != null ? pct(it.certainty) : "—"}
                   </span>
@@ -225,7 +288,9 @@ function Prediction({ output, topic, onTopic }: { output: ModelOutput | null; to
   return (
     <div className="grid grid-2" style={{ gap: 16 }}>
       <div>
-        <div className="section-title" style={{ marginTop: 0 }}>Model says</div>
+        <div className="section-title" style={{ marginTop: 0 }}>
+          Model says
+        </div>
         <div className="row gap-s" style={{ marginBottom: 6 }}>
           <SentimentPill label={output.sentiment.label} score={output.sentiment.score} />
           <span className="small muted">confidence {pct(output.sentiment.confidence)}</span>
@@ -238,11 +303,19 @@ function Prediction({ output, topic, onTopic }: { output: ModelOutput | null; to
         </div>
       </div>
       <div>
-        <div className="section-title" style={{ marginTop: 0 }}>Topic</div>
+        <div className="section-title" style={{ marginTop: 0 }}>
+          Topic
+        </div>
         <div className="row gap-s wrap">
           {topic ? (
             <>
-              <span className="chip" style={{ textDecoration: "line-through", opacity: 0.6 }}>{output.topic.label}</span>→<span className="chip" style={{ borderColor: "var(--accent)", color: "var(--accent-text)" }} data-testid="pending-topic">{topic}</span>
+              <span className="chip" style={{ textDecoration: "line-through", opacity: 0.6 }}>
+                {output.topic.label}
+              </span>
+              →
+              <span className="chip" style={{ borderColor: "var(--accent)", color: "var(--accent-text)" }} data-testid="pending-topic">
+                {topic}
+              </span>
             </>
           ) : (
             <>
@@ -250,7 +323,9 @@ function Prediction({ output, topic, onTopic }: { output: ModelOutput | null; to
               <span className="small muted">confidence {pct(output.topic.confidence)}</span>
             </>
           )}
-          <button className="btn btn-ghost btn-xs" onClick={onTopic}>change</button>
+          <button className="btn btn-ghost btn-xs" onClick={onTopic}>
+            change
+          </button>
         </div>
       </div>
     </div>
@@ -288,7 +363,14 @@ function TopicPicker({ current, onPick, onClose }: { current: string | null; onP
         />
         <ul role="listbox">
           {list.map((t, i) => (
-            <li key={t} role="option" aria-selected={i === hl} className={i === hl ? "hl" : ""} onMouseDown={(e) => (e.preventDefault(), onPick(t))} onMouseEnter={() => setHl(i)}>
+            <li
+              key={t}
+              role="option"
+              aria-selected={i === hl}
+              className={i === hl ? "hl" : ""}
+              onMouseDown={(e) => (e.preventDefault(), onPick(t))}
+              onMouseEnter={() => setHl(i)}
+            >
               <span>{t}</span>
               {t === current ? <span className="faint small">current</span> : null}
             </li>
@@ -300,7 +382,17 @@ function TopicPicker({ current, onPick, onClose }: { current: string | null; onP
 }
 
 /** The item text with editable entity spans: select text and pick a type to add, × to remove. */
-function SpanEditor({ text, output, spans, onChange }: { text: string; output: ModelOutput | null; spans: Span[]; onChange?: (s: Span[]) => void }) {
+function SpanEditor({
+  text,
+  output,
+  spans,
+  onChange,
+}: {
+  text: string;
+  output: ModelOutput | null;
+  spans: Span[];
+  onChange?: (s: Span[]) => void;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const [sel, setSel] = useState<{ start: number; end: number; x: number; y: number } | null>(null);
   const shown: ModelOutput | null = output ? { ...output, entities: spans.map((s) => ({ ...s, text: text.slice(s.start, s.end) })) } : null;
@@ -325,7 +417,11 @@ function SpanEditor({ text, output, spans, onChange }: { text: string; output: M
 
   const add = (type: EntityType) => {
     if (!sel || !onChange) return;
-    onChange([...spans.filter((s) => s.end <= sel.start || s.start >= sel.end), { start: sel.start, end: sel.end, type }].sort((a, b) => a.start - b.start));
+    onChange(
+      [...spans.filter((s) => s.end <= sel.start || s.start >= sel.end), { start: sel.start, end: sel.end, type }].sort(
+        (a, b) => a.start - b.start,
+      ),
+    );
     setSel(null);
     window.getSelection()?.removeAllRanges();
   };
@@ -338,11 +434,19 @@ function SpanEditor({ text, output, spans, onChange }: { text: string; output: M
       {sel ? (
         <div className="span-pop" style={{ left: sel.x, top: sel.y }} role="toolbar" aria-label="Entity type" data-testid="span-types">
           {ENTITY_TYPES.map((t) => (
-            <button key={t} className={`btn btn-xs ent-${t}`} style={{ color: "var(--ent-c)" }} onMouseDown={(e) => e.preventDefault()} onClick={() => add(t)}>
+            <button
+              key={t}
+              className={`btn btn-xs ent-${t}`}
+              style={{ color: "var(--ent-c)" }}
+              onMouseDown={(e) => e.preventDefault()}
+              onClick={() => add(t)}
+            >
               {t}
             </button>
           ))}
-          <button className="btn btn-icon btn-xs" aria-label="Cancel" onClick={() => setSel(null)}>×</button>
+          <button className="btn btn-icon btn-xs" aria-label="Cancel" onClick={() => setSel(null)}>
+            ×
+          </button>
         </div>
       ) : null}
       <div className="row gap-s wrap" style={{ marginTop: 10 }}>
@@ -354,14 +458,20 @@ function SpanEditor({ text, output, spans, onChange }: { text: string; output: M
               <span className="ty">{s.type}</span>
               {text.slice(s.start, s.end)}
               {onChange ? (
-                <button className="btn btn-icon btn-xs" aria-label={`Remove ${text.slice(s.start, s.end)}`} onClick={() => onChange(spans.filter((x) => x !== s))}>
+                <button
+                  className="btn btn-icon btn-xs"
+                  aria-label={`Remove ${text.slice(s.start, s.end)}`}
+                  onClick={() => onChange(spans.filter((x) => x !== s))}
+                >
                   ×
                 </button>
               ) : null}
             </span>
           ))}
         </div>
-        <span className="right"><EntityLegend /></span>
+        <span className="right">
+          <EntityLegend />
+        </span>
       </div>
     </div>
   );

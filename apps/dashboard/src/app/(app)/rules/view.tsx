@@ -31,16 +31,72 @@ interface BacktestResult {
   items: number;
   entities: number;
   evaluations: number;
-  alerts: { alert_id: string; entity_key: string; severity: string; fired_at: string; resolved_at: string | null; summary: string; figures: Record<string, number>; updates: number }[];
+  alerts: {
+    alert_id: string;
+    entity_key: string;
+    severity: string;
+    fired_at: string;
+    resolved_at: string | null;
+    summary: string;
+    figures: Record<string, number>;
+    updates: number;
+  }[];
 }
 
 const META = ["version", "source", "created_at", "updated_at", "updated_by"];
 const TEMPLATES: Record<string, object> = {
-  sentiment_shift: { id: "new-shift", name: "Sentiment drops sharply", type: "sentiment_shift", severity: "warning", window: { size: "1h" }, direction: "down", std_devs: 3, min_samples: 5 },
-  negative_volume_spike: { id: "new-spike", name: "Bearish volume spike", type: "negative_volume_spike", severity: "critical", window: { size: "30m" }, z_score: 4, min_bearish: 5 },
-  sentiment_level: { id: "new-level", name: "Very negative coverage", type: "sentiment_level", severity: "warning", window: { size: "1h" }, op: "below", threshold: -0.5, min_samples: 5 },
-  watched_topics: { id: "new-topics", name: "Legal or regulatory news", type: "watched_topics", severity: "info", window: { size: "1h" }, topics: ["Legal | Regulation"], min_count: 1 },
-  drift: { id: "new-drift", name: "Sentiment prediction drift", type: "drift", severity: "warning", task: "sentiment", window: { size: "1h", step: "5m", baseline_half_life: "3d" }, measure: "js", threshold: 0.25, confidence_drop: 0.15, min_samples: 200, baseline_min_windows: 72, for: "15m" },
+  sentiment_shift: {
+    id: "new-shift",
+    name: "Sentiment drops sharply",
+    type: "sentiment_shift",
+    severity: "warning",
+    window: { size: "1h" },
+    direction: "down",
+    std_devs: 3,
+    min_samples: 5,
+  },
+  negative_volume_spike: {
+    id: "new-spike",
+    name: "Bearish volume spike",
+    type: "negative_volume_spike",
+    severity: "critical",
+    window: { size: "30m" },
+    z_score: 4,
+    min_bearish: 5,
+  },
+  sentiment_level: {
+    id: "new-level",
+    name: "Very negative coverage",
+    type: "sentiment_level",
+    severity: "warning",
+    window: { size: "1h" },
+    op: "below",
+    threshold: -0.5,
+    min_samples: 5,
+  },
+  watched_topics: {
+    id: "new-topics",
+    name: "Legal or regulatory news",
+    type: "watched_topics",
+    severity: "info",
+    window: { size: "1h" },
+    topics: ["Legal | Regulation"],
+    min_count: 1,
+  },
+  drift: {
+    id: "new-drift",
+    name: "Sentiment prediction drift",
+    type: "drift",
+    severity: "warning",
+    task: "sentiment",
+    window: { size: "1h", step: "5m", baseline_half_life: "3d" },
+    measure: "js",
+    threshold: 0.25,
+    confidence_drop: 0.15,
+    min_samples: 200,
+    baseline_min_windows: 72,
+    for: "15m",
+  },
 };
 const RANGES = { "24h": 86400_000, "7d": 7 * 86400_000, "30d": 30 * 86400_000 } as const;
 
@@ -114,7 +170,14 @@ export function RulesView() {
               </thead>
               <tbody>
                 {list.data.rules.map((r) => (
-                  <tr key={r.id} className={r.id === selected ? "clickable selected" : "clickable"} onClick={() => (setDraftNew(null), select(r.id))} tabIndex={0} onKeyDown={(e) => e.key === "Enter" && select(r.id)} data-testid="rule-row">
+                  <tr
+                    key={r.id}
+                    className={r.id === selected ? "clickable selected" : "clickable"}
+                    onClick={() => (setDraftNew(null), select(r.id))}
+                    tabIndex={0}
+                    onKeyDown={(e) => e.key === "Enter" && select(r.id)}
+                    data-testid="rule-row"
+                  >
                     <td>
                       <div style={{ fontWeight: 550 }}>{r.name}</div>
                       <div className="mono small faint">
@@ -132,13 +195,25 @@ export function RulesView() {
               </tbody>
             </table>
           )}
-          {list.data?.invalid?.length ? <ErrorNote error={{ message: `${list.data.invalid.length} stored rule(s) no longer validate: ${list.data.invalid.map((i) => i.id).join(", ")}` }} /> : null}
+          {list.data?.invalid?.length ? (
+            <ErrorNote
+              error={{
+                message: `${list.data.invalid.length} stored rule(s) no longer validate: ${list.data.invalid.map((i) => i.id).join(", ")}`,
+              }}
+            />
+          ) : null}
         </Panel>
         <div className="stack sticky">
           {draftNew !== null ? (
             <RuleEditor key="new" initial={draftNew} isNew onSaved={(id) => (setDraftNew(null), void list.reload(), select(id))} />
           ) : cur ? (
-            <RuleEditor key={cur.id + (cur.version ?? "")} rule={cur} initial={JSON.stringify(Object.fromEntries(Object.entries(cur).filter(([k]) => !META.includes(k))), null, 2)} onSaved={() => void list.reload()} onDeleted={() => (select(null), void list.reload())} />
+            <RuleEditor
+              key={cur.id + (cur.version ?? "")}
+              rule={cur}
+              initial={JSON.stringify(Object.fromEntries(Object.entries(cur).filter(([k]) => !META.includes(k))), null, 2)}
+              onSaved={() => void list.reload()}
+              onDeleted={() => (select(null), void list.reload())}
+            />
           ) : (
             <Panel>
               <Empty title="Select a rule">Or start a new one from a template.</Empty>
@@ -150,7 +225,19 @@ export function RulesView() {
   );
 }
 
-function RuleEditor({ rule, initial, isNew, onSaved, onDeleted }: { rule?: RuleRow; initial: string; isNew?: boolean; onSaved: (id: string) => void; onDeleted?: () => void }) {
+function RuleEditor({
+  rule,
+  initial,
+  isNew,
+  onSaved,
+  onDeleted,
+}: {
+  rule?: RuleRow;
+  initial: string;
+  isNew?: boolean;
+  onSaved: (id: string) => void;
+  onDeleted?: () => void;
+}) {
   const [text, setText] = useState(initial);
   const [problems, setProblems] = useState<Problem[]>([]);
   const [err, setErr] = useState<unknown>(null);
@@ -173,7 +260,9 @@ function RuleEditor({ rule, initial, isNew, onSaved, onDeleted }: { rule?: RuleR
     setErr(null);
     setOk(null);
     try {
-      const r = isNew ? await post<RuleRow>("/api/v1/rules", parsed.value) : await api<RuleRow>(`/api/v1/rules/${encodeURIComponent(rule!.id)}`, { method: "PUT", json: parsed.value });
+      const r = isNew
+        ? await post<RuleRow>("/api/v1/rules", parsed.value)
+        : await api<RuleRow>(`/api/v1/rules/${encodeURIComponent(rule!.id)}`, { method: "PUT", json: parsed.value });
       setOk("Saved");
       onSaved(r.id);
     } catch (e) {
@@ -221,7 +310,8 @@ function RuleEditor({ rule, initial, isNew, onSaved, onDeleted }: { rule?: RuleR
       >
         {!isNew && rule ? (
           <p className="small muted" style={{ marginBottom: 8 }}>
-            v{rule.version ?? 1} · {rule.source ?? "api"} · updated <Time iso={rule.updated_at} /> {rule.updated_by ? `by ${rule.updated_by}` : ""}
+            v{rule.version ?? 1} · {rule.source ?? "api"} · updated <Time iso={rule.updated_at} />{" "}
+            {rule.updated_by ? `by ${rule.updated_by}` : ""}
           </p>
         ) : null}
         <ErrorNote error={err} />
@@ -236,16 +326,34 @@ function RuleEditor({ rule, initial, isNew, onSaved, onDeleted }: { rule?: RuleR
             </ul>
           </div>
         ) : null}
-        <textarea className="json-edit" value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} aria-label="Rule definition (JSON)" readOnly={!canEdit} />
+        <textarea
+          className="json-edit"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          spellCheck={false}
+          aria-label="Rule definition (JSON)"
+          readOnly={!canEdit}
+        />
         <div className="row gap-s" style={{ marginTop: 8 }}>
-          {!parsed.ok ? <span className="small neg">JSON: {parsed.error}</span> : dirty ? <span className="small faint">Unsaved changes</span> : ok ? <span className="small pos">{ok}</span> : null}
+          {!parsed.ok ? (
+            <span className="small neg">JSON: {parsed.error}</span>
+          ) : dirty ? (
+            <span className="small faint">Unsaved changes</span>
+          ) : ok ? (
+            <span className="small pos">{ok}</span>
+          ) : null}
           <span className="right row gap-s">
             {dirty ? (
               <button className="btn btn-ghost" onClick={() => setText(initial)}>
                 Revert
               </button>
             ) : null}
-            <button className="btn btn-primary" onClick={() => void save()} disabled={!parsed.ok || busy || !canEdit || (!dirty && !isNew)} data-testid="rule-save">
+            <button
+              className="btn btn-primary"
+              onClick={() => void save()}
+              disabled={!parsed.ok || busy || !canEdit || (!dirty && !isNew)}
+              data-testid="rule-save"
+            >
               {isNew ? "Create rule" : "Save"}
             </button>
           </span>
@@ -271,7 +379,11 @@ function Backtest({ ruleId, draft }: { ruleId: string | null; draft: Record<stri
     const from = new Date(to.getTime() - RANGES[range]);
     try {
       const body = { from: from.toISOString(), to: to.toISOString() };
-      setRes(ruleId ? await post<BacktestResult>(`/api/v1/rules/${encodeURIComponent(ruleId)}/backtest`, body) : await post<BacktestResult>("/api/v1/rules/backtest", { rule: draft, ...body }));
+      setRes(
+        ruleId
+          ? await post<BacktestResult>(`/api/v1/rules/${encodeURIComponent(ruleId)}/backtest`, body)
+          : await post<BacktestResult>("/api/v1/rules/backtest", { rule: draft, ...body }),
+      );
     } catch (e) {
       setErr(e);
     } finally {
@@ -288,14 +400,17 @@ function Backtest({ ruleId, draft }: { ruleId: string | null; draft: Record<stri
     const x = Array.from({ length: n }, (_, i) => (from + i * step) / 1000);
     const by = (sev: string) => {
       const v = new Array<number>(n).fill(0);
-      for (const a of res.alerts) if (a.severity === sev) v[Math.min(n - 1, Math.max(0, Math.floor((Date.parse(a.fired_at) - from) / step)))]! += 1;
+      for (const a of res.alerts)
+        if (a.severity === sev) v[Math.min(n - 1, Math.max(0, Math.floor((Date.parse(a.fired_at) - from) / step)))]! += 1;
       return v;
     };
-    const series: ChartSeries[] = ([
-      { label: "critical", values: by("critical"), color: "c-bearish", kind: "bars" },
-      { label: "warning", values: by("warning"), color: "c-warn", kind: "bars" },
-      { label: "info", values: by("info"), color: "c-sent", kind: "bars" },
-    ] satisfies ChartSeries[]).filter((s) => s.values.some((v) => v! > 0));
+    const series: ChartSeries[] = (
+      [
+        { label: "critical", values: by("critical"), color: "c-bearish", kind: "bars" },
+        { label: "warning", values: by("warning"), color: "c-warn", kind: "bars" },
+        { label: "info", values: by("info"), color: "c-sent", kind: "bars" },
+      ] satisfies ChartSeries[]
+    ).filter((s) => s.values.some((v) => v! > 0));
     return { x, series };
   }, [res]);
 
@@ -305,7 +420,12 @@ function Backtest({ ruleId, draft }: { ruleId: string | null; draft: Record<stri
       actions={
         <>
           <Segmented label="Backtest range" value={range} options={Object.keys(RANGES) as (keyof typeof RANGES)[]} onChange={setRange} />
-          <button className="btn btn-s btn-primary" onClick={() => void run()} disabled={busy || !canEdit || (!ruleId && !draft)} data-testid="backtest-run">
+          <button
+            className="btn btn-s btn-primary"
+            onClick={() => void run()}
+            disabled={busy || !canEdit || (!ruleId && !draft)}
+            data-testid="backtest-run"
+          >
             {busy ? "Running…" : "Run"}
           </button>
         </>
@@ -314,7 +434,9 @@ function Backtest({ ruleId, draft }: { ruleId: string | null; draft: Record<stri
     >
       <ErrorNote error={err} />
       {!res ? (
-        <p className="muted small">Replays stored items through this {ruleId ? "rule" : "draft"} and shows the alerts it would have fired.</p>
+        <p className="muted small">
+          Replays stored items through this {ruleId ? "rule" : "draft"} and shows the alerts it would have fired.
+        </p>
       ) : (
         <>
           <div className="stats">
@@ -331,7 +453,17 @@ function Backtest({ ruleId, draft }: { ruleId: string | null; draft: Record<stri
               <div className="stat-value">{res.entities.toLocaleString()}</div>
             </div>
           </div>
-          {chart && chart.series.length ? <Chart x={chart.x} series={chart.series} height={140} ariaLabel="Alerts the rule would have fired over time" testId="backtest-chart" /> : <Empty title="No alerts in this range">The rule stays quiet on this history.</Empty>}
+          {chart && chart.series.length ? (
+            <Chart
+              x={chart.x}
+              series={chart.series}
+              height={140}
+              ariaLabel="Alerts the rule would have fired over time"
+              testId="backtest-chart"
+            />
+          ) : (
+            <Empty title="No alerts in this range">The rule stays quiet on this history.</Empty>
+          )}
           {res.alerts.length ? (
             <div className="table-wrap" style={{ maxHeight: 300, marginTop: 8 }}>
               <table className="table">
@@ -351,7 +483,12 @@ function Backtest({ ruleId, draft }: { ruleId: string | null; draft: Record<stri
                       <td className="mono small">
                         <Link href={entityHref(a.entity_key)}>{a.entity_key}</Link>
                       </td>
-                      <td className="small" title={Object.entries(a.figures).map(([k, v]) => `${figureLabel(k)} ${figureValue(v)}`).join(" · ")}>
+                      <td
+                        className="small"
+                        title={Object.entries(a.figures)
+                          .map(([k, v]) => `${figureLabel(k)} ${figureValue(v)}`)
+                          .join(" · ")}
+                      >
                         {a.summary}
                       </td>
                     </tr>

@@ -54,34 +54,51 @@ export function StreamsView() {
             ) : !list.data ? (
               <Skeleton rows={4} />
             ) : (
-              <div className="table-wrap"><table className="table">
-                <thead>
-                  <tr>
-                    <th>Stream</th>
-                    <th>Kind</th>
-                    <th>Source</th>
-                    <th>Mapping</th>
-                    <th>Status</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {streams.map((s) => (
-                    <tr key={s.id} className={s.id === selected ? "clickable selected" : "clickable"} onClick={() => setSelected(s.id)} tabIndex={0} onKeyDown={(e) => e.key === "Enter" && setSelected(s.id)} data-testid="stream-row">
-                      <td style={{ fontWeight: 600 }}>{s.id}</td>
-                      <td>
-                        <span className="badge">{s.kind}</span>
-                      </td>
-                      <td className="mono small">{s.kind === "kafka" ? s.topic : `POST /api/v1/streams/${s.id}/items`}</td>
-                      <td className="small muted">{BUILTIN.includes(s) ? "built-in schema" : `text ← ${showMap(s.mapping.text)}`}</td>
-                      <td>{s.enabled ? <span className="badge ok">enabled</span> : <span className="badge">disabled</span>}</td>
+              <div className="table-wrap">
+                <table className="table">
+                  <thead>
+                    <tr>
+                      <th>Stream</th>
+                      <th>Kind</th>
+                      <th>Source</th>
+                      <th>Mapping</th>
+                      <th>Status</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table></div>
+                  </thead>
+                  <tbody>
+                    {streams.map((s) => (
+                      <tr
+                        key={s.id}
+                        className={s.id === selected ? "clickable selected" : "clickable"}
+                        onClick={() => setSelected(s.id)}
+                        tabIndex={0}
+                        onKeyDown={(e) => e.key === "Enter" && setSelected(s.id)}
+                        data-testid="stream-row"
+                      >
+                        <td style={{ fontWeight: 600 }}>{s.id}</td>
+                        <td>
+                          <span className="badge">{s.kind}</span>
+                        </td>
+                        <td className="mono small">{s.kind === "kafka" ? s.topic : `POST /api/v1/streams/${s.id}/items`}</td>
+                        <td className="small muted">{BUILTIN.includes(s) ? "built-in schema" : `text ← ${showMap(s.mapping.text)}`}</td>
+                        <td>{s.enabled ? <span className="badge ok">enabled</span> : <span className="badge">disabled</span>}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             )}
           </Panel>
         </div>
-        <div className="sticky">{cur ? <StreamDetail s={cur} builtin={BUILTIN.some((b) => b.id === cur.id)} onRemoved={() => (setSelected("news"), void list.reload())} /> : null}</div>
+        <div className="sticky">
+          {cur ? (
+            <StreamDetail
+              s={cur}
+              builtin={BUILTIN.some((b) => b.id === cur.id)}
+              onRemoved={() => (setSelected("news"), void list.reload())}
+            />
+          ) : null}
+        </div>
       </div>
     </>
   );
@@ -138,7 +155,9 @@ function StreamDetail({ s, builtin, onRemoved }: { s: StreamSpec; builtin: boole
                 <dt>{k}</dt>
                 <dd className="mono">
                   ← {showMap(v as PathOrConst)}
-                  {k === "published_at" && s.mapping.published_at_format ? <span className="faint"> ({s.mapping.published_at_format})</span> : null}
+                  {k === "published_at" && s.mapping.published_at_format ? (
+                    <span className="faint"> ({s.mapping.published_at_format})</span>
+                  ) : null}
                 </dd>
               </div>
             ))
@@ -191,7 +210,9 @@ function StreamForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: 
     const missing: Problem[] = [
       ...(id.trim() ? [] : [{ path: "id", message: "required" }]),
       ...(kind === "kafka" && !topic.trim() ? [{ path: "topic", message: "required for a Kafka stream" }] : []),
-      ...(["text", "published_at"] as const).filter((k) => !(map[k] ?? "").trim()).map((k) => ({ path: `mapping.${k}`, message: "required: where to find it in each document" })),
+      ...(["text", "published_at"] as const)
+        .filter((k) => !(map[k] ?? "").trim())
+        .map((k) => ({ path: `mapping.${k}`, message: "required: where to find it in each document" })),
     ];
     if (missing.length) return setProblems(missing);
     setBusy(true);
@@ -225,7 +246,17 @@ function StreamForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: 
             <input id="s-id" name="id" value={id} onChange={(e) => setId(e.target.value)} placeholder="acme-wire" required autoFocus />
           </Field>
           <Field label="Kind" hint={kind === "kafka" ? "consume a Kafka topic" : "clients POST documents to finsentry"}>
-            <Segmented label="Kind" value={kind} options={[{ value: "kafka", label: "Kafka topic" }, { value: "http", label: "HTTP push" }] as const} onChange={setKind} />
+            <Segmented
+              label="Kind"
+              value={kind}
+              options={
+                [
+                  { value: "kafka", label: "Kafka topic" },
+                  { value: "http", label: "HTTP push" },
+                ] as const
+              }
+              onChange={setKind}
+            />
           </Field>
           {kind === "kafka" ? (
             <Field label="Kafka topic" htmlFor="s-topic" error={pErr("topic")}>
@@ -241,12 +272,22 @@ function StreamForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: 
           </Field>
         </div>
         <div className="section-title" style={{ marginTop: 4 }}>
-          Field mapping <span className="faint" style={{ textTransform: "none", letterSpacing: 0, fontWeight: 400 }}>— dotted path into each document, or “= value” for a constant</span>
+          Field mapping{" "}
+          <span className="faint" style={{ textTransform: "none", letterSpacing: 0, fontWeight: 400 }}>
+            — dotted path into each document, or “= value” for a constant
+          </span>
         </div>
         <div className="form-grid">
           {MAP_FIELDS.map((f) => (
             <Field key={f.k} label={`${f.label}${"req" in f && f.req ? " *" : ""}`} htmlFor={`m-${f.k}`} error={pErr(`mapping.${f.k}`)}>
-              <input id={`m-${f.k}`} name={`mapping.${f.k}`} className="mono" value={map[f.k] ?? ""} onChange={(e) => setMap((m) => ({ ...m, [f.k]: e.target.value }))} placeholder={f.ph} />
+              <input
+                id={`m-${f.k}`}
+                name={`mapping.${f.k}`}
+                className="mono"
+                value={map[f.k] ?? ""}
+                onChange={(e) => setMap((m) => ({ ...m, [f.k]: e.target.value }))}
+                placeholder={f.ph}
+              />
             </Field>
           ))}
         </div>

@@ -151,7 +151,14 @@ export function WebhooksView() {
                   </thead>
                   <tbody>
                     {list.data.webhooks.map((w) => (
-                      <tr key={w.id} className={w.id === cur?.id ? "clickable selected" : "clickable"} onClick={() => setSelected(w.id)} tabIndex={0} onKeyDown={(e) => e.key === "Enter" && setSelected(w.id)} data-testid="webhook-row">
+                      <tr
+                        key={w.id}
+                        className={w.id === cur?.id ? "clickable selected" : "clickable"}
+                        onClick={() => setSelected(w.id)}
+                        tabIndex={0}
+                        onKeyDown={(e) => e.key === "Enter" && setSelected(w.id)}
+                        data-testid="webhook-row"
+                      >
                         <td style={{ maxWidth: 0, width: "55%" }}>
                           <div className="mono small" style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
                             {w.url}
@@ -160,7 +167,15 @@ export function WebhooksView() {
                         </td>
                         <td className="small muted">{filterText(w)}</td>
                         <td>
-                          {!w.enabled ? <span className="badge bad" title={w.disabled_reason ?? undefined}>disabled</span> : w.failing_since ? <span className="badge sev-warning">failing</span> : <span className="badge ok">active</span>}
+                          {!w.enabled ? (
+                            <span className="badge bad" title={w.disabled_reason ?? undefined}>
+                              disabled
+                            </span>
+                          ) : w.failing_since ? (
+                            <span className="badge sev-warning">failing</span>
+                          ) : (
+                            <span className="badge ok">active</span>
+                          )}
                         </td>
                       </tr>
                     ))}
@@ -169,7 +184,18 @@ export function WebhooksView() {
               )}
             </Panel>
           </div>
-          <div className="sticky">{cur ? <WebhookDetail key={cur.id} w={cur} onChanged={() => void list.reload()} onSecret={(s) => setSecret({ value: s, note: "New signing secret — shown once. The previous secret keeps signing for 24 hours." })} /> : null}</div>
+          <div className="sticky">
+            {cur ? (
+              <WebhookDetail
+                key={cur.id}
+                w={cur}
+                onChanged={() => void list.reload()}
+                onSecret={(s) =>
+                  setSecret({ value: s, note: "New signing secret — shown once. The previous secret keeps signing for 24 hours." })
+                }
+              />
+            ) : null}
+          </div>
         </div>
       )}
     </>
@@ -187,7 +213,9 @@ function filterText(w: Webhook): string {
 }
 
 function WebhookDetail({ w, onChanged, onSecret }: { w: Webhook; onChanged: () => void; onSecret: (s: string) => void }) {
-  const deliveries = useApi<{ deliveries: Delivery[] }>(`/api/v1/webhooks/${encodeURIComponent(w.id)}/deliveries?limit=50`, { refreshMs: 10_000 });
+  const deliveries = useApi<{ deliveries: Delivery[] }>(`/api/v1/webhooks/${encodeURIComponent(w.id)}/deliveries?limit=50`, {
+    refreshMs: 10_000,
+  });
   const [open, setOpen] = useState<string | null>(null);
   const [err, setErr] = useState<unknown>(null);
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
@@ -209,7 +237,12 @@ function WebhookDetail({ w, onChanged, onSecret }: { w: Webhook; onChanged: () =
     run("test", async () => {
       const r = await post<{ delivered: boolean; delivery: Delivery }>(`/api/v1/webhooks/${encodeURIComponent(w.id)}/test`);
       const a = r.delivery.attempts[r.delivery.attempts.length - 1];
-      setMsg({ ok: r.delivered, text: r.delivered ? `Test ping delivered (${a?.status_code ?? "ok"}, ${a?.latency_ms ?? "?"} ms)` : `Test ping failed: ${a?.error ?? `HTTP ${a?.status_code ?? "?"}`} — it will be retried` });
+      setMsg({
+        ok: r.delivered,
+        text: r.delivered
+          ? `Test ping delivered (${a?.status_code ?? "ok"}, ${a?.latency_ms ?? "?"} ms)`
+          : `Test ping failed: ${a?.error ?? `HTTP ${a?.status_code ?? "?"}`} — it will be retried`,
+      });
       void deliveries.reload();
     });
   const rotate = () =>
@@ -261,7 +294,11 @@ function WebhookDetail({ w, onChanged, onSecret }: { w: Webhook; onChanged: () =
     >
       <div style={{ padding: 12 }}>
         <ErrorNote error={err} />
-        {msg ? <div className={msg.ok ? "note note-ok" : "note note-error"} role="status" data-testid="webhook-test-result">{msg.text}</div> : null}
+        {msg ? (
+          <div className={msg.ok ? "note note-ok" : "note note-error"} role="status" data-testid="webhook-test-result">
+            {msg.text}
+          </div>
+        ) : null}
         <dl className="kv">
           <dt>URL</dt>
           <dd className="mono">{w.url}</dd>
@@ -282,7 +319,12 @@ function WebhookDetail({ w, onChanged, onSecret }: { w: Webhook; onChanged: () =
               <dt>Secret rotated</dt>
               <dd>
                 <Time iso={w.secret_rotated_at} />
-                {w.previous_secret_expires_at ? <span className="faint"> · old secret valid until <Time iso={w.previous_secret_expires_at} abs /></span> : null}
+                {w.previous_secret_expires_at ? (
+                  <span className="faint">
+                    {" "}
+                    · old secret valid until <Time iso={w.previous_secret_expires_at} abs />
+                  </span>
+                ) : null}
               </dd>
             </>
           ) : null}
@@ -328,7 +370,12 @@ function WebhookDetail({ w, onChanged, onSecret }: { w: Webhook; onChanged: () =
             <tbody>
               {deliveries.data.deliveries.map((dl) => (
                 <Fragment key={dl.id}>
-                  <tr className="clickable" onClick={() => setOpen(open === dl.id ? null : dl.id)} data-testid="delivery-row" aria-expanded={open === dl.id}>
+                  <tr
+                    className="clickable"
+                    onClick={() => setOpen(open === dl.id ? null : dl.id)}
+                    data-testid="delivery-row"
+                    aria-expanded={open === dl.id}
+                  >
                     <td>
                       <div className="mono small">{dl.event_type}</div>
                       <div className="faint small">
@@ -340,13 +387,25 @@ function WebhookDetail({ w, onChanged, onSecret }: { w: Webhook; onChanged: () =
                       {dl.replays ? <span className="faint small"> ×{dl.replays} replayed</span> : null}
                     </td>
                     <td className="num">{dl.attempt_count}</td>
-                    <td className="small muted" style={{ maxWidth: 180, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
+                    <td
+                      className="small muted"
+                      style={{ maxWidth: 180, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}
+                    >
                       {dl.last_status_code ? `HTTP ${dl.last_status_code}` : (dl.last_error ?? "—")}
-                      {dl.next_attempt_at ? <div className="faint">retry <Time iso={dl.next_attempt_at} /></div> : null}
+                      {dl.next_attempt_at ? (
+                        <div className="faint">
+                          retry <Time iso={dl.next_attempt_at} />
+                        </div>
+                      ) : null}
                     </td>
                     <td>
                       {dl.status === "dead" || dl.status === "succeeded" ? (
-                        <button className="btn btn-xs" onClick={(e) => (e.stopPropagation(), void replay(dl.id))} disabled={!!busy} data-testid="replay-button">
+                        <button
+                          className="btn btn-xs"
+                          onClick={(e) => (e.stopPropagation(), void replay(dl.id))}
+                          disabled={!!busy}
+                          data-testid="replay-button"
+                        >
                           Replay
                         </button>
                       ) : null}
@@ -357,7 +416,9 @@ function WebhookDetail({ w, onChanged, onSecret }: { w: Webhook; onChanged: () =
                       <td colSpan={5} style={{ background: "var(--surface-2)" }}>
                         <AttemptList attempts={dl.attempts} />
                         <div className="section-title">Payload</div>
-                        <pre className="pre" style={{ maxHeight: 200 }}>{JSON.stringify(dl.payload, null, 2)}</pre>
+                        <pre className="pre" style={{ maxHeight: 200 }}>
+                          {JSON.stringify(dl.payload, null, 2)}
+                        </pre>
                       </td>
                     </tr>
                   ) : null}
@@ -395,7 +456,11 @@ function AttemptList({ attempts }: { attempts: Attempt[] }) {
               <span className={`badge ${a.outcome === "success" ? "ok" : "bad"}`}>{a.outcome}</span>
             </td>
             <td className="num small">{a.latency_ms != null ? `${a.latency_ms} ms` : "—"}</td>
-            <td className="small mono" style={{ maxWidth: 260, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }} title={a.error ?? a.response_excerpt ?? ""}>
+            <td
+              className="small mono"
+              style={{ maxWidth: 260, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}
+              title={a.error ?? a.response_excerpt ?? ""}
+            >
               {a.status_code ? `${a.status_code} ` : ""}
               {a.error ?? a.response_excerpt ?? ""}
             </td>
@@ -424,7 +489,10 @@ function WebhookForm({ onCancel, onCreated }: { onCancel: () => void; onCreated:
     setProblems([]);
     setErr(null);
     try {
-      const keys = entities.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+      const keys = entities
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter(Boolean);
       const r = await post<{ webhook: Webhook; secret: string }>("/api/v1/webhooks", {
         url: url.trim(),
         ...(description.trim() ? { description: description.trim() } : {}),
@@ -445,23 +513,49 @@ function WebhookForm({ onCancel, onCreated }: { onCancel: () => void; onCreated:
     <Panel title="Add a webhook">
       <form onSubmit={submit} data-testid="webhook-form" noValidate>
         <ErrorNote error={err} />
-        <Field label="Endpoint URL" htmlFor="wh-url" error={pErr("url")} hint="HTTPS recommended. Private addresses are refused unless the server allows them.">
-          <input id="wh-url" name="url" type="url" className="mono" value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://hooks.example.com/finsentry" required autoFocus />
+        <Field
+          label="Endpoint URL"
+          htmlFor="wh-url"
+          error={pErr("url")}
+          hint="HTTPS recommended. Private addresses are refused unless the server allows them."
+        >
+          <input
+            id="wh-url"
+            name="url"
+            type="url"
+            className="mono"
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            placeholder="https://hooks.example.com/finsentry"
+            required
+            autoFocus
+          />
         </Field>
         <Field label="Description" htmlFor="wh-desc" error={pErr("description")}>
-          <input id="wh-desc" name="description" value={description} onChange={(e) => setDescription(e.target.value)} placeholder="Risk desk Slack channel" />
+          <input
+            id="wh-desc"
+            name="description"
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+            placeholder="Risk desk Slack channel"
+          />
         </Field>
         <div className="form-grid">
           <fieldset className="field" style={{ border: 0, padding: 0, margin: "0 0 12px" }}>
-            <legend className="small muted" style={{ fontWeight: 550, marginBottom: 4 }}>Events (none = all)</legend>
+            <legend className="small muted" style={{ fontWeight: 550, marginBottom: 4 }}>
+              Events (none = all)
+            </legend>
             {EVENT_TYPES.map((t) => (
               <label key={t} className="row gap-s small">
-                <input type="checkbox" checked={types.includes(t)} onChange={() => setTypes((l) => toggle(l, t))} /> <span className="mono">{t}</span>
+                <input type="checkbox" checked={types.includes(t)} onChange={() => setTypes((l) => toggle(l, t))} />{" "}
+                <span className="mono">{t}</span>
               </label>
             ))}
           </fieldset>
           <fieldset className="field" style={{ border: 0, padding: 0, margin: "0 0 12px" }}>
-            <legend className="small muted" style={{ fontWeight: 550, marginBottom: 4 }}>Severities (none = all)</legend>
+            <legend className="small muted" style={{ fontWeight: 550, marginBottom: 4 }}>
+              Severities (none = all)
+            </legend>
             {["critical", "warning", "info"].map((t) => (
               <label key={t} className="row gap-s small">
                 <input type="checkbox" checked={sev.includes(t)} onChange={() => setSev((l) => toggle(l, t))} /> {t}
@@ -469,10 +563,17 @@ function WebhookForm({ onCancel, onCreated }: { onCancel: () => void; onCreated:
             ))}
           </fieldset>
         </div>
-        <Field label="Only these entities (optional)" htmlFor="wh-ent" error={pErr("entity_keys")} hint="Entity keys separated by commas, e.g. TICKER:TSLA, ORG:tesla">
+        <Field
+          label="Only these entities (optional)"
+          htmlFor="wh-ent"
+          error={pErr("entity_keys")}
+          hint="Entity keys separated by commas, e.g. TICKER:TSLA, ORG:tesla"
+        >
           <input id="wh-ent" className="mono" value={entities} onChange={(e) => setEntities(e.target.value)} />
         </Field>
-        {problems.filter((p) => !["url", "description"].includes(p.path) && !p.path.startsWith("entity_keys")).length ? <ErrorNote error={{ problems: problems.filter((p) => !["url", "description"].includes(p.path)) }} /> : null}
+        {problems.filter((p) => !["url", "description"].includes(p.path) && !p.path.startsWith("entity_keys")).length ? (
+          <ErrorNote error={{ problems: problems.filter((p) => !["url", "description"].includes(p.path)) }} />
+        ) : null}
         <div className="form-actions">
           <button type="button" className="btn btn-ghost" onClick={onCancel}>
             Cancel

@@ -9,7 +9,18 @@ import type { Alert, Item, SeriesPoint } from "../../../../lib/types";
 import { Chart, type ChartSeries } from "../../../../components/chart";
 import { FeedItem } from "../../../../components/feed";
 import { useAlertEvents } from "../../../../components/live";
-import { Empty, ErrorNote, PageHeader, Panel, Segmented, SeverityBadge, Skeleton, StateBadge, Time, Unavailable } from "../../../../components/ui";
+import {
+  Empty,
+  ErrorNote,
+  PageHeader,
+  Panel,
+  Segmented,
+  SeverityBadge,
+  Skeleton,
+  StateBadge,
+  Time,
+  Unavailable,
+} from "../../../../components/ui";
 
 const RANGES = {
   "1h": { ms: 3600_000, resolution: "1m" },
@@ -29,7 +40,10 @@ export function EntityView({ entityKey }: { entityKey: string }) {
   const range: RangeKey = choice === "auto" ? autoRange : choice;
   // The window is fixed per range choice so the series URL (and chart) is stable between refreshes.
   const [anchor, setAnchor] = useState(() => Date.now());
-  const { from, to } = useMemo(() => ({ from: new Date(anchor - RANGES[range].ms).toISOString(), to: new Date(anchor + 60_000).toISOString() }), [anchor, range]);
+  const { from, to } = useMemo(
+    () => ({ from: new Date(anchor - RANGES[range].ms).toISOString(), to: new Date(anchor + 60_000).toISOString() }),
+    [anchor, range],
+  );
   const series = useApi<{ points: SeriesPoint[]; topic_mix?: { topic: string; n: number }[] }>(
     `/api/v1/entities/${encodeURIComponent(entityKey)}/series${qs({ resolution: RANGES[range].resolution, from, to })}`,
   );
@@ -58,7 +72,8 @@ export function EntityView({ entityKey }: { entityKey: string }) {
       const minSpan = range === "1h" ? 15 * 60_000 : 3600_000;
       start = Math.max(start, Math.min(firstT - step, Math.floor((end - minSpan) / step) * step));
     }
-    for (let t = start; t <= end; t += step) out.push(byT.get(t) ?? { t: new Date(t).toISOString(), count: 0, mean_sentiment: null, weighted_sentiment: null, bearish: 0 });
+    for (let t = start; t <= end; t += step)
+      out.push(byT.get(t) ?? { t: new Date(t).toISOString(), count: 0, mean_sentiment: null, weighted_sentiment: null, bearish: 0 });
     return raw.length ? out : [];
   }, [series.data, range, from, to, choice]);
   const totals = useMemo(() => {
@@ -70,9 +85,24 @@ export function EntityView({ entityKey }: { entityKey: string }) {
   const x = useMemo(() => pts.map((p) => Date.parse(p.t) / 1000), [pts]);
   const sentSeries = useMemo<ChartSeries[]>(
     () => [
-      { label: "Mean sentiment", values: pts.map((p) => p.mean_sentiment), color: "c-sent", kind: "area", scale: "s", fmt: (v) => signed(v) },
+      {
+        label: "Mean sentiment",
+        values: pts.map((p) => p.mean_sentiment),
+        color: "c-sent",
+        kind: "area",
+        scale: "s",
+        fmt: (v) => signed(v),
+      },
       ...(pts.some((p) => p.weighted_sentiment != null)
-        ? [{ label: "Confidence-weighted", values: pts.map((p) => p.weighted_sentiment ?? null), color: "c-warn", scale: "s", fmt: (v: number) => signed(v) } satisfies ChartSeries]
+        ? [
+            {
+              label: "Confidence-weighted",
+              values: pts.map((p) => p.weighted_sentiment ?? null),
+              color: "c-warn",
+              scale: "s",
+              fmt: (v: number) => signed(v),
+            } satisfies ChartSeries,
+          ]
         : []),
     ],
     [pts],
@@ -99,7 +129,12 @@ export function EntityView({ entityKey }: { entityKey: string }) {
         }
         actions={
           <>
-            <Segmented label="Range" value={choice} options={CHOICES} onChange={(r) => (setChoice(r), setAutoRange("24h"), setAnchor(Date.now()))} />
+            <Segmented
+              label="Range"
+              value={choice}
+              options={CHOICES}
+              onChange={(r) => (setChoice(r), setAutoRange("24h"), setAnchor(Date.now()))}
+            />
             <button className="btn btn-s" onClick={() => setAnchor(Date.now())}>
               Refresh
             </button>
@@ -113,7 +148,9 @@ export function EntityView({ entityKey }: { entityKey: string }) {
         </div>
         <div className="stat">
           <div className="stat-label">Mean sentiment</div>
-          <div className={`stat-value ${totals.mean == null ? "" : totals.mean < -0.05 ? "neg" : totals.mean > 0.05 ? "pos" : ""}`}>{signed(totals.mean)}</div>
+          <div className={`stat-value ${totals.mean == null ? "" : totals.mean < -0.05 ? "neg" : totals.mean > 0.05 ? "pos" : ""}`}>
+            {signed(totals.mean)}
+          </div>
         </div>
         <div className="stat">
           <div className="stat-label">Bearish share</div>
@@ -127,13 +164,33 @@ export function EntityView({ entityKey }: { entityKey: string }) {
       <div className="grid grid-live">
         <div className="stack">
           <Panel title="Sentiment" testId="sentiment-chart">
-            {series.error ? <ErrorNote error={series.error} retry={series.reload} /> : !series.data ? <Skeleton rows={6} /> : pts.length === 0 ? <Empty title="No mentions in this range" /> : <Chart x={x} series={sentSeries} ranges={{ s: [-1, 1] }} height={190} ariaLabel={`Sentiment of ${entityKey} over ${range}`} />}
+            {series.error ? (
+              <ErrorNote error={series.error} retry={series.reload} />
+            ) : !series.data ? (
+              <Skeleton rows={6} />
+            ) : pts.length === 0 ? (
+              <Empty title="No mentions in this range" />
+            ) : (
+              <Chart x={x} series={sentSeries} ranges={{ s: [-1, 1] }} height={190} ariaLabel={`Sentiment of ${entityKey} over ${range}`} />
+            )}
           </Panel>
           <Panel title="Volume" testId="volume-chart">
-            {!series.data ? <Skeleton rows={4} /> : pts.length === 0 ? <Empty title="No mentions in this range" /> : <Chart x={x} series={volSeries} height={140} ariaLabel={`Mention volume of ${entityKey} over ${range}`} />}
+            {!series.data ? (
+              <Skeleton rows={4} />
+            ) : pts.length === 0 ? (
+              <Empty title="No mentions in this range" />
+            ) : (
+              <Chart x={x} series={volSeries} height={140} ariaLabel={`Mention volume of ${entityKey} over ${range}`} />
+            )}
           </Panel>
           <Panel title="Recent items" flush>
-            {items.error ? <ErrorNote error={items.error} retry={items.reload} /> : !items.data ? <Skeleton rows={6} /> : items.data.items.length === 0 ? <Empty title="No items mention this entity" /> : (
+            {items.error ? (
+              <ErrorNote error={items.error} retry={items.reload} />
+            ) : !items.data ? (
+              <Skeleton rows={6} />
+            ) : items.data.items.length === 0 ? (
+              <Empty title="No items mention this entity" />
+            ) : (
               <ul className="feed">
                 {items.data.items.map((it) => (
                   <FeedItem key={it.id} item={it} />
@@ -144,7 +201,13 @@ export function EntityView({ entityKey }: { entityKey: string }) {
         </div>
         <div className="stack sticky">
           <Panel title="Open alerts" flush>
-            {alerts.unavailable ? <Unavailable what="Alerting" /> : !alerts.data ? <Skeleton rows={3} /> : alerts.data.alerts.length === 0 ? <Empty title="No open alerts" /> : (
+            {alerts.unavailable ? (
+              <Unavailable what="Alerting" />
+            ) : !alerts.data ? (
+              <Skeleton rows={3} />
+            ) : alerts.data.alerts.length === 0 ? (
+              <Empty title="No open alerts" />
+            ) : (
               <div>
                 {alerts.data.alerts.map((a) => (
                   <Link key={a.id} href={`/alerts?id=${encodeURIComponent(a.id)}`} className="alert-list-item row gap">
@@ -153,9 +216,13 @@ export function EntityView({ entityKey }: { entityKey: string }) {
                       <span className="row gap-s">
                         <SeverityBadge severity={a.severity} />
                         <StateBadge state={a.state} />
-                        <span className="right small faint"><Time iso={a.fired_at} /></span>
+                        <span className="right small faint">
+                          <Time iso={a.fired_at} />
+                        </span>
                       </span>
-                      <span className="cell-title" style={{ maxWidth: "none" }}>{a.title}</span>
+                      <span className="cell-title" style={{ maxWidth: "none" }}>
+                        {a.title}
+                      </span>
                     </span>
                   </Link>
                 ))}
@@ -163,12 +230,20 @@ export function EntityView({ entityKey }: { entityKey: string }) {
             )}
           </Panel>
           <Panel title="Topic mix" testId="topic-mix">
-            {!series.data ? <Skeleton rows={5} /> : mix.length === 0 ? <Empty title="No topics yet" /> : (
+            {!series.data ? (
+              <Skeleton rows={5} />
+            ) : mix.length === 0 ? (
+              <Empty title="No topics yet" />
+            ) : (
               <div className="topic-mix">
                 {mix.slice(0, 12).map((m) => (
                   <div key={m.topic} className="tm-row">
-                    <span style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }} title={m.topic}>{m.topic}</span>
-                    <span className="tm-bar"><span style={{ width: `${(m.n / mixMax) * 100}%` }} /></span>
+                    <span style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }} title={m.topic}>
+                      {m.topic}
+                    </span>
+                    <span className="tm-bar">
+                      <span style={{ width: `${(m.n / mixMax) * 100}%` }} />
+                    </span>
                     <span className="num muted">{m.n}</span>
                   </div>
                 ))}
