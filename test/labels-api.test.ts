@@ -28,16 +28,14 @@ describe("labels API and topic", () => {
   const bus = new MemoryBus(1);
   beforeAll(async () => {
     db = await openDb("memory://");
-    await db.db
-      .insert(items)
-      .values({
-        id: ITEM,
-        source: "t",
-        stream: "news",
-        publishedAt: "2026-01-01T00:00:00Z",
-        ingestedAt: "2026-01-01T00:00:00Z",
-        text: "Acme beats estimates",
-      });
+    await db.db.insert(items).values({
+      id: ITEM,
+      source: "t",
+      stream: "news",
+      publishedAt: "2026-01-01T00:00:00Z",
+      ingestedAt: "2026-01-01T00:00:00Z",
+      text: "Acme beats estimates",
+    });
     server = await buildServer({ db, log, plugins: [async (app) => labelRoutes(app, { db: db.db, bus })] });
     await server.app.ready();
     analyst = (await createApiKey(db.db, { name: "a", role: "analyst", createdBy: "t" })).key;

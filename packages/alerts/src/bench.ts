@@ -120,17 +120,15 @@ if (args.engine) {
     await engine.handleBatch({
       topic: "items.scored",
       partition: 0,
-      messages: items
-        .slice(i, i + size)
-        .map((s, j) => ({
-          topic: "items.scored",
-          partition: 0,
-          offset: String(i + j),
-          key: s.item.id,
-          value: Buffer.from(JSON.stringify(s)),
-          headers: {},
-          timestamp: "0",
-        })),
+      messages: items.slice(i, i + size).map((s, j) => ({
+        topic: "items.scored",
+        partition: 0,
+        offset: String(i + j),
+        key: s.item.id,
+        value: Buffer.from(JSON.stringify(s)),
+        headers: {},
+        timestamp: "0",
+      })),
     });
   }
   const secs = (performance.now() - t0) / 1000;

@@ -296,17 +296,15 @@ const storedSuite = (kind: "pglite" | "pg") =>
           const batch: Batch = {
             topic: "items.scored",
             partition: 0,
-            messages: stream
-              .slice(i, i + 120)
-              .map((s) => ({
-                topic: "items.scored",
-                partition: 0,
-                offset: String(offset++),
-                key: s.item.id,
-                value: Buffer.from(JSON.stringify(s)),
-                headers: {},
-                timestamp: "0",
-              })),
+            messages: stream.slice(i, i + 120).map((s) => ({
+              topic: "items.scored",
+              partition: 0,
+              offset: String(offset++),
+              key: s.item.id,
+              value: Buffer.from(JSON.stringify(s)),
+              headers: {},
+              timestamp: "0",
+            })),
           };
           await engine.handleBatch(batch);
         }

@@ -57,20 +57,18 @@ for (const kind of dbKinds) {
       const young = scoredItem({ key: "young", t: ago(2).getTime(), score: 0.2, entities: ["TICKER:NEW"] });
       await storeHistory(db, [oldItem, lonely, young]);
       const rescore = async (id: string, version: string, at: Date) =>
-        db
-          .insert(scores)
-          .values({
-            itemId: id,
-            modelVersion: version,
-            sentiment: "bullish",
-            sentimentScore: 0.7,
-            confidence: 0.9,
-            topic: "Stock Commentary",
-            topicIndex: 18,
-            topicConfidence: 0.9,
-            output: {},
-            scoredAt: at.toISOString(),
-          });
+        db.insert(scores).values({
+          itemId: id,
+          modelVersion: version,
+          sentiment: "bullish",
+          sentimentScore: 0.7,
+          confidence: 0.9,
+          topic: "Stock Commentary",
+          topicIndex: 18,
+          topicConfidence: 0.9,
+          output: {},
+          scoredAt: at.toISOString(),
+        });
       await db
         .update(scores)
         .set({ scoredAt: ago(200).toISOString() })

@@ -42,18 +42,16 @@ describe("trainer: continued masked-token training on recent unlabelled items", 
       eachBatch: async ({ messages }) => void events.push(...messages.map((m) => TrainingProgressV1.parse(JSON.parse(m.value.toString())))),
     });
     const now = new Date().toISOString();
-    await db.db
-      .insert(items)
-      .values(
-        Array.from({ length: 96 }, (_, i) => ({
-          id: `it-${i}`,
-          source: "news",
-          stream: "news",
-          publishedAt: now,
-          ingestedAt: now,
-          text: `Zorblax guidance chatter number ${i} as traders pile in`,
-        })),
-      );
+    await db.db.insert(items).values(
+      Array.from({ length: 96 }, (_, i) => ({
+        id: `it-${i}`,
+        source: "news",
+        stream: "news",
+        publishedAt: now,
+        ingestedAt: now,
+        text: `Zorblax guidance chatter number ${i} as traders pile in`,
+      })),
+    );
     const tiny = await tinyModelDir();
     const store = new DiskModelStore(join(dir, "models"));
     const registry = new ModelRegistry(db.db);

@@ -45,17 +45,15 @@ export async function createApiKey(db: Db, o: { name: string; role: Role; create
   const secret = randomBytes(24).toString("base64url");
   const id = randomBytes(8).toString("hex");
   const expiresAt = new Date(Date.now() + (o.expiresInDays ?? DEFAULT_KEY_DAYS) * 86_400_000);
-  await db
-    .insert(apiKeys)
-    .values({
-      id,
-      prefix,
-      secretHash: sha256(secret),
-      name: o.name,
-      role: o.role,
-      createdBy: o.createdBy,
-      expiresAt: expiresAt.toISOString(),
-    });
+  await db.insert(apiKeys).values({
+    id,
+    prefix,
+    secretHash: sha256(secret),
+    name: o.name,
+    role: o.role,
+    createdBy: o.createdBy,
+    expiresAt: expiresAt.toISOString(),
+  });
   return { id, prefix, name: o.name, role: o.role, expires_at: expiresAt.toISOString(), key: `fsk_${prefix}_${secret}` };
 }
 

@@ -53,19 +53,17 @@ async function fire(db: DbHandle, bus: MemoryBus, n: number): Promise<AlertEvent
     updatedAt: new Date(at),
     lastEventSeq: 1,
   });
-  await db.db
-    .insert(alertEvents)
-    .values({
-      id: event.event_id,
-      alertId: id,
-      seq: 1,
-      type: event.type,
-      state: "firing",
-      actor: "alerter",
-      at: new Date(at),
-      payload: event,
-      published: true,
-    });
+  await db.db.insert(alertEvents).values({
+    id: event.event_id,
+    alertId: id,
+    seq: 1,
+    type: event.type,
+    state: "firing",
+    actor: "alerter",
+    at: new Date(at),
+    payload: event,
+    published: true,
+  });
   await bus.send(TOPICS.alerts, [{ key: a.entity_key, value: JSON.stringify(event) }]);
   return event;
 }
