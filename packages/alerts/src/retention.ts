@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { parseEnv, type Logger } from "@finsentry/core";
-import type { Db } from "@finsentry/db";
+import { deleteInBatches, type Db } from "@finsentry/db";
 import { m } from "./metrics.ts";
 
 const days = (def: number) => z.coerce.number().min(0).max(36_500).default(def);
@@ -32,23 +32,6 @@ export function loadRetentionConfig(env: Record<string, string | undefined> = pr
 
 const DAY = 86_400_000;
 /** Rows per DELETE statement, so one run never holds many row locks or a long transaction. */
-const BATCH = 5_000;
-
-type Row = Record<string, unknown>;
-const countOf = (r: unknown): number => {
-  const rows = Array.isArray(r) ? (r as Row[]) : ((r as { rows?: Row[] }).rows ?? []);
-  return Number(rows[0]?.n ?? 0);
-};
-
-/** Repeats a bounded DELETE (which returns `n`, the rows it removed) until it removes fewer than a batch. */
-export async function deleteInBatches(db: Db, statement: (limit: number) => ReturnType<typeof sql>): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const n = countOf(await db.execute(statement(BATCH)));
-    total += n;
-    if (n < BATCH) return total;
-  }
-}
 
 /** A cutoff `days` before `now`, or null when that kind is kept forever. */
 export const cutoff = (now: Date, d: number): Date | null => (d > 0 ? new Date(now.getTime() - d * DAY) : null);

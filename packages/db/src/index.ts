@@ -1,2 +1,3 @@
 export * from "./client.ts";
 export * from "./schema/index.ts";
+export * from "./batches.ts";

@@ -1,46 +1,30 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "@finsentry/db";
+import { deleteInBatches, type Db } from "@finsentry/db";
 
 const DAY = 86_400_000;
-const BATCH = 5_000;
-
-type Row = Record<string, unknown>;
-const countOf = (r: unknown): number => Number(((Array.isArray(r) ? r : ((r as { rows?: Row[] }).rows ?? [])) as Row[])[0]?.n ?? 0);
-
-async function inBatches(db: Db, statement: (limit: number) => ReturnType<typeof sql>): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const n = countOf(await db.execute(statement(BATCH)));
-    total += n;
-    if (n < BATCH) return total;
-  }
-}
-
 /**
  * Succeeded deliveries delivered before `before`, with their attempts (cascade). Pending and in-flight deliveries are
  * never touched, and dead ones have their own retention. A delivery row is also what stops a replayed alert event
  * from being delivered twice (unique event + subscription), so keep them longer than the alerts topic retains events.
  */
 export async function pruneSucceededDeliveries(db: Db, before: Date): Promise<number> {
-  return inBatches(
-    db,
-    (limit) => sql`
-    with gone as (
-      delete from webhook_deliveries where id in (
-        select id from webhook_deliveries where status = 'succeeded' and delivered_at < ${before.toISOString()} limit ${limit})
-      returning 1)
-    select count(*)::int as n from gone`,
-  );
+  return pruneDeliveries(db, "succeeded", before);
 }
 
 /** Dead-lettered deliveries (retries exhausted, replayable through the API) that died before `before`. */
 export async function pruneDeadDeliveries(db: Db, before: Date): Promise<number> {
-  return inBatches(
+  return pruneDeliveries(db, "dead", before);
+}
+
+/** Deliveries in a terminal state that reached it (delivered_at / dead_at) before `before`; attempts go by cascade. */
+function pruneDeliveries(db: Db, status: "succeeded" | "dead", before: Date): Promise<number> {
+  const at = status === "succeeded" ? sql`delivered_at` : sql`dead_at`;
+  return deleteInBatches(
     db,
     (limit) => sql`
     with gone as (
       delete from webhook_deliveries where id in (
-        select id from webhook_deliveries where status = 'dead' and dead_at < ${before.toISOString()} limit ${limit})
+        select id from webhook_deliveries where status = ${status} and ${at} < ${before.toISOString()} limit ${limit})
       returning 1)
     select count(*)::int as n from gone`,
   );
@@ -51,7 +35,7 @@ export async function pruneDeadDeliveries(db: Db, before: Date): Promise<number>
  * state on the dashboard and in a replay decision).
  */
 export async function pruneAttempts(db: Db, before: Date): Promise<number> {
-  return inBatches(
+  return deleteInBatches(
     db,
     (limit) => sql`
     with doomed as (

@@ -96,12 +96,14 @@ export const NAME_MIN_CONFIDENCE = 0.6;
 const HAS_WORD_CHAR = /[\p{L}\p{N}]/u;
 const HAS_UPPER = /\p{Lu}/u;
 const ALL_CAPS = /^\p{Lu}[\p{Lu}\p{N}&.]+$/u;
-const NAME_TYPES: ReadonlySet<string> = new Set(["PERSON", "ORG", "LOCATION"]);
+/** The types the tag heads read as names (the rest come from patterns). */
+export const NAME_TYPES: ReadonlySet<string> = new Set(["PERSON", "ORG", "LOCATION"]);
 
-function sentenceInitial(text: string, at: number): boolean {
+/** Whether the word at `at` opens a sentence: only whitespace since the start or since one of `marks`. */
+export function sentenceInitial(text: string, at: number, marks = ".!?:\"'“‘("): boolean {
   let p = at - 1;
   while (p >= 0 && /\s/.test(text[p]!)) p--;
-  return p < 0 || ".!?:\"'“‘(".includes(text[p]!);
+  return p < 0 || marks.includes(text[p]!);
 }
 
 interface Word {

@@ -25,7 +25,12 @@ export const EncoderManifest = z.object({
   encoder: z.object({ name: z.string().min(1), licence: z.string().min(1), source: z.string().min(1) }),
   maxLen: z.number().int().min(8).max(512),
   labels: z.object({
-    sentiment: z.tuple(SENTIMENT_LABELS.map((l) => z.literal(l)) as never as [z.ZodLiteral<string>, ...z.ZodLiteral<string>[]]),
+    sentiment: z
+      .array(z.string())
+      .refine(
+        (a) => a.length === SENTIMENT_LABELS.length && a.every((l, i) => l === SENTIMENT_LABELS[i]),
+        "sentiment labels must be SENTIMENT_LABELS in order",
+      ),
     topic: z
       .array(z.string())
       .refine(

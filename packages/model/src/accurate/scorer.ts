@@ -1,11 +1,8 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import type { ModelOutput } from "@finsentry/schemas";
-import { DynamicBatcher } from "../runtime/batcher.ts";
-import { sha256 } from "../runtime/files.ts";
+import { readIn, sha256 } from "../runtime/files.ts";
 import { createSession } from "../runtime/session.ts";
-import type { ScorerOptions } from "../runtime/scorer.ts";
+import { batchedSession, type ScorerOptions } from "../runtime/scorer.ts";
 import type { TextScorer } from "../types.ts";
 import { decodeEncoderItem, decodeNameSpans, DEFAULT_NAME_FILTER, filterNames, type NameFilter } from "./decode.ts";
 import { ENCODER_FILES, ENCODER_TAGS, EncoderManifest } from "./manifest.ts";
@@ -24,19 +21,13 @@ export interface AccurateScorer extends TextScorer {
   readonly tokenizer: OffsetWordPiece;
 }
 
-async function readIn(dir: string, file: string): Promise<Buffer> {
-  try {
-    return await readFile(join(dir, file));
-  } catch (e) {
-    throw new Error(`accurate model dir ${dir}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? e})`);
-  }
-}
+const WHAT = "accurate model dir";
 
 /** Reads and validates an accurate-tier directory: manifest schema and label orders, file hashes, vocabulary. */
 export async function readEncoderDir(dir: string): Promise<{ manifest: EncoderManifest; onnx: Uint8Array; tokenizer: OffsetWordPiece }> {
   let json: unknown;
   try {
-    json = JSON.parse((await readIn(dir, "manifest.json")).toString("utf8"));
+    json = JSON.parse((await readIn(dir, "manifest.json", WHAT)).toString("utf8"));
   } catch (e) {
     throw new Error(`accurate model dir ${dir}: manifest.json is not JSON: ${(e as Error).message}`);
   }
@@ -45,10 +36,10 @@ export async function readEncoderDir(dir: string): Promise<{ manifest: EncoderMa
     const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
     throw new Error(`accurate model dir ${dir}: invalid manifest.json: ${issues.join("; ")}`);
   }
-  const onnx = await readIn(dir, ENCODER_FILES.onnx);
+  const onnx = await readIn(dir, ENCODER_FILES.onnx, WHAT);
   if (sha256(onnx) !== parsed.data.files.onnx)
     throw new Error(`accurate model dir ${dir}: ${ENCODER_FILES.onnx} sha256 does not match the manifest`);
-  const tok = await readIn(dir, ENCODER_FILES.tokenizer);
+  const tok = await readIn(dir, ENCODER_FILES.tokenizer, WHAT);
   if (sha256(tok) !== parsed.data.files.tokenizer)
     throw new Error(`accurate model dir ${dir}: ${ENCODER_FILES.tokenizer} sha256 does not match the manifest`);
   let tokenizer: OffsetWordPiece;
@@ -152,21 +143,7 @@ export async function loadAccurateScorer(dir: string, opts: AccurateOptions = {}
   for (const name of ["input_ids", "attention_mask"]) {
     if (!session.inputNames.includes(name)) throw new Error(`accurate model dir ${dir}: model.onnx has no input ${name}`);
   }
-  const batcher = new DynamicBatcher<string, ModelOutput>(
-    (texts) =>
-      runBatch(session, md.tokenizer, md.manifest.maxLen, opts.nameFilter ?? DEFAULT_NAME_FILTER, opts.lengthGroups ?? true, texts),
-    opts.maxBatch ?? 64,
-    opts.maxWaitMs ?? 2,
-  );
-  return {
-    version: md.manifest.id,
-    manifest: md.manifest,
-    provider,
-    tokenizer: md.tokenizer,
-    score: (texts) => (texts.length === 0 ? Promise.resolve([]) : batcher.submit(texts)),
-    close: async () => {
-      await batcher.close();
-      await session.release();
-    },
-  };
+  const run = (texts: string[]) =>
+    runBatch(session, md.tokenizer, md.manifest.maxLen, opts.nameFilter ?? DEFAULT_NAME_FILTER, opts.lengthGroups ?? true, texts);
+  return { manifest: md.manifest, provider, tokenizer: md.tokenizer, ...batchedSession(md.manifest.id, session, run, opts) };
 }

@@ -155,10 +155,12 @@ export async function benchTiers(o: TierBenchOptions): Promise<Record<string, un
   o.say(
     `\ncascade curve (end to end: tokenise + run + decode, batches of 64 real texts; ×BERT = items/s over BERT-base session items/s at batch 64)`,
   );
+  const curve = formatCurve(rows, bertCell, ["items/s", "×BERT"]);
+  // Without gold the figure columns are meaningless: keep config, share, items/s and ×BERT.
   o.say(
     haveGold
-      ? formatCurve(rows, bertCell, ["items/s", "×BERT"])
-      : formatCurve(rows, bertCell, ["items/s", "×BERT"])
+      ? curve
+      : curve
           .split("\n")
           .map((l) => l.split(" | ").slice(0, 4).join(" | "))
           .join("\n"),

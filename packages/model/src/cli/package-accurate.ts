@@ -7,7 +7,7 @@
  *     --tokenizer infra/pretrained/bge-small-en-v1.5/tokenizer.json --metrics /tmp/acc/gold.json --out models/accurate
  * The manifest is validated by the same schema the scorer loads it with.
  */
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
 import { TOPIC_LABELS, SENTIMENT_LABELS } from "@finsentry/schemas";
@@ -45,8 +45,9 @@ async function main(): Promise<void> {
     ? (JSON.parse(await readFile(a.metrics, "utf8")) as { figures: Record<string, Record<string, Record<string, number>>> }).figures
     : {};
   await mkdir(a.out, { recursive: true });
-  await copyFile(a.onnx, join(a.out, ENCODER_FILES.onnx));
-  await copyFile(a.tokenizer, join(a.out, ENCODER_FILES.tokenizer));
+  const [onnx, tokenizer] = await Promise.all([readFile(a.onnx), readFile(a.tokenizer)]);
+  await writeFile(join(a.out, ENCODER_FILES.onnx), onnx);
+  await writeFile(join(a.out, ENCODER_FILES.tokenizer), tokenizer);
   const manifest = EncoderManifest.parse({
     format: "finsentry-encoder/1",
     id: a.id,
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
     },
     maxLen: 128,
     labels: { sentiment: [...SENTIMENT_LABELS], topic: [...TOPIC_LABELS], tags: [...ENCODER_TAGS] },
-    files: { onnx: sha256(await readFile(a.onnx)), tokenizer: sha256(await readFile(a.tokenizer)) },
+    files: { onnx: sha256(onnx), tokenizer: sha256(tokenizer) },
     metrics: gold,
     data: {
       sources: SOURCES,

@@ -1,4 +1,5 @@
 import type { ModelOutput } from "@finsentry/schemas";
+import { NAME_TYPES, sentenceInitial } from "../accurate/decode.ts";
 import type { TextScorer } from "../types.ts";
 
 export interface CascadeOptions {
@@ -25,16 +26,13 @@ export function leastConfidence(o: ModelOutput): number {
 }
 
 const CAPITALISED = /(?<![\p{L}\p{N}$#@_])\p{Lu}\p{Ll}+/gu;
-const NAME_TYPES = new Set(["PERSON", "ORG", "LOCATION"]);
 
 /** A capitalised word, not at the start of a sentence, outside every name span of the fast output. */
 export function uncoveredName(text: string, o: ModelOutput): boolean {
   for (const m of text.matchAll(CAPITALISED)) {
     const s = m.index;
     const e = s + m[0].length;
-    let p = s - 1;
-    while (p >= 0 && /\s/.test(text[p]!)) p--;
-    if (p < 0 || ".!?:".includes(text[p]!)) continue; // sentence-initial: capitalised anyway
+    if (sentenceInitial(text, s, ".!?:")) continue; // capitalised anyway
     if (!o.entities.some((x) => NAME_TYPES.has(x.type) && x.start <= s && x.end >= e)) return true;
   }
   return false;

@@ -13,11 +13,12 @@ export interface ModelDir {
   onnx: Uint8Array;
 }
 
-async function readIn(dir: string, file: string): Promise<Buffer> {
+/** Reads one file of a model directory; a missing file is an error naming the directory (`what`) and the file. */
+export async function readIn(dir: string, file: string, what = "model dir"): Promise<Buffer> {
   try {
     return await readFile(join(dir, file));
   } catch (e) {
-    throw new Error(`model dir ${dir}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? e})`);
+    throw new Error(`${what} ${dir}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
 }
 

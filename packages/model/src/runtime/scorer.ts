@@ -65,16 +65,27 @@ export async function loadScorer(dir: string, opts: ScorerOptions = {}): Promise
   const md = await readModelDir(dir);
   const { session, provider } = await createSession(md.onnx, opts);
   const maxLen = md.manifest.maxLen;
-  const batcher = new DynamicBatcher<string, ModelOutput>(
-    (texts) => runBatch(session, md.tokenizer, maxLen, texts),
-    opts.maxBatch ?? 64,
-    opts.maxWaitMs ?? 2,
-  );
   return {
-    version: md.manifest.id,
     manifest: md.manifest,
     provider,
     tokenizer: md.tokenizer,
+    ...batchedSession(md.manifest.id, session, (texts) => runBatch(session, md.tokenizer, maxLen, texts), opts),
+  };
+}
+
+/**
+ * A session behind a dynamic batcher as a TextScorer: concurrent score() calls share runs of up to maxBatch texts;
+ * close drains the batcher, then releases the session. Shared by the fast model and the accurate tier.
+ */
+export function batchedSession(
+  version: string,
+  session: ort.InferenceSession,
+  run: (texts: string[]) => Promise<ModelOutput[]>,
+  opts: Pick<ScorerOptions, "maxBatch" | "maxWaitMs">,
+): TextScorer {
+  const batcher = new DynamicBatcher<string, ModelOutput>(run, opts.maxBatch ?? 64, opts.maxWaitMs ?? 2);
+  return {
+    version,
     score: (texts) => (texts.length === 0 ? Promise.resolve([]) : batcher.submit(texts)),
     close: async () => {
       await batcher.close();
