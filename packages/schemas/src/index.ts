@@ -5,4 +5,4 @@ export * from "./score.ts";
 export * from "./events.ts";
 export * from "./training.ts";
 export * from "./topics.ts";
-export { entityKey } from "./constants.ts";
+export { CANONICAL_PREFIX, entityKey, entityTypesOfKey, instrumentIdOfTicker } from "./constants.ts";

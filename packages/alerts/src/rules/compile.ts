@@ -1,3 +1,4 @@
+import { CANONICAL_PREFIX, entityTypesOfKey, instrumentIdOfTicker } from "@finsentry/schemas";
 import { MODEL_STREAM_KEY } from "../window/contribution.ts";
 import { TASK_LABELS, normalize } from "../window/drift.ts";
 import { parseDuration } from "../window/duration.ts";
@@ -50,6 +51,8 @@ export function compileRule(rule: Rule, version = 1): CompiledRule {
   const listed = [
     ...(rule.scope?.entities ?? []),
     ...(rule.scope?.tickers ?? []).map((t) => `TICKER:${t.replace(/^\$/, "").toUpperCase()}`),
+    // A ticker also watches its resolved instrument, whose key is its registry id.
+    ...(rule.scope?.tickers ?? []).map((t) => `${CANONICAL_PREFIX}${instrumentIdOfTicker(t)}`),
   ];
   const keys = listed.length ? new Set(listed) : null;
   const types = rule.scope?.entity_types ? new Set<string>(rule.scope.entity_types) : null;
@@ -58,6 +61,6 @@ export function compileRule(rule: Rule, version = 1): CompiledRule {
     keys,
     // The model stream is not an entity: entity rules (even global ones) never see it.
     appliesTo: (entityKey) =>
-      entityKey !== MODEL_STREAM_KEY && (!keys || keys.has(entityKey)) && (!types || types.has(entityKey.slice(0, entityKey.indexOf(":")))),
+      entityKey !== MODEL_STREAM_KEY && (!keys || keys.has(entityKey)) && (!types || entityTypesOfKey(entityKey).some((t) => types.has(t))),
   };
 }
