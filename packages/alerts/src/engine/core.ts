@@ -4,7 +4,7 @@ import { EntityBuffer } from "../window/buffer.ts";
 import { MODEL_STREAM_KEY, type Contribution } from "../window/contribution.ts";
 import { emptyDriftBaseline, updateDriftBaseline } from "../window/drift.ts";
 import { emptyBaseline, ewmaUpdateRobust, ewmaZeros, type Baseline } from "../window/ewma.ts";
-import { computeFigures, driftOf } from "../window/figures.ts";
+import { computeFigures, driftOf, type WindowFigures } from "../window/figures.ts";
 import { alignDown, type WindowSpec } from "../window/spec.ts";
 import { advanceState, initialState, isIdle, type RuleEntityState, type Transition } from "./transitions.ts";
 import { Watermark } from "./watermark.ts";
@@ -184,23 +184,11 @@ export class AlertCore {
     return this.evaluateUpTo(this.watermark.current);
   }
 
+  /** Evaluates every window end the watermark `w` has passed, moves the cursors past them, then prunes the buffer. */
   private evaluateUpTo(w: number | null): Transition[] {
     const out: Transition[] = [];
     if (w === null) return out;
-    // All due window ends of all specs, in time order (then spec key), so the order of transitions does not depend
-    // on how input was split into batches.
-    const due: { end: number; key: string; g: SpecGroup }[] = [];
-    for (const [key, g] of this.specs) {
-      let cursor = this.cursors.get(key);
-      if (cursor === undefined) {
-        if (this.minSeen === null) continue;
-        cursor = alignDown(this.minSeen, g.spec.stepMs);
-        this.cursors.set(key, cursor);
-      }
-      for (let end = cursor + g.spec.stepMs; end <= w; end += g.spec.stepMs) due.push({ end, key, g });
-    }
-    due.sort((a, b) => a.end - b.end || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const d of due) {
+    for (const d of this.dueWindowEnds(w)) {
       this.evaluateStep(d.g, d.end, out);
       this.cursors.set(d.key, d.end);
     }
@@ -208,39 +196,88 @@ export class AlertCore {
     return out;
   }
 
+  /**
+   * All due window ends of all specs up to `w`, in time order (then spec key), so the order of transitions does not
+   * depend on how input was split into batches.
+   */
+  private dueWindowEnds(w: number): { end: number; key: string; g: SpecGroup }[] {
+    const due: { end: number; key: string; g: SpecGroup }[] = [];
+    for (const [key, g] of this.specs) {
+      const cursor = this.cursorFor(key, g);
+      if (cursor === undefined) continue;
+      for (let end = cursor + g.spec.stepMs; end <= w; end += g.spec.stepMs) due.push({ end, key, g });
+    }
+    due.sort((a, b) => a.end - b.end || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return due;
+  }
+
+  /**
+   * The spec's last evaluated window end. A spec without one starts at the step before the earliest item seen (and
+   * remembers it); with nothing seen yet there is nothing to evaluate.
+   */
+  private cursorFor(key: string, g: SpecGroup): number | undefined {
+    let cursor = this.cursors.get(key);
+    if (cursor === undefined) {
+      if (this.minSeen === null) return undefined;
+      cursor = alignDown(this.minSeen, g.spec.stepMs);
+      this.cursors.set(key, cursor);
+    }
+    return cursor;
+  }
+
+  /** Evaluates one window end of a spec: every rule of it for every entity that has items or an active state. */
   private evaluateStep(g: SpecGroup, end: number, out: Transition[]): void {
     const { spec } = g;
     const start = end - spec.sizeMs;
-    const candidates = new Set<string>();
-    for (const e of this.buffer.entities()) if (this.buffer.hasAny(e, start, end)) candidates.add(e);
-    for (const r of g.rules) for (const e of this.active.get(r.rule.id) ?? []) candidates.add(e);
-    for (const entityKey of candidates) {
+    for (const entityKey of this.stepCandidates(g, start, end)) {
       const rules = g.rules.filter((r) => r.appliesTo(entityKey));
       if (rules.length === 0) continue;
       const f = computeFigures(this.buffer.range(entityKey, start, end), start, end);
       const b = this.baselineFor(spec, entityKey, end);
-      for (const r of rules) {
-        this.evaluations++;
-        const v = evaluateRule(r, f, b);
-        const s = this.stateFor(r.rule.id, entityKey);
-        const wasIdle = isIdle(s);
-        const t = advanceState(s, r, entityKey, end, v);
-        if (t) out.push(t);
-        // An idle state that stays idle has not changed (lastResolvedAt only moves on a resolve).
-        if (!wasIdle || !isIdle(s)) this.dirtyStates.add(`${r.rule.id}\n${entityKey}`);
-        this.markActivity(r.rule.id, entityKey, s);
-      }
+      for (const r of rules) this.evaluateEntityRule(r, entityKey, end, f, b, out);
       // The window is judged against the baseline before it, then folded in.
-      ewmaUpdateRobust(b.count, f.count, spec.alpha, COUNT_STD_FLOOR);
-      ewmaUpdateRobust(b.bearish, f.bearish, spec.alpha, COUNT_STD_FLOOR);
-      if (f.count > 0) {
-        ewmaUpdateRobust(b.mean, f.mean, spec.alpha, SENTIMENT_STD_FLOOR);
-        ewmaUpdateRobust(b.weighted_mean, f.weightedMean, spec.alpha, SENTIMENT_STD_FLOOR);
-        if (entityKey === MODEL_STREAM_KEY) updateDriftBaseline((b.drift ??= emptyDriftBaseline()), driftOf(f), spec.alpha);
-      }
-      b.lastEnd = end;
-      this.dirtyBaselines.add(`${spec.key}\n${entityKey}`);
+      this.foldIntoBaseline(spec, entityKey, end, f, b);
     }
+  }
+
+  /**
+   * Entities to evaluate at a window end: those with items in [start, end), plus those with a non-idle state in one
+   * of the spec's rules (an empty window must still be able to clear or resolve them).
+   */
+  private stepCandidates(g: SpecGroup, start: number, end: number): Set<string> {
+    const candidates = new Set<string>();
+    for (const e of this.buffer.entities()) if (this.buffer.hasAny(e, start, end)) candidates.add(e);
+    for (const r of g.rules) for (const e of this.active.get(r.rule.id) ?? []) candidates.add(e);
+    return candidates;
+  }
+
+  /** Runs one rule on one entity's window and steps its state machine, recording the transition and what changed. */
+  private evaluateEntityRule(r: CompiledRule, entityKey: string, end: number, f: WindowFigures, b: Baseline, out: Transition[]): void {
+    this.evaluations++;
+    const v = evaluateRule(r, f, b);
+    const s = this.stateFor(r.rule.id, entityKey);
+    const wasIdle = isIdle(s);
+    const t = advanceState(s, r, entityKey, end, v);
+    if (t) out.push(t);
+    // An idle state that stays idle has not changed (lastResolvedAt only moves on a resolve).
+    if (!wasIdle || !isIdle(s)) this.dirtyStates.add(`${r.rule.id}\n${entityKey}`);
+    this.markActivity(r.rule.id, entityKey, s);
+  }
+
+  /**
+   * Folds the window's figures into the entity's baseline (after the rules were judged against it). Sentiment
+   * baselines only learn from windows with mentions: an empty window has no sentiment, not a neutral one.
+   */
+  private foldIntoBaseline(spec: WindowSpec, entityKey: string, end: number, f: WindowFigures, b: Baseline): void {
+    ewmaUpdateRobust(b.count, f.count, spec.alpha, COUNT_STD_FLOOR);
+    ewmaUpdateRobust(b.bearish, f.bearish, spec.alpha, COUNT_STD_FLOOR);
+    if (f.count > 0) {
+      ewmaUpdateRobust(b.mean, f.mean, spec.alpha, SENTIMENT_STD_FLOOR);
+      ewmaUpdateRobust(b.weighted_mean, f.weightedMean, spec.alpha, SENTIMENT_STD_FLOOR);
+      if (entityKey === MODEL_STREAM_KEY) updateDriftBaseline((b.drift ??= emptyDriftBaseline()), driftOf(f), spec.alpha);
+    }
+    b.lastEnd = end;
+    this.dirtyBaselines.add(`${spec.key}\n${entityKey}`);
   }
 
   /** The entity's baseline, with the empty windows it skipped since its last evaluation folded in as zero counts. */

@@ -145,20 +145,9 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   if (o.featureWeight > 0 && featureDim === undefined) throw new Error("featureWeight > 0 needs teacher or transfer rows with features");
   const specs = weightSpecs(config, { mlm: withMlm, ...(featureDim ? { featureDim } : {}) });
   const init = initRawWeights(config, o.seed, { mlm: withMlm, ...(featureDim ? { featureDim } : {}) });
-  const params: Record<string, tf.Variable> = {};
-  for (const [name, t] of Object.entries(input.seedWeights ?? {})) {
-    const sp = specs.find((x) => x.name === name);
-    if (!sp) throw new Error(`seed weight ${name}: the model has no such tensor`);
-    if (t.shape.join(",") !== sp.shape.join(",") || t.data.length !== sp.shape.reduce((a, b) => a * b, 1)) {
-      throw new Error(`seed weight ${name}: shape [${t.shape}] (${t.data.length} values), the model needs [${sp.shape}]`);
-    }
-  }
-  for (const sp of specs) {
-    const src = input.init?.raw[sp.name] ?? input.seedWeights?.[sp.name] ?? init[sp.name]!;
-    params[sp.name] = tf.variable(tf.tensor(src.data, src.shape), true, `r${run}/${sp.name}`);
-  }
-  const logVar: Partial<Record<Task, tf.Variable>> = {};
-  if (o.taskWeights === "uncertainty") for (const t of o.tasks) logVar[t] = tf.variable(tf.scalar(0), true, `r${run}/logvar.${t}`);
+  checkSeedWeights(specs, input.seedWeights);
+  const params = createParams(specs, input.init?.raw, input.seedWeights, init, run);
+  const logVar = createLogVars(o, run);
   const allVars: Record<string, tf.Variable> = { ...params };
   for (const [t, v] of Object.entries(logVar)) allVars[`logvar.${t}`] = v!;
   const decay = new Set(specs.filter((s) => !s.noDecay).map((s) => s.name));
@@ -171,20 +160,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const w = params as unknown as WeightMap;
 
   // Teacher targets for the trained tasks, softened once; looked up by the original text (entity swapping changes it).
-  const softByText = new Map<string, NonNullable<Encoded["soft"]>>();
-  const featByText = new Map<string, Float32Array>();
-  const addSoft = (text: string, t: TeacherTargets): boolean => {
-    const at = (task: DistilledTask) => (tasks.has(task) && t[task] ? softTargets(t[task], o.distillTemperature) : null);
-    const soft = { sentiment: at("sentiment"), topic: at("topic") };
-    const any = soft.sentiment !== null || soft.topic !== null;
-    if (any) softByText.set(text, soft);
-    if (any && featureDim && t.features) featByText.set(text, t.features);
-    return any;
-  };
-  for (const [text, t] of input.teacher ?? []) addSoft(text, t);
-  const trainTexts = new Set(input.train.map((e) => e.text));
-  const transfer: Example[] = [];
-  for (const [text, t] of input.transfer ?? []) if (!trainTexts.has(text) && addSoft(text, t)) transfer.push({ text, source: "transfer" });
+  const { softByText, featByText, transfer } = teacherTargetsByText(input, tasks, o, featureDim);
   const enc = (e: Example, original = e) => {
     const x = encodeExample(e, tok, config.maxLen);
     const soft = softByText.get(original.text);
@@ -219,23 +195,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   if (featureDim)
     log(`[train] feature term: ${featByText.size} texts with ${featureDim}-value teacher features; weight ${o.featureWeight}`);
   const pool = o.entitySwap > 0 ? buildEntityPool(trainSrc) : undefined;
-  const cw = {
-    sentiment: classWeights(
-      train.map((x) => x.sentiment),
-      N_SENTIMENT,
-      o.classWeightPower,
-    ),
-    topic: classWeights(
-      train.map((x) => x.topic),
-      N_TOPIC,
-      o.classWeightPower,
-    ),
-    tags: classWeights(
-      train.flatMap((x) => (x.tags ? Array.from(x.tags) : [])),
-      N_TAGS,
-      o.tagClassWeightPower,
-    ),
-  };
+  const cw = taskClassWeights(train, o);
   log(
     `[train] ${train.length} train / ${dev.length} dev examples; tasks ${o.tasks.join(",")}; params ${specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0)}; embedding grad ${embeddingGrad}`,
   );
@@ -325,9 +285,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
         runStep++;
         if (input.onProgress) {
           const elapsed = (performance.now() - t0) / 1000;
-          const losses = Object.fromEntries(
-            Object.keys(sums).map((k) => [k === "total" && phase === "mlm" ? "mlm" : k, sums[k]! / counts[k]!]),
-          );
+          const losses = meanLosses(phase, sums, counts);
           input.onProgress({
             phase,
             epoch,
@@ -361,7 +319,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
         phase,
         steps: batches.length,
         lr,
-        loss: Object.fromEntries(Object.keys(sums).map((k) => [k === "total" && phase === "mlm" ? "mlm" : k, sums[k]! / counts[k]!])),
+        loss: meanLosses(phase, sums, counts),
         examplesPerSec: seen / secs,
         elapsedSec: (performance.now() - t0) / 1000,
       };
@@ -375,16 +333,9 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
           improved = true;
         }
         if (o.averageFrom > 0 && epoch >= o.averageFrom) {
-          // A fresh average each epoch (never updated in place), so `best` can keep a reference to it.
-          const cur = snapshot(params, specs);
-          const n = (avg?.n ?? 0) + 1;
-          const prev = avg?.raw;
-          const raw: RawWeights = prev
-            ? Object.fromEntries(
-                Object.entries(prev).map(([k, t]) => [k, { shape: t.shape, data: t.data.map((a, i) => a + (cur[k]!.data[i]! - a) / n) }]),
-              )
-            : cur;
-          avg = { raw, n };
+          // Stochastic weight averaging from `averageFrom` on.
+          avg = foldIntoAverage(avg, snapshot(params, specs));
+          const { raw, n } = avg;
           if (n >= 2 && dev.length > 0) {
             const wm = toWeightMap(raw);
             rec.devAveraged = evaluate(wm, config, dev, o.tasks, embeddingGrad);
@@ -439,6 +390,106 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   opt.dispose();
   tf.dispose(Object.values(allVars));
   return result;
+}
+
+/**
+ * Softens the teacher's (and transfer set's) targets once, for the trained tasks only, keyed by text. Transfer texts
+ * that are training texts or carry no target for a trained task are left out; the rest become extra examples.
+ */
+function teacherTargetsByText(input: TrainInput, tasks: ReadonlySet<Task>, o: TrainOptions, featureDim: number | undefined) {
+  const softByText = new Map<string, NonNullable<Encoded["soft"]>>();
+  const featByText = new Map<string, Float32Array>();
+  const addSoft = (text: string, t: TeacherTargets): boolean => {
+    const at = (task: DistilledTask) => (tasks.has(task) && t[task] ? softTargets(t[task], o.distillTemperature) : null);
+    const soft = { sentiment: at("sentiment"), topic: at("topic") };
+    const any = soft.sentiment !== null || soft.topic !== null;
+    if (any) softByText.set(text, soft);
+    if (any && featureDim && t.features) featByText.set(text, t.features);
+    return any;
+  };
+  for (const [text, t] of input.teacher ?? []) addSoft(text, t);
+  const trainTexts = new Set(input.train.map((e) => e.text));
+  const transfer: Example[] = [];
+  for (const [text, t] of input.transfer ?? []) if (!trainTexts.has(text) && addSoft(text, t)) transfer.push({ text, source: "transfer" });
+  return { softByText, featByText, transfer };
+}
+
+/** Seed weights must name tensors the model has, with their exact shapes: a silent mismatch would train garbage. */
+function checkSeedWeights(specs: ReturnType<typeof weightSpecs>, seedWeights: TrainInput["seedWeights"]): void {
+  for (const [name, t] of Object.entries(seedWeights ?? {})) {
+    const sp = specs.find((x) => x.name === name);
+    if (!sp) throw new Error(`seed weight ${name}: the model has no such tensor`);
+    if (t.shape.join(",") !== sp.shape.join(",") || t.data.length !== sp.shape.reduce((a, b) => a * b, 1)) {
+      throw new Error(`seed weight ${name}: shape [${t.shape}] (${t.data.length} values), the model needs [${sp.shape}]`);
+    }
+  }
+}
+
+/**
+ * The model's parameters as tf.Variables, from the resumed model, else the seed weights, else a fresh init. Names are
+ * unique per run because tfjs registers variable names globally.
+ */
+function createParams(
+  specs: ReturnType<typeof weightSpecs>,
+  resumed: RawWeights | undefined,
+  seedWeights: TrainInput["seedWeights"],
+  init: RawWeights,
+  run: number,
+): Record<string, tf.Variable> {
+  const params: Record<string, tf.Variable> = {};
+  for (const sp of specs) {
+    const src = resumed?.[sp.name] ?? seedWeights?.[sp.name] ?? init[sp.name]!;
+    params[sp.name] = tf.variable(tf.tensor(src.data, src.shape), true, `r${run}/${sp.name}`);
+  }
+  return params;
+}
+
+/** Learned per-task log-variances (uncertainty weighting only), starting at 0 so every task starts at weight 1. */
+function createLogVars(o: TrainOptions, run: number): Partial<Record<Task, tf.Variable>> {
+  const logVar: Partial<Record<Task, tf.Variable>> = {};
+  if (o.taskWeights === "uncertainty") for (const t of o.tasks) logVar[t] = tf.variable(tf.scalar(0), true, `r${run}/logvar.${t}`);
+  return logVar;
+}
+
+/** Class weights per head from the training labels, so rare classes are not drowned out. */
+function taskClassWeights(train: Encoded[], o: TrainOptions) {
+  return {
+    sentiment: classWeights(
+      train.map((x) => x.sentiment),
+      N_SENTIMENT,
+      o.classWeightPower,
+    ),
+    topic: classWeights(
+      train.map((x) => x.topic),
+      N_TOPIC,
+      o.classWeightPower,
+    ),
+    tags: classWeights(
+      train.flatMap((x) => (x.tags ? Array.from(x.tags) : [])),
+      N_TAGS,
+      o.tagClassWeightPower,
+    ),
+  };
+}
+
+/**
+ * Adds one epoch's weights to the running mean (stochastic weight averaging). A fresh object every time, never updated
+ * in place, so a `best` that refers to an earlier average keeps it.
+ */
+function foldIntoAverage(avg: { raw: RawWeights; n: number } | undefined, cur: RawWeights): { raw: RawWeights; n: number } {
+  const n = (avg?.n ?? 0) + 1;
+  const prev = avg?.raw;
+  const raw: RawWeights = prev
+    ? Object.fromEntries(
+        Object.entries(prev).map(([k, t]) => [k, { shape: t.shape, data: t.data.map((a, i) => a + (cur[k]!.data[i]! - a) / n) }]),
+      )
+    : cur;
+  return { raw, n };
+}
+
+/** Mean of each named loss over the batches that had it; the MLM phase's total is reported as "mlm". */
+function meanLosses(phase: "mlm" | "joint", sums: Record<string, number>, counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(sums).map((k) => [k === "total" && phase === "mlm" ? "mlm" : k, sums[k]! / counts[k]!]));
 }
 
 function snapshot(params: Record<string, tf.Variable>, specs: ReturnType<typeof weightSpecs>): RawWeights {

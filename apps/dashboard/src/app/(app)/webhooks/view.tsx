@@ -212,11 +212,58 @@ function filterText(w: Webhook): string {
   return parts.filter(Boolean).join(" · ");
 }
 
+/** One subscription: its actions, its settings, and its recent deliveries. */
 function WebhookDetail({ w, onChanged, onSecret }: { w: Webhook; onChanged: () => void; onSecret: (s: string) => void }) {
   const deliveries = useApi<{ deliveries: Delivery[] }>(`/api/v1/webhooks/${encodeURIComponent(w.id)}/deliveries?limit=50`, {
     refreshMs: 10_000,
   });
+  // Kept here rather than in the table, so an expanded delivery stays expanded across a failed refresh.
   const [open, setOpen] = useState<string | null>(null);
+  const actions = useWebhookActions(w, () => void deliveries.reload(), onChanged, onSecret);
+
+  return (
+    <Panel title="Endpoint" actions={<WebhookActionButtons w={w} actions={actions} />} flush testId="webhook-detail">
+      <div style={{ padding: 12 }}>
+        <ErrorNote error={actions.err} />
+        {actions.msg ? (
+          <div className={actions.msg.ok ? "note note-ok" : "note note-error"} role="status" data-testid="webhook-test-result">
+            {actions.msg.text}
+          </div>
+        ) : null}
+        <WebhookFacts w={w} />
+      </div>
+      <div className="panel-head" style={{ borderTop: "1px solid var(--border)" }}>
+        <h2>Deliveries</h2>
+        <button className="btn btn-ghost btn-xs" onClick={() => void deliveries.reload()}>
+          Refresh
+        </button>
+      </div>
+      {deliveries.error ? (
+        <ErrorNote error={deliveries.error} retry={deliveries.reload} />
+      ) : !deliveries.data ? (
+        <Skeleton rows={4} />
+      ) : deliveries.data.deliveries.length === 0 ? (
+        <Empty title="No deliveries yet">Send a test ping to check the endpoint.</Empty>
+      ) : (
+        <DeliveryTable
+          deliveries={deliveries.data.deliveries}
+          open={open}
+          onToggle={(id) => setOpen(open === id ? null : id)}
+          busy={!!actions.busy}
+          onReplay={(id) => void actions.replay(id)}
+        />
+      )}
+    </Panel>
+  );
+}
+
+type WebhookActions = ReturnType<typeof useWebhookActions>;
+
+/**
+ * The detail view's actions (test, rotate, enable/disable, delete, replay) and their shared state: one action at a
+ * time (`busy` names it), its error, and its outcome message.
+ */
+function useWebhookActions(w: Webhook, reloadDeliveries: () => void, onChanged: () => void, onSecret: (s: string) => void) {
   const [err, setErr] = useState<unknown>(null);
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -243,7 +290,7 @@ function WebhookDetail({ w, onChanged, onSecret }: { w: Webhook; onChanged: () =
           ? `Test ping delivered (${a?.status_code ?? "ok"}, ${a?.latency_ms ?? "?"} ms)`
           : `Test ping failed: ${a?.error ?? `HTTP ${a?.status_code ?? "?"}`} — it will be retried`,
       });
-      void deliveries.reload();
+      reloadDeliveries();
     });
   const rotate = () =>
     run("rotate", async () => {
@@ -267,168 +314,179 @@ function WebhookDetail({ w, onChanged, onSecret }: { w: Webhook; onChanged: () =
     run(`replay:${id}`, async () => {
       await post(`/api/v1/webhooks/deliveries/${encodeURIComponent(id)}/replay`);
       setMsg({ ok: true, text: "Queued for redelivery" });
-      void deliveries.reload();
+      reloadDeliveries();
     });
 
+  return { err, msg, busy, test, rotate, toggle, remove, replay };
+}
+
+/** The panel's header buttons; all are disabled while any action runs. */
+function WebhookActionButtons({ w, actions }: { w: Webhook; actions: WebhookActions }) {
+  const { busy } = actions;
   return (
-    <Panel
-      title="Endpoint"
-      actions={
+    <>
+      <button className="btn btn-s" onClick={() => void actions.test()} disabled={!!busy} data-testid="webhook-test">
+        {busy === "test" ? "Sending…" : "Send test"}
+      </button>
+      <button className="btn btn-s" onClick={() => void actions.rotate()} disabled={!!busy} data-testid="webhook-rotate">
+        Rotate secret
+      </button>
+      <button className="btn btn-s" onClick={() => void actions.toggle()} disabled={!!busy}>
+        {w.enabled ? "Disable" : "Enable"}
+      </button>
+      <button className="btn btn-danger btn-s" onClick={() => void actions.remove()} disabled={!!busy}>
+        Delete
+      </button>
+    </>
+  );
+}
+
+/** The subscription's settings and health: URL, filters, secret rotation, and why it is disabled or failing. */
+function WebhookFacts({ w }: { w: Webhook }) {
+  return (
+    <dl className="kv">
+      <dt>URL</dt>
+      <dd className="mono">{w.url}</dd>
+      <dt>Events</dt>
+      <dd>{filterText(w)}</dd>
+      {w.entity_keys.length ? (
         <>
-          <button className="btn btn-s" onClick={() => void test()} disabled={!!busy} data-testid="webhook-test">
-            {busy === "test" ? "Sending…" : "Send test"}
-          </button>
-          <button className="btn btn-s" onClick={() => void rotate()} disabled={!!busy} data-testid="webhook-rotate">
-            Rotate secret
-          </button>
-          <button className="btn btn-s" onClick={() => void toggle()} disabled={!!busy}>
-            {w.enabled ? "Disable" : "Enable"}
-          </button>
-          <button className="btn btn-danger btn-s" onClick={() => void remove()} disabled={!!busy}>
-            Delete
-          </button>
+          <dt>Entities</dt>
+          <dd className="mono small">{w.entity_keys.join(", ")}</dd>
         </>
-      }
-      flush
-      testId="webhook-detail"
-    >
-      <div style={{ padding: 12 }}>
-        <ErrorNote error={err} />
-        {msg ? (
-          <div className={msg.ok ? "note note-ok" : "note note-error"} role="status" data-testid="webhook-test-result">
-            {msg.text}
+      ) : null}
+      <dt>Created</dt>
+      <dd>
+        <Time iso={w.created_at} abs />
+      </dd>
+      {w.secret_rotated_at ? (
+        <>
+          <dt>Secret rotated</dt>
+          <dd>
+            <Time iso={w.secret_rotated_at} />
+            {w.previous_secret_expires_at ? (
+              <span className="faint">
+                {" "}
+                · old secret valid until <Time iso={w.previous_secret_expires_at} abs />
+              </span>
+            ) : null}
+          </dd>
+        </>
+      ) : null}
+      {!w.enabled && w.disabled_reason ? (
+        <>
+          <dt>Disabled</dt>
+          <dd className="neg">{w.disabled_reason}</dd>
+        </>
+      ) : w.failing_since ? (
+        <>
+          <dt>Failing since</dt>
+          <dd className="neg">
+            <Time iso={w.failing_since} />
+          </dd>
+        </>
+      ) : null}
+    </dl>
+  );
+}
+
+/** Recent deliveries; a row expands to its attempts and payload. */
+function DeliveryTable({
+  deliveries,
+  open,
+  onToggle,
+  busy,
+  onReplay,
+}: {
+  deliveries: Delivery[];
+  open: string | null;
+  onToggle: (id: string) => void;
+  busy: boolean;
+  onReplay: (id: string) => void;
+}) {
+  return (
+    <div className="table-wrap" style={{ maxHeight: 520 }}>
+      <table className="table">
+        <thead>
+          <tr>
+            <th>Event</th>
+            <th>Status</th>
+            <th className="th-num">Attempts</th>
+            <th>Last</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {deliveries.map((dl) => (
+            <Fragment key={dl.id}>
+              <DeliveryRow dl={dl} expanded={open === dl.id} onToggle={() => onToggle(dl.id)} busy={busy} onReplay={onReplay} />
+              {open === dl.id ? (
+                <tr>
+                  <td colSpan={5} style={{ background: "var(--surface-2)" }}>
+                    <AttemptList attempts={dl.attempts} />
+                    <div className="section-title">Payload</div>
+                    <pre className="pre" style={{ maxHeight: 200 }}>
+                      {JSON.stringify(dl.payload, null, 2)}
+                    </pre>
+                  </td>
+                </tr>
+              ) : null}
+            </Fragment>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** One delivery's summary row; only finished deliveries (dead or succeeded) can be replayed. */
+function DeliveryRow({
+  dl,
+  expanded,
+  onToggle,
+  busy,
+  onReplay,
+}: {
+  dl: Delivery;
+  expanded: boolean;
+  onToggle: () => void;
+  busy: boolean;
+  onReplay: (id: string) => void;
+}) {
+  return (
+    <tr className="clickable" onClick={onToggle} data-testid="delivery-row" aria-expanded={expanded}>
+      <td>
+        <div className="mono small">{dl.event_type}</div>
+        <div className="faint small">
+          <Time iso={dl.created_at} />
+        </div>
+      </td>
+      <td>
+        <span className={`badge ${STATUS_CLASS[dl.status] ?? ""}`}>{dl.status}</span>
+        {dl.replays ? <span className="faint small"> ×{dl.replays} replayed</span> : null}
+      </td>
+      <td className="num">{dl.attempt_count}</td>
+      <td className="small muted" style={{ maxWidth: 180, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
+        {dl.last_status_code ? `HTTP ${dl.last_status_code}` : (dl.last_error ?? "—")}
+        {dl.next_attempt_at ? (
+          <div className="faint">
+            retry <Time iso={dl.next_attempt_at} />
           </div>
         ) : null}
-        <dl className="kv">
-          <dt>URL</dt>
-          <dd className="mono">{w.url}</dd>
-          <dt>Events</dt>
-          <dd>{filterText(w)}</dd>
-          {w.entity_keys.length ? (
-            <>
-              <dt>Entities</dt>
-              <dd className="mono small">{w.entity_keys.join(", ")}</dd>
-            </>
-          ) : null}
-          <dt>Created</dt>
-          <dd>
-            <Time iso={w.created_at} abs />
-          </dd>
-          {w.secret_rotated_at ? (
-            <>
-              <dt>Secret rotated</dt>
-              <dd>
-                <Time iso={w.secret_rotated_at} />
-                {w.previous_secret_expires_at ? (
-                  <span className="faint">
-                    {" "}
-                    · old secret valid until <Time iso={w.previous_secret_expires_at} abs />
-                  </span>
-                ) : null}
-              </dd>
-            </>
-          ) : null}
-          {!w.enabled && w.disabled_reason ? (
-            <>
-              <dt>Disabled</dt>
-              <dd className="neg">{w.disabled_reason}</dd>
-            </>
-          ) : w.failing_since ? (
-            <>
-              <dt>Failing since</dt>
-              <dd className="neg">
-                <Time iso={w.failing_since} />
-              </dd>
-            </>
-          ) : null}
-        </dl>
-      </div>
-      <div className="panel-head" style={{ borderTop: "1px solid var(--border)" }}>
-        <h2>Deliveries</h2>
-        <button className="btn btn-ghost btn-xs" onClick={() => void deliveries.reload()}>
-          Refresh
-        </button>
-      </div>
-      {deliveries.error ? (
-        <ErrorNote error={deliveries.error} retry={deliveries.reload} />
-      ) : !deliveries.data ? (
-        <Skeleton rows={4} />
-      ) : deliveries.data.deliveries.length === 0 ? (
-        <Empty title="No deliveries yet">Send a test ping to check the endpoint.</Empty>
-      ) : (
-        <div className="table-wrap" style={{ maxHeight: 520 }}>
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Event</th>
-                <th>Status</th>
-                <th className="th-num">Attempts</th>
-                <th>Last</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.data.deliveries.map((dl) => (
-                <Fragment key={dl.id}>
-                  <tr
-                    className="clickable"
-                    onClick={() => setOpen(open === dl.id ? null : dl.id)}
-                    data-testid="delivery-row"
-                    aria-expanded={open === dl.id}
-                  >
-                    <td>
-                      <div className="mono small">{dl.event_type}</div>
-                      <div className="faint small">
-                        <Time iso={dl.created_at} />
-                      </div>
-                    </td>
-                    <td>
-                      <span className={`badge ${STATUS_CLASS[dl.status] ?? ""}`}>{dl.status}</span>
-                      {dl.replays ? <span className="faint small"> ×{dl.replays} replayed</span> : null}
-                    </td>
-                    <td className="num">{dl.attempt_count}</td>
-                    <td
-                      className="small muted"
-                      style={{ maxWidth: 180, overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}
-                    >
-                      {dl.last_status_code ? `HTTP ${dl.last_status_code}` : (dl.last_error ?? "—")}
-                      {dl.next_attempt_at ? (
-                        <div className="faint">
-                          retry <Time iso={dl.next_attempt_at} />
-                        </div>
-                      ) : null}
-                    </td>
-                    <td>
-                      {dl.status === "dead" || dl.status === "succeeded" ? (
-                        <button
-                          className="btn btn-xs"
-                          onClick={(e) => (e.stopPropagation(), void replay(dl.id))}
-                          disabled={!!busy}
-                          data-testid="replay-button"
-                        >
-                          Replay
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                  {open === dl.id ? (
-                    <tr>
-                      <td colSpan={5} style={{ background: "var(--surface-2)" }}>
-                        <AttemptList attempts={dl.attempts} />
-                        <div className="section-title">Payload</div>
-                        <pre className="pre" style={{ maxHeight: 200 }}>
-                          {JSON.stringify(dl.payload, null, 2)}
-                        </pre>
-                      </td>
-                    </tr>
-                  ) : null}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </Panel>
+      </td>
+      <td>
+        {dl.status === "dead" || dl.status === "succeeded" ? (
+          <button
+            className="btn btn-xs"
+            onClick={(e) => (e.stopPropagation(), onReplay(dl.id))}
+            disabled={busy}
+            data-testid="replay-button"
+          >
+            Replay
+          </button>
+        ) : null}
+      </td>
+    </tr>
   );
 }
 
