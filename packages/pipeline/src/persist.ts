@@ -78,11 +78,15 @@ export async function persistScored(db: Db, scored: ScoredItem[], raws: Map<stri
       seen.add(id);
     }
     if (resync.size) await copyLatestScore(tx, [...resync]);
+    // Rows inserted just now carry scored_published = false (the column default), so only the ids that already
+    // existed need the published-mark lookup; a batch of all-new items skips that round trip.
+    if (resync.size === 0) return fresh;
     const pending = await tx
       .select({ id: items.id })
       .from(items)
-      .where(and(inArray(items.id, ids), eq(items.scoredPublished, false)));
-    return new Set(pending.map((r) => r.id));
+      .where(and(inArray(items.id, [...resync]), eq(items.scoredPublished, false)));
+    for (const r of pending) fresh.add(r.id);
+    return fresh;
   });
 }
 
