@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
+import { registerEntityCommands } from "./entities.ts";
 
 /** `finsentry` — talks to a running API (FINSENTRY_URL, FINSENTRY_API_KEY). */
 const program = new Command("finsentry")
@@ -65,5 +66,7 @@ streams
     );
     console.log(JSON.stringify(r, null, 2));
   });
+
+registerEntityCommands(program, call);
 
 await program.parseAsync();

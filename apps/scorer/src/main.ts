@@ -1,6 +1,6 @@
 import { onShutdown, orExit, serveMetrics } from "@finsentry/core";
 import { championScorer, defaultModelStore, followChampion } from "@finsentry/learning";
-import { createRuntime, loadModelTiers, loadTextScorer, startLagReporter, startScorer } from "@finsentry/pipeline";
+import { createRuntime, followRegistry, loadModelTiers, loadTextScorer, startLagReporter, startScorer } from "@finsentry/pipeline";
 import { TOPICS } from "@finsentry/schemas";
 
 // items.raw → model → Postgres → items.scored. Scale out by running more processes: they share the consumer group.
@@ -14,7 +14,16 @@ const fast = await orExit(
   rt.log,
   championScorer({ db: rt.db.db, store, log: rt.log }, () => loadTextScorer(rt.log, rt.config.MODEL_DIR, rt.config.SCORER_FALLBACK)),
 );
-const scorer = await startScorer({ bus: rt.bus, db: rt.db, log: rt.log, model: tiers.serve(fast), batchSize: rt.config.SCORER_BATCH_SIZE });
+// Mentions of registered entities get canonical keys; the registry is reloaded when an alias/merge/split changes it.
+const registry = await orExit("scorer", rt.log, followRegistry(rt.db.db, rt.log));
+const scorer = await startScorer({
+  bus: rt.bus,
+  db: rt.db,
+  log: rt.log,
+  model: tiers.serve(fast),
+  batchSize: rt.config.SCORER_BATCH_SIZE,
+  resolver: registry.current,
+});
 const follow = await followChampion(
   { bus: rt.bus, db: rt.db.db, store, log: rt.log },
   (next) => scorer.swapModel(tiers.serve(next)),
@@ -27,6 +36,7 @@ onShutdown(rt.log, async () => {
   lag.stop();
   await follow.stop();
   await scorer.stop();
+  registry.stop();
   await tiers.close();
   await rt.close();
 });

@@ -21,6 +21,7 @@ import {
   RunStore,
   startTrainer,
 } from "@finsentry/learning";
+import { DEMO_ENTITIES } from "@finsentry/entities";
 import { loadScorer } from "@finsentry/model";
 import {
   BUNDLED_MODEL_DIR,
@@ -32,6 +33,7 @@ import {
   startDemoSource,
   startLagReporter,
   startScorer,
+  followRegistry,
   StreamRegistry,
   StreamSupervisor,
 } from "@finsentry/pipeline";
@@ -65,7 +67,17 @@ const fast = await orExit(
   log,
   championRow ? store.localDir(championRow.uri).then(loadScorer) : loadTextScorer(log, config.MODEL_DIR, config.SCORER_FALLBACK),
 );
-const scorer = await startScorer({ bus, db, log, model: tiers.serve(fast), batchSize: config.SCORER_BATCH_SIZE });
+// With the demo on, its fictional companies are registered, so "$NWM", "#NWM" and "Northwind Motors" are one entity.
+const demoOn = process.env.DEMO !== "off";
+const registry = await orExit("finsentry", log, followRegistry(db.db, log, demoOn ? { seed: DEMO_ENTITIES } : {}));
+const scorer = await startScorer({
+  bus,
+  db,
+  log,
+  model: tiers.serve(fast),
+  batchSize: config.SCORER_BATCH_SIZE,
+  resolver: registry.current,
+});
 // A promoted champion replaces the fast tier; the accurate tier stays loaded.
 const follow = await followChampion(
   { bus, db: db.db, store, log },
@@ -77,7 +89,6 @@ const follow = await followChampion(
 // With the demo on (the default), the demo rules are seeded beside the default ones and the engine allows 10 s of
 // lateness instead of 2 min: the demo's items are dated "now" by this process, and the demo's warning is promised
 // within two minutes of start (README, "What you'll see"). DEMO=off keeps production timing and rules only.
-const demoOn = process.env.DEMO !== "off";
 const alerter = await startAlerter({
   bus,
   db,
@@ -151,6 +162,7 @@ onShutdown(log, async () => {
   await supervisor.stop();
   await follow.stop();
   await scorer.stop();
+  registry.stop();
   await tiers.close();
   await trainer?.stop();
   await labelConsumer.stop();

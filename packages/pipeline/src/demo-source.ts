@@ -43,8 +43,11 @@ const BEARISH = [
 /** The company the story is about, and its timeline within one cycle. */
 export const DEMO_STORY = {
   company: ["Northwind Motors", "NWM"] as const,
-  /** The entity the demo rules' warning is raised on (the model tags the name as an ORG). */
-  entityKey: "ORG:northwind motors",
+  /**
+   * The entity the demo rules' warning is raised on: the registered demo company (DEMO_ENTITIES, seeded by npm start),
+   * which "Northwind Motors", "$NWM" and "#NWM" all resolve to.
+   */
+  entityKey: "E:nwm",
   /** Default cycle length; `DEMO_STORY_PERIOD_S` overrides it for `npm start`. */
   periodMs: 600_000,
   /** Normal traffic first, for this long (at most a tenth of the cycle)… */

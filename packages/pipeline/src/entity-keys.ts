@@ -1,16 +1,38 @@
 import { entityKey, type EntityMention, type ModelOutput } from "@finsentry/schemas";
+import type { EntityResolver } from "@finsentry/entities";
 
 export { entityKey };
 
-export function mentionsOf(output: ModelOutput): EntityMention[] {
+/**
+ * The item's entity mentions with their keys. With a resolver, a mention of a registered entity gets its canonical
+ * key (`E:<id>`, issue 20), registered tickers written as $XYZ/#XYZ that the model missed are added, and a span the
+ * model tagged without its leading `$`/`#` is widened to it (so evidence shows the form the author wrote). Without
+ * one, or for a mention the registry does not know, the key is the surface key as before: nothing is dropped.
+ */
+export function mentionsOf(output: ModelOutput, text = "", resolver: EntityResolver | null = null): EntityMention[] {
   const out: EntityMention[] = [];
   const seen = new Set<string>();
-  for (const e of output.entities) {
-    const key = entityKey(e.type, e.text);
-    const spanKey = `${e.start}:${e.end}`;
-    if (!key || seen.has(spanKey)) continue;
+  const add = (type: EntityMention["type"], surface: string, start: number, end: number, key: string | null) => {
+    const spanKey = `${start}:${end}`;
+    if (!key || seen.has(spanKey)) return;
     seen.add(spanKey);
-    out.push({ key, type: e.type, text: e.text, start: e.start, end: e.end });
+    out.push({ key, type, text: surface, start, end });
+  };
+  for (const e of output.entities) {
+    if (!resolver) {
+      add(e.type, e.text, e.start, e.end, entityKey(e.type, e.text));
+      continue;
+    }
+    const sigil = e.start > 0 && e.text === text.slice(e.start, e.end) ? text[e.start - 1] : undefined;
+    const widen = (sigil === "$" || sigil === "#") && !/^[$#]/.test(e.text);
+    const start = widen ? e.start - 1 : e.start;
+    const surface = widen ? sigil + e.text : e.text;
+    add(e.type, surface, start, e.end, resolver.resolve({ type: e.type, text: surface, start, end: e.end }, text).key);
+  }
+  if (resolver) {
+    for (const t of resolver.findTickerMentions(text, out)) {
+      add("TICKER", t.text, t.start, t.end, resolver.resolve(t, text).key);
+    }
   }
   return out;
 }

@@ -12,3 +12,4 @@ export * from "./model-loader.ts";
 export * from "./model-tiers.ts";
 export * from "./runtime.ts";
 export * from "./lag-reporter.ts";
+export * from "./entity-resolution.ts";

@@ -1,6 +1,7 @@
 import type { Logger } from "@finsentry/core";
 import { errorSummary, type Batch, type Bus, type BusMessage, type Subscription } from "@finsentry/bus";
 import type { DbHandle } from "@finsentry/db";
+import type { EntityResolver } from "@finsentry/entities";
 import type { TextScorer } from "@finsentry/model";
 import { DeadLetterV1, RawItemV1, TOPICS, type DeadLetter, type RawItem, type ScoredItem } from "@finsentry/schemas";
 import { mentionsOf } from "./entity-keys.ts";
@@ -11,6 +12,8 @@ export interface ScorerDeps {
   bus: Bus;
   db: DbHandle;
   log: Logger;
+  /** The entity resolver of the moment (the registry follower's); absent or null keys mentions by their text. */
+  resolver?: () => EntityResolver | null;
   /** Current model; replaced atomically between batches by `swapModel`. */
   model: TextScorer;
   groupId?: string;
@@ -76,10 +79,11 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
     const outputs = await current.score(batch.map((r) => r.text));
     endScore();
     const scoredAt = new Date().toISOString();
+    const resolver = deps.resolver?.() ?? null;
     const scored: ScoredItem[] = batch.map((r, i) => {
       const output = outputs[i]!;
       const { raw: _raw, ...item } = r;
-      return { v: 1, item, model_version: current.version, scored_at: scoredAt, output, mentions: mentionsOf(output) };
+      return { v: 1, item, model_version: current.version, scored_at: scoredAt, output, mentions: mentionsOf(output, r.text, resolver) };
     });
     const endDb = m.scoreBatchSeconds.startTimer({ phase: "db" });
     const unpublished = await persistScored(db.db, scored, raws);

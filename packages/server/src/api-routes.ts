@@ -8,6 +8,7 @@ import { driftRoutes, learningRoutes, ModelRegistry, RunStore } from "@finsentry
 import { IngestWriter, StreamRegistry } from "@finsentry/pipeline";
 import { webhookRoutes, type WebhookRouteDeps } from "@finsentry/webhooks";
 import { entityRoutes } from "./routes-entities.ts";
+import { entityRegistryRoutes } from "./routes-entity-registry.ts";
 import { itemRoutes } from "./routes-items.ts";
 import { streamRoutes, type StreamRouteDeps } from "./routes-streams.ts";
 
@@ -35,6 +36,7 @@ export function apiRoutePlugins(d: ApiRouteDeps): FastifyPluginAsync[] {
     async (app) => streamRoutes(app, d.streams ?? { registry: new StreamRegistry(db.db), writer: new IngestWriter(bus) }),
     async (app) => itemRoutes(app, { db: db.db }),
     async (app) => entityRoutes(app, { db }),
+    async (app) => entityRegistryRoutes(app, { db: db.db }),
     async (app) => labelRoutes(app, { db: db.db, bus }),
     async (app) => webhookRoutes(app, { db: db.db, log, ...d.webhooks }),
     async (app) => learningRoutes(app, { registry: d.models ?? new ModelRegistry(db.db), runs: d.runs ?? new RunStore(db.db), bus }),

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { DbHandle } from "@finsentry/db";
+import { entityLabels } from "@finsentry/entities";
 import { IsoDate, pgText } from "@finsentry/schemas";
 import { declareResponses } from "./openapi.ts";
 import { validationFailed } from "./problems.ts";
@@ -43,6 +44,7 @@ declareResponses({
     movers: z.array(
       z.object({
         key: z.string(),
+        entity_name: z.string().nullable().describe("the registry name of a canonical key (`E:<id>`); null for legacy keys"),
         mentions: z.number().int(),
         mean_sentiment: z.number(),
         baseline_sentiment: z.number().nullable().describe("null without mentions before the window"),
@@ -139,7 +141,12 @@ export async function entityRoutes(app: FastifyInstance, deps: { db: DbHandle })
         limit $3`,
         [WINDOWS[q.data.window], q.data.min_mentions, q.data.limit],
       );
-      return { window: q.data.window, movers: rows };
+      const names = await entityLabels(
+        db.db,
+        rows.map((r) => r.key as string),
+      );
+      const nameOf = new Map(names.map((l) => [l.key, l.name]));
+      return { window: q.data.window, movers: rows.map((r) => ({ ...r, entity_name: nameOf.get(r.key as string) ?? null })) };
     },
   );
 }

@@ -24,6 +24,10 @@ const MAIN_READS = [
   "GET /api/v1/entities/{key}/series",
   "GET /api/v1/entities/top-movers",
   "GET /api/v1/streams",
+  "GET /api/v1/entities",
+  "GET /api/v1/entities/{id}",
+  "GET /api/v1/entities/changes",
+  "GET /api/v1/entities/labels",
 ];
 
 describe("OpenAPI response bodies", () => {
@@ -261,5 +265,50 @@ describe("OpenAPI response bodies", () => {
     expectDocumented("GET", "/api/v1/alerts/{id}", detail);
     // Nothing routes-wise is undocumented here: every route exercised has its path in the document.
     for (const r of ["/api/v1/items/{id}", "/api/v1/alerts/{id}"]) expect(Object.keys(doc.paths)).toContain(openApiPath(r));
+  }, 120_000);
+
+  it("entity registry answers validate against their documented schemas", async () => {
+    const added = await call("POST", "/api/v1/entities", {
+      json: { id: "tsla", kind: "instrument", name: "Tesla", ticker: "TSLA", exchange: "NASDAQ", aliases: ["Tesla"] },
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    expectDocumented("POST", "/api/v1/entities", added);
+    expect(
+      (await call("POST", "/api/v1/entities", { json: { id: "tesla-motors", kind: "instrument", name: "Tesla Motors" } })).status,
+    ).toBe(201);
+    const alias = await call("POST", "/api/v1/entities/tesla-motors/aliases", { json: { alias: "Tesla Motors" } });
+    expect(alias.status, JSON.stringify(alias.body)).toBe(200);
+    expectDocumented("POST", "/api/v1/entities/{id}/aliases", alias);
+    const same = await call("POST", "/api/v1/entities/tesla-motors/aliases", { json: { alias: "tesla motors" } });
+    expect(same.body.change).toBeNull();
+    expectDocumented("POST", "/api/v1/entities/{id}/aliases", same);
+    const merged = await call("POST", "/api/v1/entities/tesla-motors/merge", { json: { into: "tsla" } });
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+    expectDocumented("POST", "/api/v1/entities/{id}/merge", merged);
+    const split = await call("POST", "/api/v1/entities/tsla/split", {
+      json: { aliases: ["Tesla Motors"], new_id: "tesla-motors", name: "Tesla Motors" },
+    });
+    expect(split.status, JSON.stringify(split.body)).toBe(201);
+    expectDocumented("POST", "/api/v1/entities/{id}/split", split);
+    const removed = await call("DELETE", "/api/v1/entities/tesla-motors/aliases/Tesla%20Motors");
+    expect(removed.status, JSON.stringify(removed.body)).toBe(200);
+    expectDocumented("DELETE", "/api/v1/entities/{id}/aliases/{alias}", removed);
+    const search = await call("GET", "/api/v1/entities?q=tes");
+    expect(search.body.entities.length).toBe(2);
+    expectDocumented("GET", "/api/v1/entities", search);
+    const one = await call("GET", "/api/v1/entities/tsla");
+    expect(one.body.entity.changes.length).toBeGreaterThan(0);
+    expectDocumented("GET", "/api/v1/entities/{id}", one);
+    const changes = await call("GET", "/api/v1/entities/changes?limit=2");
+    expect(changes.body.next_before).not.toBeNull();
+    expectDocumented("GET", "/api/v1/entities/changes", changes);
+    const items = (await call("GET", "/api/v1/items?limit=5")).body.items.map((i: Json) => i.id as string);
+    const labels = await call("GET", `/api/v1/entities/labels?keys=E:tsla,ORG:tesla&items=${items.join(",")}`);
+    expect(labels.body.labels[0]).toMatchObject({ key: "E:tsla", name: "Tesla" });
+    expectDocumented("GET", "/api/v1/entities/labels", labels);
+    // Movers carry the registry name beside each key (null for legacy keys).
+    const movers = await call("GET", "/api/v1/entities/top-movers?window=1d&min_mentions=1");
+    expect(movers.body.movers.every((m: Json) => "entity_name" in m)).toBe(true);
+    expectDocumented("GET", "/api/v1/entities/top-movers", movers);
   }, 120_000);
 });

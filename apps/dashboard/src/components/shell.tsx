@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { api, post } from "../lib/api";
+import { displayKey, useEntityName } from "../lib/entity-names";
 import { entityHref } from "../lib/format";
 import { useApi, useStoredFlag } from "../lib/hooks";
 import type { Alert, AlertEvent, User } from "../lib/types";
@@ -21,6 +22,7 @@ export const useCanEdit = () => {
 const NAV: { href: string; label: string; icon: IconName; group?: string }[] = [
   { href: "/", label: "Live", icon: "pulse" },
   { href: "/alerts", label: "Alerts", icon: "bell" },
+  { href: "/entities", label: "Entities", icon: "entity" },
   { href: "/labels", label: "Labelling", icon: "tag" },
   { href: "/streams", label: "Streams", icon: "stream", group: "Configure" },
   { href: "/rules", label: "Rules", icon: "rule" },
@@ -241,6 +243,16 @@ function beep(severity: string) {
   }
 }
 
+/** A toast's entity: a registry entity by its name (the key on hover), a legacy key as it is. */
+function ToastEntity({ k }: { k: string }) {
+  const name = useEntityName(k);
+  return (
+    <span className="muted" title={k}>
+      {displayKey(k, name)}
+    </span>
+  );
+}
+
 /** New warnings as toasts, top right; critical ones stay until dismissed. */
 function Toasts() {
   const [toasts, setToasts] = useState<Toast[]>([]);
@@ -264,7 +276,7 @@ function Toasts() {
           <button className="toast-body" onClick={() => (dismiss(id), router.push(`/alerts?id=${encodeURIComponent(ev.alert.id)}`))}>
             <span className="toast-meta">
               <span className={`badge sev-${ev.alert.severity}`}>{ev.alert.severity}</span>
-              <span className="muted">{ev.alert.entity_key}</span>
+              <ToastEntity k={ev.alert.entity_key} />
             </span>
             {/* The entity is in the line above: "Rule name: ORG:x" would say it twice. */}
             <span className="toast-title">

@@ -1,15 +1,19 @@
+import { CANONICAL_PREFIX } from "@finsentry/schemas/constants";
+
 /** Canonical entity key, exactly as the pipeline builds it. */
 export { entityKey } from "@finsentry/schemas/constants";
 
 // The model's output stream (drift alerts) is not an entity: it links to the drift chart.
 export const entityHref = (key: string) => (key.startsWith("MODEL:") ? "/models#drift" : `/entities/${encodeURIComponent(key)}`);
 
-/** `TICKER:TSLA` → `TSLA`, `ORG:tesla` → `tesla`. */
+/** `TICKER:TSLA` → `TSLA`, `ORG:tesla` → `tesla`, a registry entity `E:tsla` → `tsla` (its name: useEntityName). */
 export function entityName(key: string): string {
   const i = key.indexOf(":");
   return i < 0 ? key : key.slice(i + 1);
 }
+/** `TICKER:TSLA` → `TICKER`; a registry entity (`E:<id>`) → `ENTITY`. */
 export function entityType(key: string): string {
+  if (key.startsWith(CANONICAL_PREFIX)) return "ENTITY";
   const i = key.indexOf(":");
   return i < 0 ? "" : key.slice(0, i);
 }

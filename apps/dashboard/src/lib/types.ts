@@ -70,6 +70,8 @@ export interface SeriesPoint {
 
 export interface Mover {
   key: string;
+  /** Registry name of a canonical key (`E:<id>`); null for legacy keys. */
+  entity_name?: string | null;
   mentions: number;
   mean_sentiment: number;
   baseline_sentiment: number | null;

@@ -5,3 +5,4 @@ export * from "./auth.ts";
 export * from "./labels.ts";
 export * from "./webhooks.ts";
 export * from "./learning.ts";
+export * from "./entities.ts";

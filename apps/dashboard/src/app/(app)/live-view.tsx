@@ -10,6 +10,7 @@ import { EntityLegend, FeedItem } from "../../components/feed";
 import { Icon } from "../../components/icons";
 import { useAlertEvents, useItemEvents } from "../../components/live";
 import { MarketMood, useIngestRate, type IngestRate } from "./market-mood";
+import { EntityKeyText } from "../../components/entity-registry";
 import {
   Empty,
   ErrorNote,
@@ -183,7 +184,7 @@ function OpenAlerts() {
               <span className="grow col" style={{ gap: 2 }}>
                 <span className="row gap-s">
                   <SeverityBadge severity={a.severity} />
-                  <span className="mono muted small">{a.entity_key}</span>
+                  <EntityKeyText k={a.entity_key} className="muted small" />
                   <span className="right small faint">
                     <Time iso={a.fired_at} />
                   </span>
@@ -241,7 +242,9 @@ export function TopMovers({ compact }: { compact?: boolean }) {
                       <span className="faint small" style={{ width: 30, fontSize: 10, fontWeight: 700 }}>
                         {entityType(m.key).slice(0, 3)}
                       </span>
-                      <span style={{ fontWeight: 550 }}>{entityName(m.key)}</span>
+                      <span style={{ fontWeight: 550 }} title={m.entity_name ? m.key : undefined}>
+                        {m.entity_name ?? entityName(m.key)}
+                      </span>
                     </Link>
                   </td>
                   <td className="num">{num(m.mentions)}</td>

@@ -9,6 +9,7 @@ import { useApi } from "../../../lib/hooks";
 import type { Alert, AlertDetail, Item, ModelOutput } from "../../../lib/types";
 import { useAlertEvents } from "../../../components/live";
 import { useCanEdit } from "../../../components/shell";
+import { ContributedAliases, EntityKeyText } from "../../../components/entity-registry";
 import {
   Empty,
   ErrorNote,
@@ -178,7 +179,7 @@ export function AlertsView() {
                       <td style={{ maxWidth: 0, width: "60%" }}>
                         <div className="cell-title">{a.title}</div>
                         <div className="muted small mono" style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
-                          {a.entity_key} · {a.rule_name}
+                          <EntityKeyText k={a.entity_key} className="" /> · {a.rule_name}
                         </div>
                       </td>
                       <td className="hide-s">
@@ -272,9 +273,10 @@ function AlertDetailPanel({ id, onChanged }: { id: string; onChanged: () => void
           <div className="row gap-s wrap">
             <SeverityBadge severity={a.severity} />
             <StateBadge state={a.state} />
-            <Link href={entityHref(a.entity_key)} className="entity-link">
-              {a.entity_key}
+            <Link href={entityHref(a.entity_key)} className="entity-link" data-testid="alert-entity">
+              <EntityKeyText k={a.entity_key} className="" />
             </Link>
+            <ContributedAliases k={a.entity_key} items={a.evidence_item_ids ?? []} />
           </div>
           <h2 style={{ fontSize: 16, marginTop: 6 }}>{a.title}</h2>
           <p className="muted" style={{ marginTop: 4 }}>

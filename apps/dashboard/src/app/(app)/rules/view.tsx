@@ -8,6 +8,7 @@ import { entityHref, figureLabel, figureValue } from "../../../lib/format";
 import { useApi } from "../../../lib/hooks";
 import { Chart, type ChartSeries } from "../../../components/chart";
 import { useCanEdit } from "../../../components/shell";
+import { EntityKeyText } from "../../../components/entity-registry";
 import { Empty, ErrorNote, PageHeader, Panel, Segmented, SeverityBadge, Skeleton, Time, Unavailable } from "../../../components/ui";
 
 interface RuleRow {
@@ -481,7 +482,9 @@ function Backtest({ ruleId, draft }: { ruleId: string | null; draft: Record<stri
                         <Time iso={a.fired_at} abs />
                       </td>
                       <td className="mono small">
-                        <Link href={entityHref(a.entity_key)}>{a.entity_key}</Link>
+                        <Link href={entityHref(a.entity_key)}>
+                          <EntityKeyText k={a.entity_key} className="" />
+                        </Link>
                       </td>
                       <td
                         className="small"

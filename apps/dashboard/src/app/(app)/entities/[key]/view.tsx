@@ -4,9 +4,11 @@ import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import { qs } from "../../../../lib/api";
 import { entityName, entityType, num, pct, signed } from "../../../../lib/format";
+import { CANONICAL_PREFIX, displayKey, isCanonicalKey, useEntityName } from "../../../../lib/entity-names";
 import { useApi } from "../../../../lib/hooks";
 import type { Alert, Item, SeriesPoint } from "../../../../lib/types";
 import { Chart, type ChartSeries } from "../../../../components/chart";
+import { RegistryMatches, RegistryPanel } from "../../../../components/entity-registry";
 import { FeedItem } from "../../../../components/feed";
 import { useAlertEvents } from "../../../../components/live";
 import {
@@ -116,11 +118,13 @@ export function EntityView({ entityKey }: { entityKey: string }) {
   );
   const mix = series.data?.topic_mix ?? [];
   const mixMax = Math.max(1, ...mix.map((m) => m.n));
+  const canonical = isCanonicalKey(entityKey);
+  const registryName = useEntityName(entityKey);
 
   return (
     <>
       <PageHeader
-        title={entityName(entityKey)}
+        title={canonical ? displayKey(entityKey, registryName) : entityName(entityKey)}
         sub={
           <span className="row gap-s">
             <span className="badge">{entityType(entityKey) || "entity"}</span>
@@ -141,6 +145,7 @@ export function EntityView({ entityKey }: { entityKey: string }) {
           </>
         }
       />
+      {canonical ? null : <RegistryMatches text={entityName(entityKey)} />}
       <div className="stats" data-testid="entity-stats">
         <div className="stat">
           <div className="stat-label">Mentions ({range})</div>
@@ -200,6 +205,7 @@ export function EntityView({ entityKey }: { entityKey: string }) {
           </Panel>
         </div>
         <div className="stack sticky">
+          {canonical ? <RegistryPanel id={entityKey.slice(CANONICAL_PREFIX.length)} /> : null}
           <Panel title="Open alerts" flush>
             {alerts.unavailable ? (
               <Unavailable what="Alerting" />
