@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseCsv } from "@finsentry/model/csv";
 import { instrumentIdOfTicker } from "@finsentry/schemas";
 import { companyOfSecurity, normaliseAlias } from "./normalise.ts";
 import { RegistryEntitySchema, type RegistryEntity } from "./types.ts";
@@ -82,8 +83,8 @@ export async function loadListings(dir: string): Promise<Listings> {
       throw err;
     }
     filesRead++;
-    const rows = parseCsv(raw);
-    const header = rows[0]?.cells.map((h) => h.trim().toLowerCase()) ?? [];
+    const rows = parseCsv(raw, f.path);
+    const header = rows[0]?.values.map((h) => h.trim().toLowerCase()) ?? [];
     const col = (...names: string[]) => header.findIndex((h) => names.includes(h));
     const iSym = col("symbol", "act symbol");
     const iName = col("security", "company name");
@@ -95,7 +96,7 @@ export async function loadListings(dir: string): Promise<Listings> {
       rejected.push({ file: f.path, line: 1, reason: "header has no symbol or company-name column" });
       continue;
     }
-    for (const { line, cells } of rows.slice(1)) {
+    for (const { line, values: cells } of rows.slice(1)) {
       const reject = (reason: string) => rejected.push({ file: f.path, line, reason });
       if (cells.every((c) => c.trim() === "")) continue;
       const symbol = (cells[iSym] ?? "").trim();
@@ -183,46 +184,4 @@ export async function loadListings(dir: string): Promise<Listings> {
   }
   if (filesRead === 0) throw new Error(`${dir}: none of ${FILES.map((f) => f.path).join(", ")} found`);
   return { entities: [...new Set(bySymbol.values())], rejected, skipped };
-}
-
-/** RFC 4180 rows with their 1-based starting line: quoted fields may hold commas, doubled quotes and newlines. */
-export function parseCsv(text: string): { line: number; cells: string[] }[] {
-  const rows: { line: number; cells: string[] }[] = [];
-  let cells: string[] = [];
-  let cell = "";
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  for (let i = 0; i < src.length; i++) {
-    const ch = src[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (src[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (ch === "\n") line++;
-        cell += ch;
-      }
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      cells.push(cell);
-      cell = "";
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && src[i + 1] === "\n") i++;
-      cells.push(cell);
-      rows.push({ line: rowLine, cells });
-      cells = [];
-      cell = "";
-      line++;
-      rowLine = line;
-    } else cell += ch;
-  }
-  if (cell !== "" || cells.length > 0) {
-    cells.push(cell);
-    rows.push({ line: rowLine, cells });
-  }
-  return rows;
 }

@@ -8,38 +8,11 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseCsv as parseCsvRecords } from "@finsentry/model/csv";
 
+/** The CSV's rows as plain cell arrays (the project's one RFC 4180 reader, @finsentry/model/csv). */
 export function parseCsv(raw: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (raw[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && raw[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += c;
-  }
-  if (field !== "" || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
+  return parseCsvRecords(raw).map((r) => r.values);
 }
 
 const cache = new Map<string, string[]>();
