@@ -8,7 +8,7 @@ export const m = {
   scored: counter("finsentry_scorer_items_total", "Items scored, by outcome (new, duplicate)", ["outcome"]),
   scoreBatchSeconds: histogram(
     "finsentry_scorer_batch_seconds",
-    "Scorer batch wall time by phase",
+    "Scorer wall time by phase: model (one pass of SCORER_BATCH_SIZE items), db and publish (one write)",
     ["phase"],
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   ),

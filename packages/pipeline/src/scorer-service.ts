@@ -7,6 +7,16 @@ import { DeadLetterV1, RawItemV1, TOPICS, type DeadLetter, type RawItem, type Sc
 import { mentionsOf } from "./entity-keys.ts";
 import { m, recordPredictions } from "./metrics.ts";
 import { markPublished, persistScored } from "./persist.ts";
+import { loadScorerConfig } from "./scorer-config.ts";
+
+/** A model pass at least this long is worth overlapping with the writes; a shorter one (the lexicon) is not. */
+const OVERLAP_MIN_PASS_MS = 1;
+/**
+ * Transactions of one hand-off in flight at once (disjoint ids, so they never wait on each other). Two let Postgres
+ * store on a second core while the first store runs: +31 % items/s with the bundled model, no change with the lexicon
+ * (docs/benchmarks.md, Pipeline).
+ */
+const MAX_STORES = 2;
 
 export interface ScorerDeps {
   bus: Bus;
@@ -17,7 +27,10 @@ export interface ScorerDeps {
   /** Current model; replaced atomically between batches by `swapModel`. */
   model: TextScorer;
   groupId?: string;
+  /** Items per model pass (default 64). */
   batchSize?: number;
+  /** Most items one hand-off from the bus covers (default SCORER_MAX_WRITE_BATCH, see scorer-config). */
+  maxWriteBatch?: number;
   /** Failed tries of a batch before its messages are stored one by one and poison ones dead-lettered (default 5). */
   maxAttempts?: number;
 }
@@ -30,7 +43,7 @@ export interface ScorerHandle {
 }
 
 /**
- * items.raw → model (one pass per batch) → Postgres (one transaction) → items.scored → offset commit.
+ * items.raw → model (passes of `batchSize`) → Postgres (one transaction per write) → items.scored → offset commit.
  * At-least-once delivery with an exactly-once effect: inserts are idempotent on item id, and the scored event is
  * re-published on replay only for items not yet marked published.
  */
@@ -40,7 +53,10 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
   let inFlight: Promise<unknown> = Promise.resolve();
   m.modelVersion.set({ version: model.version }, 1);
 
-  const handleBatch = async (messages: { value: Buffer; offset: string; partition: number; topic: string }[]) => {
+  const batchSize = deps.batchSize ?? 64;
+
+  /** items.raw → validated items, one per id (duplicates within a hand-off collapse); bad messages dead-lettered. */
+  const validate = async (messages: BusMessage[]): Promise<Map<string, RawItem>> => {
     const raws = new Map<string, RawItem>();
     for (const msg of messages) {
       let parsed;
@@ -70,24 +86,13 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
         ]);
         continue;
       }
-      raws.set(parsed.data.id, parsed.data); // duplicates within a batch collapse here
+      raws.set(parsed.data.id, parsed.data);
     }
-    if (raws.size === 0) return;
-    const batch = [...raws.values()];
-    const current = model;
-    const endScore = m.scoreBatchSeconds.startTimer({ phase: "model" });
-    const outputs = await current.score(batch.map((r) => r.text));
-    endScore();
-    const scoredAt = new Date().toISOString();
-    const resolver = deps.resolver?.() ?? null;
-    const scored: ScoredItem[] = batch.map((r, i) => {
-      const output = outputs[i]!;
-      const { raw: _raw, ...item } = r;
-      return { v: 1, item, model_version: current.version, scored_at: scoredAt, output, mentions: mentionsOf(output, r.text, resolver) };
-    });
-    const endDb = m.scoreBatchSeconds.startTimer({ phase: "db" });
-    const unpublished = await persistScored(db.db, scored, raws);
-    endDb();
+    return raws;
+  };
+
+  /** Publishes the stored items not yet on items.scored, then marks them published. */
+  const publish = async (scored: ScoredItem[], unpublished: Set<string>) => {
     const toPublish = scored.filter((s) => unpublished.has(s.item.id));
     const endPub = m.scoreBatchSeconds.startTimer({ phase: "publish" });
     await bus.send(
@@ -102,6 +107,88 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
     m.scored.inc({ outcome: "new" }, toPublish.length);
     m.scored.inc({ outcome: "duplicate" }, scored.length - toPublish.length);
     recordPredictions(toPublish);
+  };
+
+  /**
+   * One hand-off from the bus. The model runs passes of `batchSize` items; the items scored so far are stored as one
+   * transaction, and while it runs the model goes on and earlier writes are published (up to MAX_STORES stores at
+   * once; publishes in store order, each after its store). Resolves only once every item of the hand-off is stored,
+   * published and marked, so the bus commits the offsets after the effects; any failure throws and the whole
+   * hand-off is retried (every step is idempotent).
+   */
+  const handleBatch = async (messages: BusMessage[]) => {
+    const raws = await validate(messages);
+    if (raws.size === 0) return;
+    const batch = [...raws.values()];
+    const current = model;
+    const resolver = deps.resolver?.() ?? null;
+    const pending: ScoredItem[] = [];
+    // At least two writes per hand-off, so the second one's store overlaps the first one's publish.
+    const writeCap = Math.max(batchSize, Math.ceil(batch.length / 2));
+    let storing = 0;
+    let scoringDone = false;
+    let overlap = false;
+    let failed: { err: unknown } | null = null;
+    let published: Promise<void> = Promise.resolve();
+    let wake = () => {};
+    const fail = (err: unknown) => {
+      failed ??= { err };
+      wake();
+    };
+    const pump = () => {
+      if (storing >= MAX_STORES || failed || pending.length === 0 || !(scoringDone || overlap)) return;
+      const part = pending.splice(0, writeCap);
+      storing++;
+      const endDb = m.scoreBatchSeconds.startTimer({ phase: "db" });
+      const stored = persistScored(db.db, part, raws);
+      stored.then(
+        () => {
+          endDb();
+          storing--;
+          pump();
+          wake();
+        },
+        (err: unknown) => {
+          storing--;
+          fail(err);
+        },
+      );
+      published = Promise.all([stored, published]).then(([unpublished]) => publish(part, unpublished));
+      published.catch(fail);
+    };
+    try {
+      for (let i = 0; i < batch.length && !failed; i += batchSize) {
+        const part = batch.slice(i, i + batchSize);
+        const t0 = performance.now();
+        const outputs = await current.score(part.map((r) => r.text));
+        const passMs = performance.now() - t0;
+        m.scoreBatchSeconds.observe({ phase: "model" }, passMs / 1000);
+        overlap = passMs >= OVERLAP_MIN_PASS_MS;
+        const scoredAt = new Date().toISOString();
+        for (let k = 0; k < part.length; k++) {
+          const r = part[k]!;
+          const output = outputs[k]!;
+          const { raw: _raw, ...item } = r;
+          pending.push({
+            v: 1,
+            item,
+            model_version: current.version,
+            scored_at: scoredAt,
+            output,
+            mentions: mentionsOf(output, r.text, resolver),
+          });
+        }
+        pump();
+      }
+    } catch (err) {
+      fail(err); // a model failure still waits below for the writes already under way
+    }
+    scoringDone = true;
+    pump();
+    // A store still running when a publish failed is waited for, so a retry never races its own hand-off.
+    while (storing > 0 || (!failed && pending.length > 0)) await new Promise<void>((r) => (wake = r));
+    await published.catch(() => undefined);
+    if (failed) throw (failed as { err: unknown }).err;
   };
 
   /**
@@ -153,7 +240,7 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
     groupId: deps.groupId ?? "scorer",
     topics: [TOPICS.raw],
     fromBeginning: true,
-    maxBatchSize: deps.batchSize ?? 64,
+    maxBatchSize: Math.max(batchSize, deps.maxWriteBatch ?? loadScorerConfig().SCORER_MAX_WRITE_BATCH),
     maxAttempts: deps.maxAttempts,
     eachBatch: ({ messages }) => track(handleBatch(messages)),
     onRetriesExhausted: (batch) => track(isolatePoison(batch)),
