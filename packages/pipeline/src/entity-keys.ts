@@ -1,5 +1,5 @@
 import { entityKey, type EntityMention, type ModelOutput } from "@finsentry/schemas";
-import type { EntityResolver } from "@finsentry/entities";
+import { resolveTaggedTicker, type EntityResolver } from "@finsentry/entities";
 
 export { entityKey };
 
@@ -8,6 +8,8 @@ export { entityKey };
  * key (`E:<id>`, issue 20), registered tickers written as $XYZ/#XYZ that the model missed are added, and a span the
  * model tagged without its leading `$`/`#` is widened to it (so evidence shows the form the author wrote). Without
  * one, or for a mention the registry does not know, the key is the surface key as before: nothing is dropped.
+ * A `$`/`#` span whose body is a registered ticker is that instrument's mention (type TICKER) whatever type the model
+ * gave it: the model sometimes tags "#NWM" as PERSON or LOCATION.
  */
 export function mentionsOf(output: ModelOutput, text = "", resolver: EntityResolver | null = null): EntityMention[] {
   const out: EntityMention[] = [];
@@ -27,7 +29,10 @@ export function mentionsOf(output: ModelOutput, text = "", resolver: EntityResol
     const widen = (sigil === "$" || sigil === "#") && !/^[$#]/.test(e.text);
     const start = widen ? e.start - 1 : e.start;
     const surface = widen ? sigil + e.text : e.text;
-    add(e.type, surface, start, e.end, resolver.resolve({ type: e.type, text: surface, start, end: e.end }, text).key);
+    const m = { type: e.type, text: surface, start, end: e.end };
+    const tagged = resolveTaggedTicker(resolver, m, text);
+    if (tagged) add("TICKER", surface, start, e.end, tagged.key);
+    else add(e.type, surface, start, e.end, resolver.resolve(m, text).key);
   }
   if (resolver) {
     for (const t of resolver.findTickerMentions(text, out)) {

@@ -1,14 +1,25 @@
 import { z } from "zod";
 import { parseEnv, type Logger } from "@finsentry/core";
 import type { Db } from "@finsentry/db";
-import { EntityResolver, loadListings, loadSnapshot, registryVersion, seedRegistry, type RegistryEntity } from "@finsentry/entities";
+import {
+  EntityResolver,
+  loadListings,
+  loadSnapshot,
+  registryVersion,
+  seedRegistry,
+  seedRegistryIfChanged,
+  type RegistryEntity,
+} from "@finsentry/entities";
 
 export const ResolutionConfig = z.object({
   /** `off` keys every mention by its surface text, as before the registry existed. */
   ENTITY_RESOLUTION: z.enum(["on", "off"]).default("on"),
   /** How often a scorer checks the registry's version and reloads it after a change (alias, merge, split). */
   ENTITY_REFRESH_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
-  /** A listings directory laid out like `../shared/data/tickers`, seeded into the registry at start (idempotent). */
+  /**
+   * A listings directory laid out like `../shared/data/tickers`, seeded into the registry at start (idempotent); skipped
+   * when the listings are the same as at the last seed (a content hash is kept in `entity_seeds`).
+   */
   ENTITY_LISTINGS_DIR: z.string().min(1).optional(),
 });
 export type ResolutionConfig = z.infer<typeof ResolutionConfig>;
@@ -50,8 +61,17 @@ export async function followRegistry(
         "listing rows rejected",
       );
     }
-    await seedRegistry(db, listings.entities, actor);
-    log.info({ dir: cfg.ENTITY_LISTINGS_DIR, entities: listings.entities.length }, "entity listings seeded");
+    const started = Date.now();
+    const seeded = await seedRegistryIfChanged(db, `listings:${cfg.ENTITY_LISTINGS_DIR}`, listings.entities, actor);
+    const facts = {
+      dir: cfg.ENTITY_LISTINGS_DIR,
+      entities: listings.entities.length,
+      hash: seeded.hash.slice(0, 16),
+      ms: Date.now() - started,
+    };
+    if (seeded.skipped)
+      log.info({ ...facts, seeded_at: seeded.seededAt.toISOString() }, "entity listings unchanged since the last seed: seeding skipped");
+    else log.info({ ...facts, ...seeded.counts, first_seed: seeded.previousHash === null }, "entity listings seeded");
   }
   const first = await loadSnapshot(db);
   let resolver = new EntityResolver(first);

@@ -19,6 +19,8 @@ export const AlertEventV1 = z.object({
     rule_name: z.string(),
     rule_type: z.string(),
     entity_key: z.string(),
+    /** The entity's display name: the registry name of an `E:<id>` key (issue 20). Absent when the registry has none. */
+    entity_name: z.string().optional(),
     severity: Severity,
     state: AlertState,
     title: z.string(),

@@ -12,6 +12,7 @@ import {
   listChanges,
   mergeEntities,
   rekeyAfter,
+  rekeyChanges,
   registryVersion,
   removeAlias,
   searchEntities,
@@ -76,6 +77,17 @@ const Split = z
     name: pgText().trim().min(1).max(300),
   })
   .strict();
+const RekeyRequest = z
+  .object({
+    last: z.number().int().min(1).max(1000).optional().describe("re-key after the latest `last` changes (1 when neither field is given)"),
+    since_version: z.number().int().min(0).optional().describe("re-key after every change that produced a registry version above this one"),
+  })
+  .strict()
+  .refine((b) => b.last === undefined || b.since_version === undefined, {
+    message: "give last or since_version, not both",
+    path: ["since_version"],
+  })
+  .optional();
 
 // Response bodies, for the OpenAPI document.
 const Instant = z.iso.datetime();
@@ -104,16 +116,14 @@ const Detail = Summary.extend({
   merged_ids: z.array(z.string()).describe("entities merged into this one"),
   changes: z.array(Change).describe("the most recent changes that touched it, newest first"),
 });
-const Rekey = z
-  .object({
-    scanned: z.number().int(),
-    rekeyed: z.number().int(),
-    movedTo: z.record(z.string(), z.number().int()),
-    alerts: z.object({ moved: z.number().int(), duplicates_dropped: z.number().int(), open_duplicates_resolved: z.number().int() }),
-    state: z.object({ moved: z.number().int(), duplicates_dropped: z.number().int() }),
-  })
-  .nullable()
-  .describe("what re-keying the stored history did; null when the change affected none");
+const RekeyCounts = z.object({
+  scanned: z.number().int(),
+  rekeyed: z.number().int(),
+  movedTo: z.record(z.string(), z.number().int()),
+  alerts: z.object({ moved: z.number().int(), duplicates_dropped: z.number().int(), open_duplicates_resolved: z.number().int() }),
+  state: z.object({ moved: z.number().int(), duplicates_dropped: z.number().int() }),
+});
+const Rekey = RekeyCounts.nullable().describe("what re-keying the stored history did; null when the change affected none");
 const WriteAnswer = z.object({
   entity: Detail,
   change: Change.nullable().describe("null when the request changed nothing (e.g. an alias the entity already has)"),
@@ -143,6 +153,15 @@ declareResponses({
   "DELETE /api/v1/entities/:id/aliases/:alias": WriteAnswer,
   "POST /api/v1/entities/:id/merge": WriteAnswer.describe("`entity` is the merge target"),
   "POST /api/v1/entities/:id/split": { status: 201, description: "Split off", body: WriteAnswer.describe("`entity` is the new one") },
+  "POST /api/v1/entities/rekey": z.object({
+    changes: z.array(Change).describe("the changes whose re-keying was run again, newest first"),
+    affected: z.object({
+      keys: z.number().int().describe("entity keys whose stored mentions were resolved again"),
+      merges: z.array(z.object({ from: z.string(), into: z.string() })).describe("merged keys whose history moved to the target"),
+    }),
+    registry_version: z.number().int(),
+    rekey: RekeyCounts.describe("what this run moved (all zero when history already matched the registry)"),
+  }),
 });
 
 // The server's auth hook sets `principal` (session user or API key owner).
@@ -169,7 +188,25 @@ export async function entityRegistryRoutes(app: FastifyInstance, deps: { db: Db 
     } catch (err) {
       return storeError(reply, err);
     }
-    const rekey = await rekeyAfter(db, result, who(req));
+    let rekey;
+    try {
+      rekey = await rekeyAfter(db, result, who(req));
+    } catch (err) {
+      // The change is committed (and scorers pick it up); only history lags. Say so, and how to catch it up.
+      req.log.error({ err, change: result.change?.id }, "entity registry: re-keying stored history failed after a change");
+      return sendProblem(
+        reply,
+        problem(
+          500,
+          "rekey_failed",
+          "the change was recorded, but re-keying stored history failed: POST /api/v1/entities/rekey runs it again",
+          {
+            change: result.change ? changeJson(result.change) : null,
+            registry_version: await registryVersion(db).catch(() => null),
+          },
+        ),
+      );
+    }
     return reply.code(status).send({
       entity: await getEntity(db, show),
       change: result.change ? changeJson(result.change) : null,
@@ -270,6 +307,31 @@ export async function entityRegistryRoutes(app: FastifyInstance, deps: { db: Db 
       const b = Merge.safeParse(req.body);
       if (!b.success) return validationFailed(reply, b.error);
       return write(req, reply, () => mergeEntities(db, p.data.id, b.data.into, who(req)), b.data.into);
+    },
+  );
+
+  app.post(
+    "/api/v1/entities/rekey",
+    admin({
+      summary: "Re-key stored history again for the latest registry changes (after a re-key that failed; idempotent)",
+      description:
+        "Every write re-keys the stored mentions, alerts and alert state it affects before it answers; when that fails " +
+        "after the change was committed, this runs it again. The keys are worked out from the change records and the " +
+        "registry as it is now, and history under them is resolved again with the current registry, so running it " +
+        "twice, or after later changes, moves nothing that already matches.",
+      body: RekeyRequest,
+    }),
+    async (req, reply) => {
+      const b = RekeyRequest.safeParse(req.body ?? undefined);
+      if (!b.success) return validationFailed(reply, b.error);
+      const selection = b.data?.since_version !== undefined ? { sinceVersion: b.data.since_version } : { last: b.data?.last ?? 1 };
+      const r = await rekeyChanges(db, selection, who(req));
+      return {
+        changes: r.changes,
+        affected: { keys: r.affected.keys.length, merges: r.affected.merges },
+        registry_version: await registryVersion(db),
+        rekey: r.rekey,
+      };
     },
   );
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { entityMentions, items } from "@finsentry/db";
-import { seedRegistry } from "@finsentry/entities";
+import { mergeEntities, seedRegistry } from "@finsentry/entities";
 import { dbKinds } from "../../../test/support/services.ts";
 import { createApiKey } from "../src/index.ts";
 import { startApi, type Api } from "./harness.ts";
@@ -173,5 +173,70 @@ describe.each(dbKinds)("entity registry API (%s)", (kind) => {
     expect((await call("GET", "/api/v1/entities/labels", undefined, viewer)).status).toBe(400);
     const movers = await call("GET", "/api/v1/entities/top-movers?window=1d&min_mentions=1", undefined, viewer);
     expect(movers.status).toBe(200);
+  });
+
+  it("re-runs the re-keying of the latest changes (admin only, idempotent)", async () => {
+    // A merge whose re-keying never ran (the process died between the two): history still under the merged key.
+    await mergeEntities(api.db.db, "tesla-motors", "tsla", "ops");
+    expect((await mentionKeys()).n2).toBe("E:tesla-motors");
+    for (const key of [viewer, analyst]) expect((await call("POST", "/api/v1/entities/rekey", {}, key)).status).toBe(403);
+    expect((await call("POST", "/api/v1/entities/rekey", { last: 1, since_version: 0 })).status).toBe(400);
+    expect((await call("POST", "/api/v1/entities/rekey", { last: 0 })).status).toBe(400);
+    expect((await call("POST", "/api/v1/entities/rekey", { extra: true })).status).toBe(400);
+
+    const first = await call("POST", "/api/v1/entities/rekey");
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.changes.map((c: Json) => [c.action, c.actor])).toEqual([["merge", "ops"]]);
+    expect(first.body.affected.merges).toEqual([{ from: "E:tesla-motors", into: "E:tsla" }]);
+    expect(first.body.rekey).toMatchObject({ rekeyed: 1, movedTo: { "E:tsla": 1 } });
+    expect(first.body.registry_version).toBe(first.body.changes[0].version);
+    expect(await mentionKeys()).toEqual({ n1: "E:tsla", n2: "E:tsla", n3: "E:tsla" });
+
+    const again = await call("POST", "/api/v1/entities/rekey", { last: 1 });
+    expect(again.body.rekey).toMatchObject({ rekeyed: 0, alerts: { moved: 0 } });
+    // Every change since the start: the same registry, so nothing moves.
+    const all = await call("POST", "/api/v1/entities/rekey", { since_version: 0 });
+    expect(all.status).toBe(200);
+    expect(all.body.changes.at(-1).action).toBe("seed");
+    expect(all.body.rekey.rekeyed).toBe(0);
+    expect(await mentionKeys()).toEqual({ n1: "E:tsla", n2: "E:tsla", n3: "E:tsla" });
+  });
+
+  it("answers a write whose re-keying failed with 500 rekey_failed and the change; the rekey route then catches up", async () => {
+    await api.db.db.insert(items).values({
+      id: "n4",
+      source: "wire",
+      stream: "news",
+      publishedAt: new Date().toISOString(),
+      ingestedAt: new Date().toISOString(),
+      text: "Appel slips",
+    });
+    await api.db.db.insert(entityMentions).values({
+      itemId: "n4",
+      start: 0,
+      end: 5,
+      entityKey: "ORG:appel",
+      type: "ORG",
+      text: "Appel",
+      publishedAt: new Date().toISOString(),
+    });
+    // Re-keying reads entity_mentions: without it, the write commits and its re-keying fails.
+    await api.db.exec(`alter table entity_mentions rename to entity_mentions_away`);
+    let failed;
+    try {
+      failed = await call("POST", "/api/v1/entities/aapl/aliases", { alias: "Appel" });
+    } finally {
+      await api.db.exec(`alter table entity_mentions_away rename to entity_mentions`);
+    }
+    expect(failed.status).toBe(500);
+    expect(failed.body).toMatchObject({ error: "rekey_failed", change: { action: "add_alias", entity_ids: ["aapl"] } });
+    expect(failed.body.detail).toContain("POST /api/v1/entities/rekey");
+    expect((await call("GET", "/api/v1/entities/aapl")).body.entity.aliases).toContain("Appel");
+    expect((await mentionKeys()).n4).toBe("ORG:appel");
+
+    const fixed = await call("POST", "/api/v1/entities/rekey", {});
+    expect(fixed.status).toBe(200);
+    expect(fixed.body.rekey).toMatchObject({ rekeyed: 1, movedTo: { "E:aapl": 1 } });
+    expect((await mentionKeys()).n4).toBe("E:aapl");
   });
 });

@@ -293,6 +293,10 @@ describe("OpenAPI response bodies", () => {
     const removed = await call("DELETE", "/api/v1/entities/tesla-motors/aliases/Tesla%20Motors");
     expect(removed.status, JSON.stringify(removed.body)).toBe(200);
     expectDocumented("DELETE", "/api/v1/entities/{id}/aliases/{alias}", removed);
+    const rekey = await call("POST", "/api/v1/entities/rekey", { json: { last: 3 } });
+    expect(rekey.status, JSON.stringify(rekey.body)).toBe(200);
+    expect(rekey.body.changes.map((c: Json) => c.action)).toEqual(["remove_alias", "split", "merge"]);
+    expectDocumented("POST", "/api/v1/entities/rekey", rekey);
     const search = await call("GET", "/api/v1/entities?q=tes");
     expect(search.body.entities.length).toBe(2);
     expectDocumented("GET", "/api/v1/entities", search);

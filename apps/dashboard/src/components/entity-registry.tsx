@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { api, ApiError, post, qs } from "../lib/api";
 import { CANONICAL_PREFIX, displayKey, forgetEntityNames, isCanonicalKey, useEntityName } from "../lib/entity-names";
-import { entityHref } from "../lib/format";
+import { alertTitle, entityHref } from "../lib/format";
 import { useApi } from "../lib/hooks";
 import { useUser } from "./shell";
 import { Empty, ErrorNote, Field, Panel, Skeleton, Time } from "./ui";
@@ -55,6 +55,12 @@ export function EntityKeyText({ k, legacy = "key", className }: { k: string; leg
       {displayKey(k, name, legacy)}
     </span>
   );
+}
+
+/** An alert's title with its entity by registry name (alerts fired before the alerter named entities end in the key). */
+export function AlertTitle({ alert }: { alert: { title: string; entity_key: string; entity_name?: string | null } }) {
+  const name = useEntityName(alert.entity_name ? null : alert.entity_key);
+  return <>{alertTitle(alert, name)}</>;
 }
 
 /** The surface forms behind a canonical key in some items (an alert's evidence): "via Tesla, Tesla Inc". */

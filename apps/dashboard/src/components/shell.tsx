@@ -5,7 +5,7 @@ import { usePathname, useRouter } from "next/navigation";
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { api, post } from "../lib/api";
 import { displayKey, useEntityName } from "../lib/entity-names";
-import { entityHref } from "../lib/format";
+import { entityHref, toastTitle } from "../lib/format";
 import { useApi, useStoredFlag } from "../lib/hooks";
 import type { Alert, AlertEvent, User } from "../lib/types";
 import { LiveProvider, useAlertEvents, useLive } from "./live";
@@ -244,13 +244,19 @@ function beep(severity: string) {
 }
 
 /** A toast's entity: a registry entity by its name (the key on hover), a legacy key as it is. */
-function ToastEntity({ k }: { k: string }) {
-  const name = useEntityName(k);
+function ToastEntity({ k, name: given }: { k: string; name?: string | undefined }) {
+  const name = useEntityName(given ? null : k);
   return (
     <span className="muted" title={k}>
-      {displayKey(k, name)}
+      {displayKey(k, given ?? name)}
     </span>
   );
+}
+
+/** The entity is in the line above: "Rule name: Northwind Motors" (or "…: E:nwm", "…: ORG:x") would say it twice. */
+function ToastTitle({ alert }: { alert: AlertEvent["alert"] }) {
+  const name = useEntityName(alert.entity_name ? null : alert.entity_key);
+  return <>{toastTitle(alert, name)}</>;
 }
 
 /** New warnings as toasts, top right; critical ones stay until dismissed. */
@@ -276,13 +282,10 @@ function Toasts() {
           <button className="toast-body" onClick={() => (dismiss(id), router.push(`/alerts?id=${encodeURIComponent(ev.alert.id)}`))}>
             <span className="toast-meta">
               <span className={`badge sev-${ev.alert.severity}`}>{ev.alert.severity}</span>
-              <ToastEntity k={ev.alert.entity_key} />
+              <ToastEntity k={ev.alert.entity_key} name={ev.alert.entity_name} />
             </span>
-            {/* The entity is in the line above: "Rule name: ORG:x" would say it twice. */}
             <span className="toast-title">
-              {ev.alert.title.endsWith(`: ${ev.alert.entity_key}`)
-                ? ev.alert.title.slice(0, -(ev.alert.entity_key.length + 2))
-                : ev.alert.title}
+              <ToastTitle alert={ev.alert} />
             </span>
             <span className="toast-summary muted">{ev.alert.summary}</span>
           </button>

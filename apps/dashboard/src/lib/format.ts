@@ -129,3 +129,31 @@ export function errorText(e: unknown): string {
   if (err.problems && err.problems.length) return err.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
   return err.message ?? String(e);
 }
+
+/** What an alert title is made of (an alert from the API, or one in an `alerts` event). */
+interface Titled {
+  title: string;
+  entity_key: string;
+  /** The registry name, in events since the alerter names entities. */
+  entity_name?: string | null;
+}
+
+/**
+ * An alert's title as the UI shows it. The alerter titles an alert `<rule>: <entity>`; one fired before it named
+ * registry entities (or while the registry lacked the id) ends in the raw key (`…: E:nwm`), shown with the registry
+ * name instead (`name`, from useEntityName) once it is known.
+ */
+export function alertTitle(a: Titled, name: string | null): string {
+  const display = a.entity_name ?? name;
+  const suffix = `: ${a.entity_key}`;
+  if (!display || !a.entity_key.startsWith(CANONICAL_PREFIX) || !a.title.endsWith(suffix)) return a.title;
+  return `${a.title.slice(0, -suffix.length)}: ${display}`;
+}
+
+/** A toast's title: the entity is on the line above it, so a title ending in the entity (key or name) drops it. */
+export function toastTitle(a: Titled, name: string | null): string {
+  for (const end of [a.entity_key, a.entity_name, name]) {
+    if (end && a.title.endsWith(`: ${end}`) && a.title.length > end.length + 2) return a.title.slice(0, -(end.length + 2));
+  }
+  return a.title;
+}

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
-import { alertEvents, alerts, type Db } from "@finsentry/db";
-import { AlertEventV1, TOPICS, type AlertEvent } from "@finsentry/schemas";
+import { alertEvents, alerts, entities, type Db } from "@finsentry/db";
+import { AlertEventV1, CANONICAL_PREFIX, TOPICS, type AlertEvent } from "@finsentry/schemas";
 import type { Bus } from "@finsentry/bus";
 import { m } from "../metrics.ts";
 import type { Transition } from "./transitions.ts";
@@ -8,8 +8,27 @@ import type { Transition } from "./transitions.ts";
 export type AlertRow = typeof alerts.$inferSelect;
 type EventType = AlertEvent["type"];
 
-/** The `alerts`-topic event for a row at its current sequence number; event_id is stable across replays. */
-export function alertEvent(row: AlertRow, type: EventType, at: Date): AlertEvent {
+/**
+ * Registry names of the canonical (`E:<id>`) keys among `keys`, by key: one lookup by primary key. Legacy keys and
+ * ids the registry does not have are absent.
+ */
+export async function entityNamesOf(db: Db, keys: Iterable<string>): Promise<Map<string, string>> {
+  const ids = [...new Set([...keys].filter((k) => k.startsWith(CANONICAL_PREFIX)).map((k) => k.slice(CANONICAL_PREFIX.length)))];
+  const out = new Map<string, string>();
+  if (ids.length === 0) return out;
+  for (const r of await db.select({ id: entities.id, name: entities.name }).from(entities).where(inArray(entities.id, ids)))
+    out.set(CANONICAL_PREFIX + r.id, r.name);
+  return out;
+}
+
+/** An alert's title: its rule's name and the entity's display name (the key when the registry has no name for it). */
+export const alertTitle = (ruleName: string, entityKey: string, entityName?: string | null) => `${ruleName}: ${entityName ?? entityKey}`;
+
+/**
+ * The `alerts`-topic event for a row at its current sequence number; event_id is stable across replays. `entityName`
+ * (the registry name of the row's key) goes along as `entity_name` when given.
+ */
+export function alertEvent(row: AlertRow, type: EventType, at: Date, entityName?: string | null): AlertEvent {
   return AlertEventV1.parse({
     v: 1,
     event_id: `${row.id}:${row.lastEventSeq}`,
@@ -21,6 +40,7 @@ export function alertEvent(row: AlertRow, type: EventType, at: Date): AlertEvent
       rule_name: row.ruleName,
       rule_type: row.ruleType,
       entity_key: row.entityKey,
+      ...(entityName ? { entity_name: entityName } : {}),
       severity: row.severity,
       state: row.state,
       title: row.title,
@@ -34,8 +54,18 @@ export function alertEvent(row: AlertRow, type: EventType, at: Date): AlertEvent
   });
 }
 
-async function recordEvent(tx: Db, row: AlertRow, type: EventType, actor: string, at: Date, note?: string): Promise<void> {
-  const payload = alertEvent(row, type, at);
+async function recordEvent(
+  tx: Db,
+  row: AlertRow,
+  type: EventType,
+  actor: string,
+  at: Date,
+  note?: string,
+  names?: Map<string, string>,
+): Promise<void> {
+  // A row re-keyed since the engine's transition was made carries another key than the one looked up: look it up.
+  const name = names?.get(row.entityKey) ?? (await entityNamesOf(tx, [row.entityKey])).get(row.entityKey);
+  const payload = alertEvent(row, type, at, name);
   await tx
     .insert(alertEvents)
     .values({
@@ -64,6 +94,11 @@ export async function applyTransitions(tx: Db, ts: Transition[]): Promise<{ clos
     if (t.kind === "refresh") lastRefresh.set(t.alertId, i);
     else lastRefresh.delete(t.alertId);
   });
+  // Display names for titles and event payloads: one lookup for the keys that publish an event (refreshes do not).
+  const names = await entityNamesOf(
+    tx,
+    ts.filter((t) => t.kind !== "refresh").map((t) => t.entityKey),
+  );
   for (let i = 0; i < ts.length; i++) {
     const t = ts[i]!;
     if (t.kind === "refresh" && lastRefresh.get(t.alertId) !== i) continue;
@@ -81,7 +116,7 @@ export async function applyTransitions(tx: Db, ts: Transition[]): Promise<{ clos
           entityKey: t.entityKey,
           severity: rule.severity,
           state: "firing",
-          title: `${rule.name}: ${t.entityKey}`,
+          title: alertTitle(rule.name, t.entityKey, names.get(t.entityKey)),
           summary: t.summary,
           figures: t.figures,
           fireFigures: t.figures,
@@ -93,7 +128,7 @@ export async function applyTransitions(tx: Db, ts: Transition[]): Promise<{ clos
         // Already there (a replay) or another open alert for this (rule, entity): the unique index keeps one.
         .onConflictDoNothing()
         .returning();
-      if (rows[0]) await recordEvent(tx, rows[0], "alert.fired", "engine", at);
+      if (rows[0]) await recordEvent(tx, rows[0], "alert.fired", "engine", at, undefined, names);
       continue;
     }
     const open = and(eq(alerts.id, t.alertId), ne(alerts.state, "resolved"));
@@ -119,7 +154,8 @@ export async function applyTransitions(tx: Db, ts: Transition[]): Promise<{ clos
       .where(open)
       .returning();
     if (!rows[0]) closedExternally.push(t.alertId);
-    else await recordEvent(tx, rows[0], resolving ? "alert.resolved" : "alert.updated", "engine", at, resolving ? t.reason : undefined);
+    else
+      await recordEvent(tx, rows[0], resolving ? "alert.resolved" : "alert.updated", "engine", at, resolving ? t.reason : undefined, names);
   }
   return { closedExternally };
 }

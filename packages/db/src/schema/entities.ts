@@ -75,3 +75,18 @@ export const registryVersion = pgTable(
   },
   (t) => [check("registry_version_single_row", sql`${t.id} = 1`)],
 );
+
+/**
+ * What each seed source (a listings directory, the demo's companies) last seeded: a content hash of the entities it
+ * seeded and the registry version after. A scorer skips a seed whose content is unchanged since (issue 20).
+ */
+export const entitySeeds = pgTable("entity_seeds", {
+  source: text("source").primaryKey(),
+  contentHash: text("content_hash").notNull(),
+  entities: integer("entities").notNull(),
+  /** The registry version once seeded: a registry rebuilt since (a lower version) is seeded again. */
+  registryVersion: bigint("registry_version", { mode: "number" }).notNull(),
+  seededAt: tz("seeded_at")
+    .notNull()
+    .default(sql`now()`),
+});

@@ -18,6 +18,8 @@ export {
 } from "./registry.ts";
 export { rekeyHistory, type MentionResolver, type RekeyResult } from "./rekey.ts";
 export { rekeyAfter } from "./apply.ts";
+export { rekeyChanges, type RekeyChangesResult, type RekeySelection } from "./rekey-changes.ts";
+export { seedHash, seedRegistryIfChanged, type SeedOnceResult } from "./seed-once.ts";
 export {
   searchEntities,
   getEntity,

@@ -31,15 +31,21 @@ export interface ChangeResult {
 }
 
 const WATCHABLE_TYPES = ["ORG", "TICKER", "PERSON", "LOCATION"] as const;
+/** A ticker as registered (its own or a share class's alias). */
+const TICKER_TEXT = /^[A-Z][A-Z0-9]{0,5}(?:[.-][A-Z]{1,2})?$/;
 
-/** Keys that mentions of these surface forms carry while unresolved (`ORG:tesla`, `TICKER:TSLA` …), any type. */
+/**
+ * Keys that mentions of these surface forms carry while unresolved (`ORG:tesla`, `TICKER:TSLA` …), any type; for a
+ * ticker also its cashtag and hashtag as another type keyed them (`PERSON:#nwm`: the model typed "#NWM" PERSON).
+ */
 export function legacyKeysOf(texts: Iterable<string>): string[] {
   const out = new Set<string>();
   for (const t of texts)
-    for (const type of WATCHABLE_TYPES) {
-      const k = entityKey(type, t);
-      if (k) out.add(k);
-    }
+    for (const form of TICKER_TEXT.test(t) ? [t, `$${t}`, `#${t}`] : [t])
+      for (const type of WATCHABLE_TYPES) {
+        const k = entityKey(type, form);
+        if (k) out.add(k);
+      }
   return [...out];
 }
 

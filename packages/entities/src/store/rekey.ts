@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@finsentry/db";
 import { entityKey } from "@finsentry/schemas";
+import { resolveTaggedTicker } from "../tagged.ts";
 import type { AffectedKeys } from "./registry.ts";
 import { rowsOf, textArray } from "./sql-array.ts";
 
@@ -60,21 +61,25 @@ export async function rekeyHistory(db: Db, resolver: MentionResolver, affected: 
       const last = page[page.length - 1]!;
       after = [last.item_id, last.start, last.end];
       out.scanned += page.length;
-      const changes: { item: string; start: number; end: number; key: string }[] = [];
+      const changes: { item: string; start: number; end: number; key: string; type: string }[] = [];
       for (const m of page) {
-        const r = resolver.resolve({ type: m.type, text: m.text, start: m.start, end: m.end }, m.context);
+        const mention = { type: m.type, text: m.text, start: m.start, end: m.end };
+        // "#NWM" the model typed PERSON is the instrument's, as the scorer now keys it (and retypes it TICKER).
+        const tagged = resolveTaggedTicker(resolver, mention, m.context);
+        const r = tagged ?? resolver.resolve(mention, m.context);
+        const type = tagged ? "TICKER" : m.type;
         // Unresolved: a merged-away entity's mention stays with the target (the merge said they are one), the rest
         // take their surface key.
         const key = (r.entityId ? r.key : null) ?? mergedInto.get(m.entity_key) ?? r.key ?? entityKey(m.type, m.text) ?? m.entity_key;
-        if (key !== m.entity_key) changes.push({ item: m.item_id, start: m.start, end: m.end, key });
+        if (key !== m.entity_key || type !== m.type) changes.push({ item: m.item_id, start: m.start, end: m.end, key, type });
       }
       if (changes.length === 0) continue;
       await tx.execute(sql`
-        update entity_mentions m set entity_key = u.key
+        update entity_mentions m set entity_key = u.key, type = u.type
           from (values ${sql.join(
-            changes.map((c) => sql`(${c.item}, ${c.start}::int, ${c.end}::int, ${c.key})`),
+            changes.map((c) => sql`(${c.item}, ${c.start}::int, ${c.end}::int, ${c.key}, ${c.type})`),
             sql`, `,
-          )}) as u(item_id, s, e, key)
+          )}) as u(item_id, s, e, key, type)
          where m.item_id = u.item_id and m.start = u.s and m."end" = u.e`);
       out.rekeyed += changes.length;
       for (const c of changes) out.movedTo[c.key] = (out.movedTo[c.key] ?? 0) + 1;

@@ -10,7 +10,7 @@ import { EntityLegend, FeedItem } from "../../components/feed";
 import { Icon } from "../../components/icons";
 import { useAlertEvents, useItemEvents } from "../../components/live";
 import { MarketMood, useIngestRate, type IngestRate } from "./market-mood";
-import { EntityKeyText } from "../../components/entity-registry";
+import { AlertTitle, EntityKeyText } from "../../components/entity-registry";
 import {
   Empty,
   ErrorNote,
@@ -190,7 +190,7 @@ function OpenAlerts() {
                   </span>
                 </span>
                 <span className="cell-title" style={{ maxWidth: "none" }}>
-                  {a.title}
+                  <AlertTitle alert={a} />
                 </span>
               </span>
               {a.state !== "firing" ? <StateBadge state={a.state} /> : null}

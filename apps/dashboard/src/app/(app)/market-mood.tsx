@@ -3,10 +3,11 @@
 import Link from "next/link";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api, qs } from "../../lib/api";
-import { entityHref, entityName, num, signed } from "../../lib/format";
+import { entityHref, num, signed } from "../../lib/format";
 import { useApi } from "../../lib/hooks";
 import type { Alert, Item, Mover, SeriesPoint } from "../../lib/types";
 import { Chart, type ChartSeries } from "../../components/chart";
+import { EntityKeyText } from "../../components/entity-registry";
 import { useAlertEvents, useItemEvents } from "../../components/live";
 import { Empty, Panel, Skeleton } from "../../components/ui";
 
@@ -328,7 +329,9 @@ export function MarketMood({ rate }: { rate: IngestRate }) {
             {watched.map((k, i) => (
               <span key={k}>
                 {i ? ", " : ""}
-                <Link href={entityHref(k)}>{entityName(k)}</Link>
+                <Link href={entityHref(k)}>
+                  <EntityKeyText k={k} legacy="text" className="" />
+                </Link>
               </span>
             ))}{" "}
             <span className="faint">(open warnings, then top movers)</span>

@@ -9,7 +9,7 @@ import { useApi } from "../../../lib/hooks";
 import type { Alert, AlertDetail, Item, ModelOutput } from "../../../lib/types";
 import { useAlertEvents } from "../../../components/live";
 import { useCanEdit } from "../../../components/shell";
-import { ContributedAliases, EntityKeyText } from "../../../components/entity-registry";
+import { AlertTitle, ContributedAliases, EntityKeyText } from "../../../components/entity-registry";
 import {
   Empty,
   ErrorNote,
@@ -177,7 +177,9 @@ export function AlertsView() {
                         <SeverityBadge severity={a.severity} />
                       </td>
                       <td style={{ maxWidth: 0, width: "60%" }}>
-                        <div className="cell-title">{a.title}</div>
+                        <div className="cell-title">
+                          <AlertTitle alert={a} />
+                        </div>
                         <div className="muted small mono" style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>
                           <EntityKeyText k={a.entity_key} className="" /> · {a.rule_name}
                         </div>
@@ -278,7 +280,9 @@ function AlertDetailPanel({ id, onChanged }: { id: string; onChanged: () => void
             </Link>
             <ContributedAliases k={a.entity_key} items={a.evidence_item_ids ?? []} />
           </div>
-          <h2 style={{ fontSize: 16, marginTop: 6 }}>{a.title}</h2>
+          <h2 style={{ fontSize: 16, marginTop: 6 }}>
+            <AlertTitle alert={a} />
+          </h2>
           <p className="muted" style={{ marginTop: 4 }}>
             {a.summary}
           </p>

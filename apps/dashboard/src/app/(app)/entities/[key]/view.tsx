@@ -8,7 +8,7 @@ import { CANONICAL_PREFIX, displayKey, isCanonicalKey, useEntityName } from "../
 import { useApi } from "../../../../lib/hooks";
 import type { Alert, Item, SeriesPoint } from "../../../../lib/types";
 import { Chart, type ChartSeries } from "../../../../components/chart";
-import { RegistryMatches, RegistryPanel } from "../../../../components/entity-registry";
+import { AlertTitle, RegistryMatches, RegistryPanel } from "../../../../components/entity-registry";
 import { FeedItem } from "../../../../components/feed";
 import { useAlertEvents } from "../../../../components/live";
 import {
@@ -227,7 +227,7 @@ export function EntityView({ entityKey }: { entityKey: string }) {
                         </span>
                       </span>
                       <span className="cell-title" style={{ maxWidth: "none" }}>
-                        {a.title}
+                        <AlertTitle alert={a} />
                       </span>
                     </span>
                   </Link>
