@@ -29,8 +29,9 @@ const FILES = [
 
 /**
  * Names news uses for some large companies that their listing's name does not give (the listing says "Walt Disney
- * Company (The)", news says "Disney"). Written by the project; added as aliases when the ticker is listed under a
- * name starting with `listedAs`.
+ * Company (The)", news says "Disney"), and former names of renamed companies (Facebook, Square, II-VI). Written by the
+ * project; added as aliases when the ticker is listed under a name starting with `listedAs` (so a symbol that has
+ * changed hands does not pass an old name to its new holder).
  */
 export const WELL_KNOWN_ALIASES: Readonly<Record<string, readonly [listedAs: string, aliases: readonly string[]]>> = {
   DIS: ["Walt Disney", ["Disney"]],
@@ -44,12 +45,49 @@ export const WELL_KNOWN_ALIASES: Readonly<Record<string, readonly [listedAs: str
   "BRK.B": ["Berkshire Hathaway", ["Berkshire"]],
   JNJ: ["Johnson & Johnson", ["J&J"]],
   PG: ["Procter & Gamble", ["P&G"]],
-  XOM: ["Exxon", ["Exxon", "ExxonMobil"]],
+  XOM: ["Exxon", ["Exxon", "ExxonMobil", "Exxon Mobil"]],
+  // Former names news still uses (renamed companies whose symbol stayed or moved to the renamed company).
+  XYZ: ["Block", ["Square"]],
+  XPO: ["XPO", ["XPO Logistics"]],
+  COHR: ["Coherent", ["II-VI Incorporated"]],
+  PBR: ["Petroleo Brasileiro", ["Petrobras"]],
+  RTX: ["RTX", ["Raytheon Technologies", "Raytheon"]],
+  SHEL: ["Shell", ["Royal Dutch Shell"]],
+  ELV: ["Elevance", ["Anthem"]],
+  FUN: ["Six Flags", ["Cedar Fair"]],
+  OR: ["OR Royalties", ["Osisko Gold Royalties"]],
+  B: ["Barrick", ["Barrick Gold"]],
+  GSK: ["GSK", ["GlaxoSmithKline"]],
+  PDD: ["PDD", ["Pinduoduo"]],
+  MSTR: ["Strategy", ["MicroStrategy"]],
+  MARA: ["MARA", ["Marathon Digital"]],
   // Not "TSMC" alone: an alias written like a symbol is read as another share class's symbol.
   TSM: ["Taiwan Semiconductor", ["TSMC Ltd"]],
   BABA: ["Alibaba", ["Alibaba"]],
   TM: ["Toyota", ["Toyota"]],
 };
+
+/**
+ * The key under which share classes of one company meet: the company's name without case, punctuation and legal form,
+ * but with "Group"/"Holdings" kept, so that "Star Group, L.P." and "Star Holdings" stay two companies.
+ */
+function shareClassKey(name: string): string {
+  let s = name
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[.'’]/g, "")
+    .replace(/[^\p{L}\p{N}&]+/gu, " ")
+    .trim()
+    .replace(/^the\s+/, "");
+  for (let prev = ""; prev !== s;) {
+    prev = s;
+    s = s.replace(/\s+(?:inc|incorporated|corp|corporation|co|company|cos|ltd|limited|plc|llc|lp|nv|sa|ag|se|adrs?|ads)$/, "").trim();
+  }
+  return s;
+}
+
+/** A legal form of a company registered outside the US, in a listed name. */
+const FOREIGN_FORM = /(?:^|[^\p{L}])(?:ltd|limited|plc|p\.l\.c|ag|sa|s\.a|nv|n\.v|se|asa|oyj|spa|s\.p\.a)\.?(?![\p{L}])/iu;
 
 /** other-listed.csv's exchange codes. */
 const EXCHANGES: Record<string, string> = { N: "NYSE", A: "NYSE American", P: "NYSE Arca", Z: "Cboe BZX", V: "IEX" };
@@ -57,6 +95,22 @@ const EXCHANGES: Record<string, string> = { N: "NYSE", A: "NYSE American", P: "N
 /** Securities that are not a company's shares: they stay out of the registry (the issuer's common stock is in it). */
 const NOT_COMMON =
   /\b(?:warrants?|rights?|units?|preferred|preference|pfd|notes?|debentures?|bonds?|depositary shares (?:each )?represent|trust preferred|closed end fund|subordinated|senior (?:notes|secured|unsecured|debentures)|due \d{4}|perpetual)\b|%/i;
+
+/**
+ * The part of a security name that says what kind of security it is, with the descriptions of a company's common
+ * equity that borrow NOT_COMMON's words taken out: an ADR's "(each representing the right to receive 20 Series B
+ * Shares)" or "(Each repstg 500 Preferred shares)" is its common equity, and so are an MLP's "Common Units
+ * Representing Limited Partner Interests".
+ */
+function commonPart(security: string): string {
+  return security
+    .replace(/^.*? - /, "")
+    .replace(/\b(american depositary (?:shares?|receipts?))\s*\((?:each\s+)?(?:representing|repstg|rep\.?)\b[^)]*\)?/gi, "$1")
+    .replace(
+      /\bcommon units?(?:\s+representing\s+(?:limited\s+partner(?:ship)?\s+interests?|limited\s+liability\s+company\s+interests?))?/gi,
+      "common stock",
+    );
+}
 
 /**
  * Instruments from a listings directory laid out like `../shared/data/tickers` (S&P 500 constituents, NASDAQ listed
@@ -127,7 +181,7 @@ export async function loadListings(dir: string): Promise<Listings> {
       }
       const security = iSecurity >= 0 ? (cells[iSecurity] ?? "") : listed;
       // ACT symbology marks preferreds with "$" (BAC$E); NASDAQ names warrants, units and notes in the security name.
-      if (!f.sp && (/[$^+~]/.test(symbol) || NOT_COMMON.test(security.replace(/^.*? - /, "")))) {
+      if (!f.sp && (/[$^+~]/.test(symbol) || NOT_COMMON.test(commonPart(security)))) {
         skip("not_common");
         continue;
       }
@@ -145,10 +199,13 @@ export async function loadListings(dir: string): Promise<Listings> {
         // alias already does (or is a cut-off start of one).
         const said = [known.name, ...known.aliases].map(normaliseAlias);
         if (company && !said.some((k) => k === company || k.startsWith(`${company} `))) known.aliases.push(name);
+        // The same name with a foreign legal form the known names leave out ("Garmin" → "Garmin Ltd."): kept, so
+        // that the resolver can tell "Garmin Ltd" (this company) from "Pfizer Ltd" (not Pfizer, Inc.).
+        else if (FOREIGN_FORM.test(name) && ![known.name, ...known.aliases].some((k) => FOREIGN_FORM.test(k))) known.aliases.push(name);
         if (!known.exchange && exchange) known.exchange = exchange;
         continue;
       }
-      const sameCompany = company ? byCompany.get(company) : undefined;
+      const sameCompany = company ? byCompany.get(shareClassKey(name)) : undefined;
       if (sameCompany) {
         // Another share class of a company already read: one entity, this symbol an alias.
         if (!sameCompany.aliases.includes(ticker)) sameCompany.aliases.push(ticker);
@@ -168,7 +225,7 @@ export async function loadListings(dir: string): Promise<Listings> {
         continue;
       }
       bySymbol.set(ticker, parsed.data);
-      if (company) byCompany.set(company, parsed.data);
+      if (company) byCompany.set(shareClassKey(name), parsed.data);
     }
   }
   for (const [ticker, [listedAs, aliases]] of Object.entries(WELL_KNOWN_ALIASES)) {

@@ -1,17 +1,20 @@
 /** Legal forms news leaves out ("Globex, Inc." → "globex"; a listing's "… Inc ADR"); stripped repeatedly from the end. */
-const LEGAL = /\s+(?:inc|incorporated|corp|corporation|co|company|cos|ltd|limited|plc|llc|lp|nv|sa|ag|se|group|holdings?|adrs?|ads)$/;
+const LEGAL =
+  /\s+(?:inc|incorporated|corp|corporation|co|company|cos|ltd|limited|plc|llc|lp|nv|sa|ag|se|group|holdings?|adrs?|ads|s a b de c v|sab de cv|s a de c v|sa de cv)$/;
 
 /**
  * The lookup form of a name or alias: NFKC, lower case, curly quotes straightened, a possessive ('s) and legal
- * suffixes removed, punctuation other than & turned into spaces, a leading "the" dropped, spaces collapsed.
+ * suffixes (also dotted: "P.L.C.", "L.P.", "S.A.") removed, punctuation other than & turned into spaces, a leading "the" dropped, spaces collapsed.
  */
 export function normaliseAlias(text: string): string {
-  let s = text
-    .normalize("NFKC")
+  let s = foldLatin(text.normalize("NFKC"))
     .toLowerCase()
     .replace(/[\u2018\u2019]/g, "'")
     .replace(/'s?$/, "")
     .replace(/\bp\.l\.c\.?/g, "plc")
+    .replace(/(?<![\p{L}\p{N}.])([lsna])\.([pavg])\.?(?=[\s,;:)]|$)/gu, (f, a: string, b: string) =>
+      /^(?:lp|sa|nv|ag)$/.test(a + b) ? a + b : f,
+    )
     .replace(/[^\p{L}\p{N}&]+/gu, " ")
     .trim()
     .replace(/^the\s+/, "");
@@ -20,6 +23,15 @@ export function normaliseAlias(text: string): string {
     s = s.replace(LEGAL, "").replace(/\s*&$/, "").trim();
   }
   return s;
+}
+
+/** Accents taken off Latin letters ("América Móvil" → "America Movil", "Nestlé" → "Nestle"); other scripts kept. */
+function foldLatin(s: string): string {
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  return s
+    .normalize("NFD")
+    .replace(/(\p{Script=Latin})\p{M}+/gu, "$1")
+    .normalize("NFC");
 }
 
 /** What a listing appends to the company's name to name the security. */

@@ -1,14 +1,17 @@
 /**
  * Word lists the resolver uses to keep ordinary English out of entity resolution. Written by the project; a ticker
- * here resolves bare only with support from its context, a word here is never a company's short name.
+ * here resolves bare only with support from its context, a word here is never a company's short name. The lists the
+ * weak tagger also uses are kept once, in @finsentry/model/words; the sets below add the resolver's own to them.
  */
+import { AMBIGUOUS_TICKERS, FUNCTION_WORDS, GENERIC_ALIASES } from "@finsentry/model/words";
 
-/** Upper-case words that are also listed symbols but in news are nearly always something else ("ALL", "NOW", "IT"). */
+/**
+ * Upper-case words that are also listed symbols but in news are nearly always something else ("ALL", "NOW", "IT"): the
+ * weak tagger's list (@finsentry/model/words) plus these.
+ */
 const COMMON_WORD_TICKERS =
-  "A AI ALL AM AN AND ANY APP ARE AS AT BE BEST BIG BUY BY CAN CAR CASH CAT CEO CFO COO CTO CPI DD DO DOG EAT EPS ESG ETF EU " +
-  "EV EVER FAST FDA FED FOR FREE FUN GDP GO GOOD HAS HE HER HIS HR HOME HOPE HOT HUGE IPO IQ IS IT ITS JOB JOBS KEY LIFE LOVE " +
-  "LOW MA MAN ME MORE MOST MY NEW NEXT NICE NO NOT NOW OF OIL OK ON ONE OPEN OR OUR OUT PAY PE PLAY PM POST Q QE REAL RUN " +
-  "SAFE SAY SEC SEE SHE SO SUN TECH THE TOP TRUE TV TWO UK UP US USA VS WE WELL WHO WIN YOU";
+  "BEST CAR CAT DOG EAT EVER FREE HER HIS HOME HOPE HOT HUGE IS JOB JOBS LIFE MAN ME MORE MOST MY NICE NO NOT OF OIL OUR " +
+  "PAY POST SAFE SAY SHE SUN TECH TRUE TWO UP WE WIN";
 
 /** Frequent short English words (lower case): a ticker spelling one of these is treated like the list above. */
 const DICTIONARY =
@@ -29,14 +32,13 @@ const DICTIONARY =
   "very via view vote wage wait wake walk wall want war warm wash wave way weak wear week west what when wide wife wild " +
   "will wind wine wire wise wish with wood word work yard year yes yet zero zone";
 
-/** Words that never stand alone for one company, even when a listed name starts with them ("American", "General"). */
+/**
+ * Words that never stand alone for one company, even when a listed name starts with them ("American", "General"): the
+ * weak tagger's generic aliases and function words (@finsentry/model/words) plus these.
+ */
 const GENERIC_NAME_WORDS =
-  "american general united first national international global capital financial digital energy health pacific " +
-  "western southern northern eastern new great royal standard central federal community security advanced applied " +
-  "bank banks trust fund funds group holdings partners industries technologies systems solutions services resources " +
-  "properties realty investment investments income acquisition growth value select equity home life city state world " +
-  "north south east west china us usa america british canadian european asian the a an and or of in on at for to by " +
-  "with it its this that we our you your all one states " +
+  "banks fund funds properties realty investment investments acquisition equity home life city state world north south " +
+  "east west china us usa america british canadian european asian states " +
   // Sectors, commodities and currencies: a headline's "Steel prices", "Euro wobbles", "Pulse prices", "telecom".
   "steel oil gold silver copper iron metals mining gas power media auto autos airlines airline air retail pharma " +
   "pharmaceuticals insurance software cloud solar water food foods brands motors packaging telecom telecoms pulse " +
@@ -85,11 +87,84 @@ const MACRO =
   "NOC SPX NDX VIX DXY DJIA DOW USD EUR GBP JPY CNY CAD AUD CHF INR BTC ETH ESG IPO SEC FDA FTC DOJ EPA IRS LME " +
   "NYSE BSE NSE MT BPD SA AG NV SE PLC LLC VC PE AR VR EV AI LNG LPG CNG NGL AGM EGM FF AP AFP WSJ FT IBD RTRS MRT " +
   // Acronyms for groups of stocks.
-  "FANG FAANG MAMAA";
+  "FANG FAANG MAMAA " +
+  // Market and crypto jargon that listed symbols spell ("NFT marketplace", "SPAC deal", "ATM offering").
+  "NFT NFTS SPAC SPACS ETN ETNS REIT REITS ICO DAO DEFI ATM ROI ROE AUM NAV OTC CAGR KYC AML API SAAS EBITDA " +
+  // Acronyms of ordinary phrases that a listed company's initials also spell (Rush Street Interactive, Wolverine World
+  // Wide): the phrase is what a text means.
+  "RSI DTI WWW VIP MMA HGV UTI ROC MLP FCF CDP NGS EPC ECG CCO";
 export const MACRO_ACRONYMS: ReadonlySet<string> = new Set(MACRO.split(" "));
 
-export const COMMON_WORDS: ReadonlySet<string> = new Set([...COMMON_WORD_TICKERS.toLowerCase().split(" "), ...DICTIONARY.split(" ")]);
-export const GENERIC_NAME_WORD_SET: ReadonlySet<string> = new Set([...GENERIC_NAME_WORDS.split(" "), ...COMMON_WORDS]);
+const lower = (words: Iterable<string>) => [...words].map((w) => w.toLowerCase());
+export const COMMON_WORDS: ReadonlySet<string> = new Set([
+  ...lower(AMBIGUOUS_TICKERS),
+  ...COMMON_WORD_TICKERS.toLowerCase().split(" "),
+  ...DICTIONARY.split(" "),
+]);
+export const GENERIC_NAME_WORD_SET: ReadonlySet<string> = new Set([
+  ...lower(GENERIC_ALIASES),
+  ...lower(FUNCTION_WORDS),
+  ...GENERIC_NAME_WORDS.split(" "),
+  ...COMMON_WORDS,
+]);
+
+/**
+ * Ordinary English words (lower case) that are also a company's one-word name or the first word of one ("Target",
+ * "Benchmark Electronics", "Axis Capital", "Gulf Resources", "Circle"). Capitalised at a sentence's or a headline's
+ * start, or inside a longer name ("Fox News", "Income Target"), they are usually the word: such a name resolves only
+ * with support from its context (see `WORD_NAME_CONTEXT_AFTER`). Written by the project; names whose word sense is
+ * rare in market news (Apple, Amazon, Oracle, Shell) are left out on purpose.
+ */
+const WORDLIKE_NAMES =
+  "able academy access achieve acres advance advantage agree agriculture aim alarm alliance allied angel anthem arena " +
+  "arrive square " +
+  "assembly associated aware axe axis bath beyond benchmark better bicycle block bold bone booking boost brand bread " +
+  "bright brilliant build burning business cable carriage carrier cars century chain champion champions change cheer " +
+  "children choice church circle clean clear click coffee comfort commercial connect consensus consumer creative " +
+  "credit cross crown custom customers daily darling decent design designer destiny direct distribution dream driven " +
+  "drugs educational electronic elite envoy establishment evolution expand extra extreme fabric farmers fate fifth " +
+  "figure finance fitness flag flash flexible floor flowers focus forum fossil forward founder freedom freight fury " +
+  "future galaxy garden generate generation genius genuine glass golden grab grand granite graphic grocery grove gulf " +
+  "hang happen happy healthcare healthy hello highway host house hub icon ideal impact independence independent indie " +
+  "indigo industrial information innovative inspired installed intelligent interactive interface invest investors " +
+  "invitation joint journey jet knife ladder landmark lands launch legacy legend lemonade lifetime local loop lucky " +
+  "magic match mega mid milestone mission mixed mobile mountain moving multi natural nature network noodles ocean " +
+  "office onto opera option orange outdoor owl people peoples perfect performance perspective pilgrim planet plains " +
+  "plug popular porch preferred private pro professional progress progressive public purple quest rail range reading " +
+  "ready regional regions relay reliance renew research restaurant revolution rice rising rocket rum safety science " +
+  "serve service shake shoe shoulder sight silence simply smart snap social socket solid sonic sound source space " +
+  "special sports spring stock strategic strategy studio sunrise sunshine super superior surf surgery target telephone " +
+  "third toast toll total tower trade travel triple triumph troops turning twelve twenty twin twist under union " +
+  "universe unusual valley versus vertical victory village vine vision vital vivid warrior waste wells wheels where " +
+  "wing wrap";
+/**
+ * Proper names that many unrelated firms use worldwide (gods, stars, planets, inventors, old industrial brands): the
+ * one listed here is seldom the one a text means unless the text says so.
+ */
+const SHARED_NAMES =
+  "apollo atlas aurora edison genesis hermes horizon jupiter keystone mercury neptune odyssey olympus orion pegasus " +
+  "phoenix pinnacle polaris saturn sterling titan trident vanguard westinghouse zeus";
+/** Is a one-word (normalised) name ordinary English or a name many firms share? Then it needs support to resolve. */
+const WORDLIKE: ReadonlySet<string> = new Set([...WORDLIKE_NAMES.split(" "), ...SHARED_NAMES.split(" ")]);
+export function isWordLikeName(norm: string): boolean {
+  return !norm.includes(" ") && (WORDLIKE.has(norm) || GENERIC_NAME_WORD_SET.has(norm));
+}
+
+/**
+ * Words after a word-like company name that say the company is meant: its shares, a price move, a corporate act or
+ * report ("Target shares", "Block beats", "Circle files for IPO", "Benchmark Electronics' quarterly profit").
+ */
+export const WORD_NAME_CONTEXT_AFTER =
+  /^[\s'’s]*(?:(?:shares?|stock|price target|rall(?:y|ies|ied)|jump(?:s|ed)|f(?:a|e)ll(?:s)?|slid(?:es?)?|surg(?:es?|ed)|tumbl(?:es?|ed)|drop(?:s|ped)|soar(?:s|ed)|plunge(?:s|d)|sinks|sank|beats?|miss(?:es|ed)|posts?|posted|reports?|reported|earnings|quarterly|revenue|profit|sales|guidance|forecast|outlook|ceo|cfo|chief executive|files?|filed|announces?|announced|to (?:buy|acquire|sell|cut|lay off)|agrees?|agreed|acquires?|acquired|upgraded|downgraded)(?![a-z])|[+-]\s?\d+(?:\.\d+)?%)/i;
+
+/**
+ * Signs of a text about India's market (rupee amounts, crore/lakh, "pc" for per cent, its indices, regulator and
+ * exchanges' Reuters codes): a company there that shares a short name or a symbol with a US listing ("SAIL", "IndiGo")
+ * is not the US one, so weak evidence (a short name, a verb before a bare symbol) is not enough in such a text. (A
+ * name followed by another exchange's code, "Edison <EDN.MI>", is handled where the name is resolved.)
+ */
+export const FOREIGN_MARKET =
+  /(?:\bRs\.?\s?\d|₹|\b(?:crores?|lakhs?|Sensex|Nifty|Sebi|SEBI|NSE|BSE|Dalal Street)\b|\d\s?(?:pc|cr)\b|<[A-Z0-9&]{1,12}\.(?:NS|BO)>)/;
 
 /**
  * Is this ticker also an ordinary word, so that written bare it is probably not the instrument? A single letter
@@ -100,12 +175,12 @@ export function isWordLikeTicker(ticker: string): boolean {
   return t.length === 1 || COMMON_WORDS.has(t);
 }
 
-/** Words after a bare ticker that say it is the instrument ("IT shares", "CAT stock"). */
+/** Words after a bare ticker that say it is the instrument ("IT shares", "CAT stock", "BDX earnings"). */
 export const TICKER_CONTEXT_AFTER =
-  /^[\s'’s]*(?:(?:shares?|stocks?|price|prices|calls?|puts?|options|stake|ticker|rall(?:y|ies|ied)|jump(?:s|ed)?|f(?:a|e)ll(?:s)?|slid(?:es?)?|surg(?:es?|ed)|tumbl(?:es?|ed)|drop(?:s|ped)?|ris(?:es?|en)|rose|gain(?:s|ed)?|climb(?:s|ed)?|sink(?:s)?|sank|plunge(?:s|d)?|soar(?:s|ed)?)(?![a-z])|(?:up|down|higher|lower)(?:\s+\$?\d|\s*$)|[+-]\s?\d+(?:\.\d+)?%)/i;
-/** Words before a bare ticker that say it is a security: a broker's or a fund's verb ("Brokers cut XYZ", "Funds add XYZ"). */
+  /^[\s'’s]*(?:(?:shares?|stocks?|price|prices|calls?|puts?|options|stake|ticker|earnings|rall(?:y|ies|ied)|jump(?:s|ed)?|f(?:a|e)ll(?:s)?|slid(?:es?)?|surg(?:es?|ed)|tumbl(?:es?|ed)|drop(?:s|ped)?|ris(?:es?|en)|rose|gain(?:s|ed)?|climb(?:s|ed)?|sink(?:s)?|sank|plunge(?:s|d)?|soar(?:s|ed)?)(?![a-z])|(?:up|down|higher|lower)(?:\s+\$?\d|\s*$)|[+-]\s?\d+(?:\.\d+)?%)/i;
+/** Words before a bare ticker that say it is a security: a broker's or a fund's verb ("Brokers cut XYZ", "Director adds to XYZ"). */
 export const TICKER_VERB_BEFORE =
-  /(?:^|[^a-z])(?:cuts?|upgrades?d?|downgrades?d?|initiates?d?|reiterates?d?|buys?|bought|sells?|sold|shorts?|shorted|adds?|added|trims?|trimmed|owns?|holds?|likes?|prefers?|rates?d?)\s+$/i;
+  /(?:^|[^a-z])(?:cuts?|upgrades?d?|downgrades?d?|initiates?d?|reiterates?d?|buys?|bought|sells?|sold|shorts?|shorted|adds?|added|trims?|trimmed|owns?|holds?|likes?|prefers?|rates?d?)(?:\s+(?:to|stakes? in))?\s+$/i;
 /** The strict form, for a macro acronym, a single letter or an all-caps text: only words that say "security". */
 export const TICKER_WORDS_AFTER = /^[\s'’s]*(?:shares?|stocks?|calls?|puts?|options|ticker)(?![a-z])/i;
 /** Words before a bare ticker that say it is one ("NYSE: ALL", "ticker ALL", "shares of ALL"); an exchange needs its colon. */
@@ -121,3 +196,13 @@ export const GIVEN_NAMES: ReadonlySet<string> = new Set(
     "martin louis arthur albert frank walter harris morgan johnson jones smith brown williams walt"
   ).split(" "),
 );
+
+/**
+ * Words after a company's own short name in capitals ("BP plans", "GM said", "JLL CEO") that say the company speaks
+ * or acts: with WORD_NAME_CONTEXT_AFTER, the support a two-letter name or initials need.
+ */
+export const CORPORATE_CONTEXT_AFTER =
+  /^[\s'’s]*(?:said|says|told|plans?|planned|thinks|expects|wrote|ceo|cfo|chairman|chief|head of|executives?|spokesperson|spokes(?:man|woman))(?![a-z])/i;
+
+/** Words before an upper-case symbol that name a broker ("downgraded at BMO", "initiated by JLL"): the company. */
+export const BROKER_BEFORE = /(?:upgraded|downgraded|initiated|reiterated|resumed|raised|lowered|cut)\s+(?:at|by)\s+$/i;

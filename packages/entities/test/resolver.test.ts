@@ -62,7 +62,7 @@ describe("EntityResolver: tickers", () => {
     expect(at("ORG", "HOOLK", "Funds add HOOLK")).toMatchObject({ key: "E:hool", rule: "ticker_in_context" });
   });
 
-  it("resolves a common-word ticker only as a cashtag/hashtag or with context, keeping the candidate otherwise", () => {
+  it("resolves a common-word ticker only as a cashtag or with context, keeping the candidate otherwise", () => {
     expect(at("ORG", "ALL", "ALL of the banks fell")).toEqual({
       key: "ORG:all",
       entityId: null,
@@ -70,7 +70,9 @@ describe("EntityResolver: tickers", () => {
       rule: "common_word_ticker",
     });
     expect(at("TICKER", "$ALL", "$ALL up 2%")).toMatchObject({ key: "E:all", rule: "cashtag" });
-    expect(at("ORG", "ALL", "why #ALL is a buy")).toMatchObject({ key: "E:all", rule: "hashtag" });
+    // A hashtag is a topic tag: a common-word symbol written as one still needs support.
+    expect(at("ORG", "ALL", "why #ALL is a buy")).toMatchObject({ entityId: null, candidates: ["all"] });
+    expect(at("ORG", "ALL", "#ALL shares jump after results")).toMatchObject({ key: "E:all", rule: "hashtag" });
     expect(at("ORG", "ALL", "ALL shares jump after results")).toMatchObject({ key: "E:all", rule: "ticker_in_context" });
     expect(at("ORG", "ALL", "Funds trimmed stakes in ALL this quarter")).toMatchObject({ key: "E:all", rule: "ticker_in_context" });
     expect(at("ORG", "ALL", "Allstead Mutual beats; ALL is the one to own")).toMatchObject({ key: "E:all", rule: "ticker_in_context" });
@@ -271,7 +273,7 @@ describe("EntityResolver: what a bare upper-case word is", () => {
       candidates: ["max"],
     });
     expect(r("ORG", "MAX", "MAX shares jump on earnings")).toMatchObject({ entityId: "max", rule: "ticker_in_context" });
-    expect(r("ORG", "MAX", "Maxwell Media (MAX) beats")).toMatchObject({ entityId: "max", rule: "ticker_in_context" });
+    expect(r("ORG", "MAX", "Maxwell Media (MAX) beats")).toMatchObject({ entityId: "max", rule: "ticker_with_name" });
     expect(r("ORG", "MAX", "Shares of Maxwell Media Corp (NYSE:MAX) rose")).toMatchObject({ entityId: "max" });
     // Two letters, an article before it, an all-caps text: support is needed even for the company's own name.
     expect(r("ORG", "AB", "AB said on Monday")).toMatchObject({ entityId: null, candidates: ["ab"] });
@@ -310,7 +312,9 @@ describe("EntityResolver: what a bare upper-case word is", () => {
     expect(r("ORG", "United States", "Growth in the United States slows")).toMatchObject({ entityId: null });
     expect(r("ORG", "United States Lime", "United States Lime declares dividend")).toMatchObject({ entityId: "uslm" });
     expect(r("ORG", "Raymond", "Raymond a good pick in textiles")).toMatchObject({ entityId: null });
-    expect(r("ORG", "Delta", "Delta adds flights")).toMatchObject({ entityId: "dal", rule: "short_name" });
+    // "Delta" is a generic word in the list shared with the weak tagger (Delta variant, Delta Corp, Delta Electronics).
+    expect(r("ORG", "Delta", "Delta adds flights")).toMatchObject({ entityId: null });
+    expect(r("ORG", "Delta Air Lines", "Delta Air Lines adds flights")).toMatchObject({ entityId: "dal", rule: "alias" });
     expect(r("ORG", "Delta Corp", "Delta Corp sells Kenyan unit")).toMatchObject({ entityId: null });
     expect(r("ORG", "DELTA", "DELTA CORP SELLS UNIT")).toMatchObject({ entityId: null });
   });
