@@ -164,6 +164,63 @@ describe.skipIf(skip)("dashboard (browser)", () => {
     await screenshot(page, "07-entity");
   }, 60_000);
 
+  it("entity registry: add two entities, an alias, a refused colliding alias, a merge — all in the history", async () => {
+    const addEntity = async (id: string, name: string, ticker: string, aliases: string) => {
+      const form = page.getByTestId("add-entity-form");
+      await form.locator("#new-entity-id").fill(id);
+      await form.locator("#new-entity-name").fill(name);
+      await form.locator("#new-entity-ticker").fill(ticker);
+      await form.locator("#new-entity-aliases").fill(aliases);
+      await form.getByRole("button", { name: "Add entity" }).click();
+      await form.getByText(`Added ${name} (E:${id})`).waitFor({ timeout: 10_000 });
+    };
+    await page.goto(`${stack.url}/entities`);
+    await page.getByTestId("entity-registry").waitFor({ timeout: 15_000 });
+    await page.getByRole("button", { name: "New entity" }).click();
+    await addEntity("quillon-robotics", "Quillon Robotics", "QLRB", "Quillon Robotics Inc");
+    await addEntity("quillon-dup", "Quillon Robo", "", "Quillon Robo Works");
+
+    // Search by ticker finds the first; its page holds the registry panel.
+    await page.getByTestId("entity-search").fill("QLRB");
+    await page.getByRole("search").getByRole("button", { name: "Search" }).click();
+    const hit = page.getByTestId("entity-results").getByRole("link", { name: "Quillon Robotics" });
+    await hit.waitFor({ timeout: 10_000 });
+    await hit.click();
+    const panel = page.getByTestId("registry-panel");
+    await panel.waitFor({ timeout: 15_000 });
+    const aliasInput = panel.getByLabel("New alias");
+    await aliasInput.fill("QR Automation");
+    await panel.getByRole("button", { name: "Add alias" }).click();
+    // Each alias chip carries its own remove button, named for the alias.
+    await panel.getByRole("button", { name: "Remove alias QR Automation" }).waitFor({ timeout: 10_000 });
+    // An alias another entity holds is refused with the API's reason, and nothing changes.
+    await aliasInput.fill("Quillon Robo Works");
+    await panel.getByRole("button", { name: "Add alias" }).click();
+    await panel.getByRole("alert").waitFor({ timeout: 10_000 });
+    expect(await panel.getByRole("alert").textContent()).toMatch(/quillon-dup|already/i);
+    expect(await panel.getByRole("button", { name: "Remove alias Quillon Robo Works" }).count()).toBe(0);
+    expect(await panel.getByRole("button", { name: /^Remove alias / }).count()).toBe(2);
+    await screenshot(page, "07b-entity-registry-alias");
+
+    // Merge the duplicate into it: the page moves to the survivor, which lists it; the duplicate says where it went.
+    await page.goto(`${stack.url}/entities/${encodeURIComponent("E:quillon-dup")}`);
+    const dup = page.getByTestId("registry-panel");
+    await dup.getByLabel("Merge into entity id").fill("quillon-robotics");
+    page.once("dialog", (d) => void d.accept());
+    await dup.getByRole("button", { name: "Merge" }).click();
+    await page.waitForURL(/quillon-robotics/, { timeout: 15_000 });
+    await page.getByTestId("registry-panel").getByTestId("merged-ids").getByText("quillon-dup").waitFor({ timeout: 15_000 });
+    await page.goto(`${stack.url}/entities/${encodeURIComponent("E:quillon-dup")}`);
+    await page.getByTestId("registry-panel").getByText("Merged into").waitFor({ timeout: 15_000 });
+    const { changes } = (await (await stack.apiFetch("/api/v1/entities/changes?limit=20")).json()) as {
+      changes: { action: string; entity_ids: string[] }[];
+    };
+    const mine = changes.filter((c) => c.entity_ids.some((id) => id.startsWith("quillon"))).map((c) => c.action);
+    expect(mine).toEqual(expect.arrayContaining(["add_entity", "add_alias", "merge"]));
+    expect(mine.filter((a) => a === "add_alias")).toHaveLength(1); // the refused alias recorded nothing
+    await screenshot(page, "07c-entity-registry-merged");
+  }, 90_000);
+
   it("labelling queue: key 1 labels bearish and advances", async () => {
     await page.goto(`${stack.url}/labels`);
     await page.getByTestId("label-card").waitFor({ timeout: 15_000 });
