@@ -163,7 +163,9 @@ export function decodeItem(o: RawItemOutput): ModelOutput {
   for (let i = 1; i < o.length; i++) {
     const start = o.offsets[2 * i]!;
     if (start < 0) continue;
-    attributions.push({ start, end: o.offsets[2 * i + 1]!, weight: total > 0 ? o.attention[i]! / total : 0 });
+    // Four decimals: the weights only shade words on screen, and full doubles made up a third of every stored score.
+    const weight = total > 0 ? Math.round((o.attention[i]! / total) * 1e4) / 1e4 : 0;
+    attributions.push({ start, end: o.offsets[2 * i + 1]!, weight });
   }
   return {
     sentiment: {
