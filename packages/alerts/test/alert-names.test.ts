@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Fastify from "fastify";
 import { asc, eq } from "drizzle-orm";
+import { MemoryBus } from "@finsentry/bus";
 import { alertEvents, alerts, entities, type DbHandle } from "@finsentry/db";
 import { AlertEventV1, type AlertEvent } from "@finsentry/schemas";
+import { alertRoutes } from "../src/api/routes.ts";
 import { acknowledgeAlert, applyTransitions } from "../src/engine/alert-store.ts";
 import type { CompiledRule } from "../src/rules/compile.ts";
 import type { Transition } from "../src/engine/transitions.ts";
@@ -81,6 +84,35 @@ describe.each(dbKinds)("alert titles and payloads carry the entity's registry na
       expect(ev!.alert).not.toHaveProperty("entity_name");
       // An event without the field (as every event before it existed) still parses.
       expect(AlertEventV1.parse(ev).alert.entity_name).toBeUndefined();
+    }
+  });
+
+  it("answers the registry name beside the key in the alert API (list, detail, acknowledge), null for legacy keys", async () => {
+    const bus = new MemoryBus(1);
+    const app = Fastify();
+    // Stands in for the server's auth hook, which sets `principal` on every authenticated request.
+    app.decorateRequest("principal", null);
+    app.addHook("onRequest", async (req) => {
+      (req as unknown as { principal: { name: string } }).principal = { name: "ana" };
+    });
+    await app.register(alertRoutes, { db: h.db, bus });
+    try {
+      const list = (await app.inject({ method: "GET", url: "/api/v1/alerts?limit=10" })).json() as {
+        alerts: { id: string; entity_key: string; entity_name: string | null }[];
+      };
+      expect(list.alerts.map((a) => [a.id, a.entity_key, a.entity_name]).sort()).toEqual([
+        ["al_l1", "ORG:teslar", null],
+        ["al_n1", "E:nwm", "Northwind Motors"],
+        ["al_u1", "E:gone", null],
+      ]);
+      const one = (await app.inject({ method: "GET", url: "/api/v1/alerts/al_n1" })).json() as { alert: { entity_name: string } };
+      expect(one.alert.entity_name).toBe("Northwind Motors");
+      const ack = await app.inject({ method: "POST", url: "/api/v1/alerts/al_l1/ack", payload: {} });
+      expect(ack.statusCode).toBe(200);
+      expect(ack.json().alert).toMatchObject({ entity_key: "ORG:teslar", entity_name: null, state: "acknowledged" });
+    } finally {
+      await app.close();
+      await bus.close();
     }
   });
 });

@@ -219,6 +219,7 @@ const AlertJson = z.object({
   rule_name: z.string(),
   rule_type: z.string(),
   entity_key: z.string(),
+  entity_name: z.string().nullable().describe("the registry name of a canonical key (`E:<id>`); null for legacy keys"),
   severity: Severity,
   state: AlertState,
   title: z.string(),

@@ -5,7 +5,7 @@ import { alertEvents, alerts, items, scores, type Db } from "@finsentry/db";
 import type { Bus } from "@finsentry/bus";
 import { handleHttpError, problem, ProblemError, sendProblem, validationProblem } from "@finsentry/core";
 import { AlertState, Severity, TOPICS, describeIssues, pgText } from "@finsentry/schemas";
-import { acknowledgeAlert, flushOutbox, resolveAlert, type AlertRow, type ManualResult } from "../engine/alert-store.ts";
+import { acknowledgeAlert, entityNamesOf, flushOutbox, resolveAlert, type AlertRow, type ManualResult } from "../engine/alert-store.ts";
 import { BacktestRequest, backtestRule } from "../backtest.ts";
 import { Rule, RuleValidationError } from "../rules/schema.ts";
 import {
@@ -84,7 +84,8 @@ const ruleJson = (s: StoredRule) => ({
   updated_by: s.updatedBy,
 });
 
-export function alertJson(a: AlertRow) {
+/** An alert as the API answers it; `names` (from `entityNamesOf`) gives the registry name of a canonical key. */
+export function alertJson(a: AlertRow, names?: Map<string, string>) {
   const t = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     id: a.id,
@@ -93,6 +94,7 @@ export function alertJson(a: AlertRow) {
     rule_name: a.ruleName,
     rule_type: a.ruleType,
     entity_key: a.entityKey,
+    entity_name: names?.get(a.entityKey) ?? null,
     severity: a.severity,
     state: a.state,
     title: a.title,
@@ -229,7 +231,14 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
         .orderBy(desc(alerts.firedAt), desc(alerts.id))
         .limit(q.limit + 1);
       const page = rows.slice(0, q.limit);
-      return { alerts: page.map(alertJson), next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
+      const names = await entityNamesOf(
+        db,
+        page.map((a) => a.entityKey),
+      );
+      return {
+        alerts: page.map((a) => alertJson(a, names)),
+        next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null,
+      };
     },
   );
 
@@ -254,7 +263,7 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
         .where(eq(alertEvents.alertId, id))
         .orderBy(asc(alertEvents.seq));
       return {
-        alert: alertJson(a),
+        alert: alertJson(a, await entityNamesOf(db, [a.entityKey])),
         events: events.map((e) => ({ ...e, at: e.at.toISOString() })),
         evidence: await evidenceItems(db, a.evidenceItemIds),
       };
@@ -266,15 +275,16 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
     const body = parse(NoteBody, req.body ?? undefined);
     const r: ManualResult = await action(db, id, who(req), body?.note);
     if (r.outcome === "not_found") throw notFound("alert");
+    const names = await entityNamesOf(db, [r.alert.entityKey]);
     if (r.outcome === "conflict")
       return sendProblem(
         reply,
-        problem(409, "conflict", `alert is ${r.alert.state}`, { message: `alert is ${r.alert.state}`, alert: alertJson(r.alert) }),
+        problem(409, "conflict", `alert is ${r.alert.state}`, { message: `alert is ${r.alert.state}`, alert: alertJson(r.alert, names) }),
       );
     if (r.outcome === "changed") {
       await flushOutbox(db, bus, topic).catch((err) => req.log.warn({ err }, "alert event publish deferred"));
     }
-    return { alert: alertJson(r.alert), changed: r.outcome === "changed" };
+    return { alert: alertJson(r.alert, names), changed: r.outcome === "changed" };
   };
   app.post(
     "/api/v1/alerts/:id/ack",
