@@ -5,3 +5,4 @@ export * from "./lifecycle.ts";
 export * from "./metrics-server.ts";
 export * from "./random.ts";
 export * from "./problem.ts";
+export * from "./numbers.ts";

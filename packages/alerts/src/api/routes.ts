@@ -85,7 +85,7 @@ const ruleJson = (s: StoredRule) => ({
 });
 
 /** An alert as the API answers it; `names` (from `entityNamesOf`) gives the registry name of a canonical key. */
-export function alertJson(a: AlertRow, names?: Map<string, string>) {
+export function alertJson(a: AlertRow, names: Map<string, string>) {
   const t = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     id: a.id,
@@ -94,7 +94,7 @@ export function alertJson(a: AlertRow, names?: Map<string, string>) {
     rule_name: a.ruleName,
     rule_type: a.ruleType,
     entity_key: a.entityKey,
-    entity_name: names?.get(a.entityKey) ?? null,
+    entity_name: names.get(a.entityKey) ?? null,
     severity: a.severity,
     state: a.state,
     title: a.title,
@@ -110,6 +110,15 @@ export function alertJson(a: AlertRow, names?: Map<string, string>) {
     resolved_by: a.resolvedBy,
     resolve_reason: a.resolveReason,
   };
+}
+
+/** Alerts as the API answers them, with their entities' registry names (one lookup for all of them). */
+async function namedAlerts(db: Db, rows: AlertRow[]) {
+  const names = await entityNamesOf(
+    db,
+    rows.map((a) => a.entityKey),
+  );
+  return rows.map((a) => alertJson(a, names));
 }
 
 const encodeCursor = (a: AlertRow) => Buffer.from(JSON.stringify([a.firedAt.getTime(), a.id])).toString("base64url");
@@ -231,12 +240,8 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
         .orderBy(desc(alerts.firedAt), desc(alerts.id))
         .limit(q.limit + 1);
       const page = rows.slice(0, q.limit);
-      const names = await entityNamesOf(
-        db,
-        page.map((a) => a.entityKey),
-      );
       return {
-        alerts: page.map((a) => alertJson(a, names)),
+        alerts: await namedAlerts(db, page),
         next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null,
       };
     },
@@ -263,7 +268,7 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
         .where(eq(alertEvents.alertId, id))
         .orderBy(asc(alertEvents.seq));
       return {
-        alert: alertJson(a, await entityNamesOf(db, [a.entityKey])),
+        alert: (await namedAlerts(db, [a]))[0],
         events: events.map((e) => ({ ...e, at: e.at.toISOString() })),
         evidence: await evidenceItems(db, a.evidenceItemIds),
       };
@@ -275,16 +280,13 @@ export async function alertRoutes(app: FastifyInstance, deps: AlertRoutesDeps): 
     const body = parse(NoteBody, req.body ?? undefined);
     const r: ManualResult = await action(db, id, who(req), body?.note);
     if (r.outcome === "not_found") throw notFound("alert");
-    const names = await entityNamesOf(db, [r.alert.entityKey]);
+    const [alert] = await namedAlerts(db, [r.alert]);
     if (r.outcome === "conflict")
-      return sendProblem(
-        reply,
-        problem(409, "conflict", `alert is ${r.alert.state}`, { message: `alert is ${r.alert.state}`, alert: alertJson(r.alert, names) }),
-      );
+      return sendProblem(reply, problem(409, "conflict", `alert is ${r.alert.state}`, { message: `alert is ${r.alert.state}`, alert }));
     if (r.outcome === "changed") {
       await flushOutbox(db, bus, topic).catch((err) => req.log.warn({ err }, "alert event publish deferred"));
     }
-    return { alert: alertJson(r.alert, names), changed: r.outcome === "changed" };
+    return { alert, changed: r.outcome === "changed" };
   };
   app.post(
     "/api/v1/alerts/:id/ack",

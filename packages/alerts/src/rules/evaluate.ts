@@ -1,7 +1,8 @@
+import { round } from "@finsentry/core";
 import type { Contribution } from "../window/contribution.ts";
 import { formatDuration } from "../window/duration.ts";
 import { ewmaStd, type Baseline } from "../window/ewma.ts";
-import { computeFigures, driftOf, figuresRecord, round, type WindowFigures } from "../window/figures.ts";
+import { computeFigures, driftOf, figuresRecord, type WindowFigures } from "../window/figures.ts";
 import { TASK_LABELS, baselineShares, classOf, confidenceOf, jsDistance, normalize, psi, type DriftTask } from "../window/drift.ts";
 import type { CompiledRule } from "./compile.ts";
 

@@ -1,3 +1,4 @@
+import { round } from "@finsentry/core";
 import type { Contribution } from "./contribution.ts";
 import { driftStats, type DriftStats } from "./drift.ts";
 
@@ -63,5 +64,3 @@ export function figuresRecord(f: WindowFigures): Record<string, number> {
   for (const [topic, n] of [...f.topics].sort(([a], [b]) => (a < b ? -1 : 1))) out[`topic:${topic}`] = n;
   return out;
 }
-
-export const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -1,3 +1,4 @@
+import { round } from "@finsentry/core";
 import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
 import { filterNames } from "../accurate/decode.ts";
 import { continuesWord, WORD_CHAR } from "../tokenizer/index.ts";
@@ -164,7 +165,7 @@ export function decodeItem(o: RawItemOutput): ModelOutput {
     const start = o.offsets[2 * i]!;
     if (start < 0) continue;
     // Four decimals: the weights only shade words on screen, and full doubles made up a third of every stored score.
-    const weight = total > 0 ? Math.round((o.attention[i]! / total) * 1e4) / 1e4 : 0;
+    const weight = total > 0 ? round(o.attention[i]! / total, 4) : 0;
     attributions.push({ start, end: o.offsets[2 * i + 1]!, weight });
   }
   return {
