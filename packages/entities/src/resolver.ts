@@ -245,6 +245,55 @@ export class EntityResolver {
     return out;
   }
 
+  /**
+   * A name span cut short inside a registered name: the model often tags one word of a multi-word name on its own, or
+   * splits it between types ("Woodgrove" LOCATION + "Retail" ORG in "Woodgrove Retail shares plunge"), and keyed by
+   * its text such a word ("ORG:retail") would gather every "Retail" of every company. Looks at the run of capitalised
+   * words around the span (up to ENCLOSING_WORDS on each side, joined only by spaces) and returns the longest part of
+   * it that holds the span and resolves to a registered entity, as an ORG unless it resolves with the span's own type;
+   * failing that, the capitalised words a span that runs on into the sentence starts with. Null when none resolves (the
+   * mention then keys as before). Only for PERSON / ORG / LOCATION spans that do not resolve on their own.
+   */
+  resolveEnclosing(m: MentionIn, context: string): { mention: MentionIn; resolution: Resolution } | null {
+    if (!(m.type in NAME_KIND)) return null;
+    const words = wordsAround(context, m.start, m.end);
+    if (!words) return null;
+    const { list, first, last } = words;
+    const own = last - first + 1;
+    // Longest runs first; among equally long ones, the leftmost. The span's own words are tried again only as ORG, and
+    // only for two words or more ("Woodgrove Retail" read as LOCATION; a lone "Georgia" stays a place).
+    for (let len = list.length; len >= own; len--) {
+      const types = len > own ? (m.type === "ORG" ? ["ORG"] : [m.type, "ORG"]) : m.type !== "ORG" && own > 1 ? ["ORG"] : [];
+      for (let i = Math.max(0, last - len + 1); i <= first && i + len <= list.length; i++) {
+        const start = list[i]!.start;
+        const end = list[i + len - 1]!.end;
+        const text = context.slice(start, end);
+        for (const type of types) {
+          const mention = { type, text, start, end };
+          const resolution = this.resolve(mention, context);
+          if (resolution.entityId) return { mention, resolution };
+        }
+      }
+    }
+    // A span run on past the name into the sentence ("Northwind Motors suspends its dividend #NWM"): the capitalised
+    // words before its first lower-case word (other than "of", "and", …), when they resolve.
+    const inner = list.slice(first, last + 1);
+    let cut = !inner[0]!.cap
+      ? -1
+      : inner.findIndex((w, i) => i > 0 && !w.cap && !DANGLING.has(context.slice(w.start, w.end).toLowerCase()));
+    while (cut > 1 && !inner[cut - 1]!.cap) cut--;
+    if (cut > 0) {
+      const start = inner[0]!.start;
+      const end = inner[cut - 1]!.end;
+      for (const type of m.type === "ORG" ? ["ORG"] : [m.type, "ORG"]) {
+        const mention = { type, text: context.slice(start, end), start, end };
+        const resolution = this.resolve(mention, context);
+        if (resolution.entityId) return { mention, resolution };
+      }
+    }
+    return null;
+  }
+
   private decide(m: MentionIn, kind: EntityKind, sigil: string, context: string): { res: Resolution; memo: boolean } {
     // A hashtag the model typed TICKER keys like the cashtag it stands for ("#XYZ" → TICKER:XYZ).
     const legacy = entityKey(m.type, m.type === "TICKER" ? m.text.replace(/^#/, "$") : m.text);
@@ -738,4 +787,39 @@ function blocksTicker(text: string, at: number): boolean {
 
 function freeze(r: Resolution): Resolution {
   return Object.freeze(r) as Resolution;
+}
+
+/** The types whose spans `resolveEnclosing` widens (tickers and amounts have fixed forms). */
+const NAME_KIND: Readonly<Record<string, true>> = { ORG: true, PERSON: true, LOCATION: true };
+/** How many capitalised words on each side of a span `resolveEnclosing` looks at. */
+const ENCLOSING_WORDS = 3;
+const NAME_WORD = /[\p{L}\p{N}]+(?:['’.&-][\p{L}\p{N}]+)*/gu;
+const CAPITALISED = /^[\p{Lu}\p{N}]/u;
+
+/**
+ * The words of `context` around [start, end): the span's own words (whatever their case) plus up to ENCLOSING_WORDS
+ * capitalised words on each side, each joined to the next by whitespace alone; null when the span holds no word.
+ */
+function wordsAround(
+  context: string,
+  start: number,
+  end: number,
+): { list: { start: number; end: number; cap: boolean }[]; first: number; last: number } | null {
+  const lo = Math.max(0, start - 80);
+  const hi = Math.min(context.length, end + 80);
+  const all: { start: number; end: number; cap: boolean }[] = [];
+  for (const w of context.slice(lo, hi).matchAll(NAME_WORD))
+    all.push({ start: lo + w.index, end: lo + w.index + w[0].length, cap: CAPITALISED.test(w[0]) });
+  let first = all.findIndex((w) => w.end > start);
+  let last = all.findLastIndex((w) => w.start < end);
+  if (first < 0 || last < first) return null;
+  const joined = (a: { end: number }, b: { start: number }) => /^[^\S\n]{1,2}$/.test(context.slice(a.end, b.start));
+  let from = first;
+  while (from > 0 && first - from < ENCLOSING_WORDS && all[from - 1]!.cap && joined(all[from - 1]!, all[from]!)) from--;
+  let to = last;
+  while (to < all.length - 1 && to - last < ENCLOSING_WORDS && all[to + 1]!.cap && joined(all[to]!, all[to + 1]!)) to++;
+  const list = all.slice(from, to + 1);
+  first -= from;
+  last -= from;
+  return { list, first, last };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadAccurateScorer, OffsetWordPiece, type AccurateScorer } from "../src/accurate/index.ts";
+import { filterNames, loadAccurateScorer, OffsetWordPiece, type AccurateScorer } from "../src/accurate/index.ts";
 
 const ACCURATE = fileURLToPath(new URL("../../../models/accurate", import.meta.url));
 
@@ -172,5 +172,28 @@ describe("accurate-tier directory validation", () => {
     await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, files: { ...manifest.files, onnx: "0".repeat(64) } }));
     await expect(loadAccurateScorer(dir, { log: () => {} })).rejects.toThrow(/model\.onnx sha256 does not match/);
     await expect(loadAccurateScorer(join(dir, "nope"), { log: () => {} })).rejects.toThrow(/cannot read manifest\.json/);
+  });
+});
+
+describe("filterNames: spans that cannot be names", () => {
+  const at = (text: string, surface: string, type: string, confidence = 0.9) => {
+    const start = text.indexOf(surface);
+    return { start, end: start + surface.length, type, text: surface, confidence };
+  };
+  it("drops digits-only spans and a PERSON of one to three capitals in mixed-case text, and keeps real names", () => {
+    const text = "CEO of Litware Bank resigns; Brokers upgrade NWM (513) as Nora West and AOC react";
+    const spans = [
+      at(text, "CEO", "PERSON"),
+      at(text, "Litware Bank", "ORG"),
+      at(text, "NWM", "ORG"),
+      at(text, "513", "ORG"),
+      at(text, "Nora West", "PERSON"),
+      at(text, "AOC", "PERSON"),
+    ];
+    // An ORG in capitals is a name ("NWM", "IBM"); a three-capital PERSON is a title far more often than initials.
+    expect(filterNames(text, spans).map((s) => s.text)).toEqual(["Litware Bank", "NWM", "Nora West"]);
+    // In text written all in capitals, capitals say nothing: the PERSON stays.
+    const shout = "CEO JOE SAYS HI";
+    expect(filterNames(shout, [at(shout, "JOE", "PERSON")]).map((s) => s.text)).toEqual(["JOE"]);
   });
 });

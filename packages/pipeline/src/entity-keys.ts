@@ -9,7 +9,9 @@ export { entityKey };
  * model tagged without its leading `$`/`#` is widened to it (so evidence shows the form the author wrote). Without
  * one, or for a mention the registry does not know, the key is the surface key as before: nothing is dropped.
  * A `$`/`#` span whose body is a registered ticker is that instrument's mention (type TICKER) whatever type the model
- * gave it: the model sometimes tags "#NWM" as PERSON or LOCATION.
+ * gave it: the model sometimes tags "#NWM" as PERSON or LOCATION. A name span cut short inside a registered name
+ * ("Retail" or "Woodgrove" of "Woodgrove Retail") becomes a mention of that name, so single words of company names do
+ * not key entities of their own; two fragments of one name become one mention.
  */
 export function mentionsOf(output: ModelOutput, text = "", resolver: EntityResolver | null = null): EntityMention[] {
   const out: EntityMention[] = [];
@@ -31,8 +33,16 @@ export function mentionsOf(output: ModelOutput, text = "", resolver: EntityResol
     const surface = widen ? sigil + e.text : e.text;
     const m = { type: e.type, text: surface, start, end: e.end };
     const tagged = resolveTaggedTicker(resolver, m, text);
-    if (tagged) add("TICKER", surface, start, e.end, tagged.key);
-    else add(e.type, surface, start, e.end, resolver.resolve(m, text).key);
+    if (tagged) {
+      add("TICKER", surface, start, e.end, tagged.key);
+      continue;
+    }
+    const own = resolver.resolve(m, text);
+    const enclosing = own.entityId ? null : resolver.resolveEnclosing(m, text);
+    if (enclosing) {
+      const w = enclosing.mention;
+      add(w.type as EntityMention["type"], w.text, w.start, w.end, enclosing.resolution.key);
+    } else add(e.type, surface, start, e.end, own.key);
   }
   if (resolver) {
     for (const t of resolver.findTickerMentions(text, out)) {

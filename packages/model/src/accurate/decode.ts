@@ -93,7 +93,9 @@ export const DEFAULT_NAME_FILTER: NameFilter = "evidence";
 /** The evidence rule's probability floor for spans without the form of a name. */
 export const NAME_MIN_CONFIDENCE = 0.6;
 
-const HAS_WORD_CHAR = /[\p{L}\p{N}]/u;
+/** A name has a letter: digits alone ("(513)", the comma of "40,000") are not one. */
+const HAS_LETTER = /\p{L}/u;
+const HAS_LOWER = /\p{Ll}/u;
 const HAS_UPPER = /\p{Lu}/u;
 const ALL_CAPS = /^\p{Lu}[\p{Lu}\p{N}&.]+$/u;
 /** The types the tag heads read as names (the rest come from patterns). */
@@ -113,7 +115,11 @@ interface Word {
 }
 
 /** Keeps, trims or drops one name span under the evidence rule (null = dropped). */
-function evidenceSpan<S extends { start: number; end: number; confidence?: number }>(text: string, sp: S, casedText: boolean): S | null {
+function evidenceSpan<S extends { type: string; start: number; end: number; confidence?: number }>(
+  text: string,
+  sp: S,
+  casedText: boolean,
+): S | null {
   const words: Word[] = [...text.slice(sp.start, sp.end).matchAll(/\S+/gu)].map((m) => {
     const s = sp.start + m.index;
     return { s, e: s + m[0].length, cap: HAS_UPPER.test(m[0]) };
@@ -121,6 +127,8 @@ function evidenceSpan<S extends { start: number; end: number; confidence?: numbe
   if (casedText && words.some((w) => w.cap)) while (words.length > 1 && !words[words.length - 1]!.cap) words.pop();
   const [first, last] = [words[0], words[words.length - 1]];
   if (!first || !last) return null;
+  // In text written in mixed case, a PERSON of one to three capitals is a title ("CEO", "CFO"), not a name.
+  if (sp.type === "PERSON" && HAS_LOWER.test(text) && sp.end - sp.start <= 3 && ALL_CAPS.test(text.slice(sp.start, sp.end))) return null;
   const form = first.cap && words.some((w) => w.cap && (ALL_CAPS.test(text.slice(w.s, w.e)) || !sentenceInitial(text, w.s)));
   if (!form && (sp.confidence ?? 1) < NAME_MIN_CONFIDENCE) return null;
   return last.e === sp.end ? sp : { ...sp, end: last.e };
@@ -140,7 +148,7 @@ export function filterNames<S extends { type: string; start: number; end: number
       out.push(sp);
       continue;
     }
-    if (!HAS_WORD_CHAR.test(text.slice(sp.start, sp.end))) continue;
+    if (!HAS_LETTER.test(text.slice(sp.start, sp.end))) continue;
     if (mode === "cased") {
       if (!casedText || HAS_UPPER.test(text.slice(sp.start, sp.end))) out.push(sp);
       continue;
