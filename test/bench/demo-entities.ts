@@ -8,6 +8,7 @@
  */
 import { createLogger } from "@finsentry/core";
 import { DEMO_ENTITIES, EntityResolver } from "@finsentry/entities";
+import { scoreTexts } from "@finsentry/model";
 import { demoItems, loadModelTiers, loadTextScorer, mentionsOf } from "@finsentry/pipeline";
 
 const N = Number(process.env.DEMO_ITEMS ?? 1200);
@@ -19,16 +20,13 @@ const items = demoItems(N, { seed: Number(process.env.DEMO_SEED ?? 7), start: ne
 const counts = new Map<string, number>();
 const examples = new Map<string, string>();
 let mentions = 0;
-for (let i = 0; i < items.length; i += 64) {
-  const texts = items.slice(i, i + 64).map((d) => d.item.text);
-  const outputs = await model.score(texts);
-  outputs.forEach((o, k) => {
-    for (const mn of mentionsOf(o, texts[k], resolver)) {
-      mentions++;
-      counts.set(mn.key, (counts.get(mn.key) ?? 0) + 1);
-      if (!examples.has(mn.key)) examples.set(mn.key, `"${mn.text}" in ${texts[k]}`);
-    }
-  });
+const texts = items.map((d) => d.item.text);
+for (const [k, o] of (await scoreTexts(model, texts)).entries()) {
+  for (const mn of mentionsOf(o, texts[k], resolver)) {
+    mentions++;
+    counts.set(mn.key, (counts.get(mn.key) ?? 0) + 1);
+    if (!examples.has(mn.key)) examples.set(mn.key, `"${mn.text}" in ${texts[k]}`);
+  }
 }
 await model.close();
 await tiers.close();

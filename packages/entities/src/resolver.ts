@@ -260,36 +260,37 @@ export class EntityResolver {
     if (!words) return null;
     const { list, first, last } = words;
     const own = last - first + 1;
+    const types = m.type === "ORG" ? ["ORG"] : [m.type, "ORG"];
     // Longest runs first; among equally long ones, the leftmost. The span's own words are tried again only as ORG, and
     // only for two words or more ("Woodgrove Retail" read as LOCATION; a lone "Georgia" stays a place).
     for (let len = list.length; len >= own; len--) {
-      const types = len > own ? (m.type === "ORG" ? ["ORG"] : [m.type, "ORG"]) : m.type !== "ORG" && own > 1 ? ["ORG"] : [];
+      const tried = len > own ? types : m.type !== "ORG" && own > 1 ? ["ORG"] : [];
       for (let i = Math.max(0, last - len + 1); i <= first && i + len <= list.length; i++) {
-        const start = list[i]!.start;
-        const end = list[i + len - 1]!.end;
-        const text = context.slice(start, end);
-        for (const type of types) {
-          const mention = { type, text, start, end };
-          const resolution = this.resolve(mention, context);
-          if (resolution.entityId) return { mention, resolution };
-        }
+        const found = this.firstResolving(list[i]!.start, list[i + len - 1]!.end, tried, context);
+        if (found) return found;
       }
     }
     // A span run on past the name into the sentence ("Northwind Motors suspends its dividend #NWM"): the capitalised
     // words before its first lower-case word (other than "of", "and", …), when they resolve.
     const inner = list.slice(first, last + 1);
-    let cut = !inner[0]!.cap
-      ? -1
-      : inner.findIndex((w, i) => i > 0 && !w.cap && !DANGLING.has(context.slice(w.start, w.end).toLowerCase()));
+    if (!inner[0]!.cap) return null;
+    let cut = inner.findIndex((w, i) => i > 0 && !w.cap && !DANGLING.has(context.slice(w.start, w.end).toLowerCase()));
     while (cut > 1 && !inner[cut - 1]!.cap) cut--;
-    if (cut > 0) {
-      const start = inner[0]!.start;
-      const end = inner[cut - 1]!.end;
-      for (const type of m.type === "ORG" ? ["ORG"] : [m.type, "ORG"]) {
-        const mention = { type, text: context.slice(start, end), start, end };
-        const resolution = this.resolve(mention, context);
-        if (resolution.entityId) return { mention, resolution };
-      }
+    return cut > 0 ? this.firstResolving(inner[0]!.start, inner[cut - 1]!.end, types, context) : null;
+  }
+
+  /** The span [start, end) of `context` as the first of `types` it resolves to a registered entity with, if any. */
+  private firstResolving(
+    start: number,
+    end: number,
+    types: readonly string[],
+    context: string,
+  ): { mention: MentionIn; resolution: Resolution } | null {
+    const text = context.slice(start, end);
+    for (const type of types) {
+      const mention = { type, text, start, end };
+      const resolution = this.resolve(mention, context);
+      if (resolution.entityId) return { mention, resolution };
     }
     return null;
   }

@@ -38,3 +38,4 @@ export async function fineTune(fromModelDir: string, examples: readonly Example[
 export type { Example } from "./data/example.ts";
 // Metrics only (no TensorFlow.js): the trainer's gate scores champion and challenger with them.
 export { classificationReport, entityReport, type ClassificationReport, type EntityReport } from "./eval/metrics.ts";
+export { scoreTexts } from "./eval/curve.ts";

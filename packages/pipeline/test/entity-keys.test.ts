@@ -72,33 +72,33 @@ describe("mentionsOf: hashtags and cashtags the model typed as something else", 
   });
 });
 
+/** mentionsOf with the registry, for the model's spans given as [surface, type, search from]. */
+const keyed = (text: string, ...spans: [string, ModelOutput["entities"][number]["type"], number?][]) =>
+  mentionsOf(output(spans.map(([surface, type, from]) => span(text, surface, type, from))), text, resolver);
+
 describe("mentionsOf: a name span cut short inside a registered name", () => {
   // The accurate tier's spans on demo headlines (issue 19: "Retail", "Cloud", "Woodgrove" among the top movers).
   it("widens a lone word of a company's name to the name, whatever type the model gave it", () => {
     const text = "Upgrade: brokers lift Woodgrove Retail to buy on strong demand #WGRV (268)";
-    const got = mentionsOf(output([span(text, "Woodgrove", "LOCATION"), span(text, "Retail", "ORG")]), text, resolver);
+    const got = keyed(text, ["Woodgrove", "LOCATION"], ["Retail", "ORG"]);
     // Both fragments become the one mention of the company; the ticker scan adds the hashtag.
     expect(got).toEqual([
       { key: "E:wgrv", type: "ORG", text: "Woodgrove Retail", start: 22, end: 38 },
       { key: "E:wgrv", type: "TICKER", text: "#WGRV", start: 63, end: 68 },
     ]);
     const cloud = "Analysts keep Proseware Cloud price target at $21 (291)";
-    expect(mentionsOf(output([span(cloud, "Cloud", "ORG")]), cloud, resolver)).toEqual([
-      { key: "E:prsw", type: "ORG", text: "Proseware Cloud", start: 14, end: 29 },
-    ]);
+    expect(keyed(cloud, ["Cloud", "ORG"])).toEqual([{ key: "E:prsw", type: "ORG", text: "Proseware Cloud", start: 14, end: 29 }]);
     const bank = "Litware Bank CEO resigns abruptly";
-    expect(mentionsOf(output([span(bank, "Bank", "ORG")]), bank, resolver)).toEqual([
-      { key: "E:ltw", type: "ORG", text: "Litware Bank", start: 0, end: 12 },
-    ]);
+    expect(keyed(bank, ["Bank", "ORG"])).toEqual([{ key: "E:ltw", type: "ORG", text: "Litware Bank", start: 0, end: 12 }]);
   });
 
   it("re-types a registered name read as a place, and cuts a span that ran on into the sentence", () => {
     const text = "Woodgrove Retail schedules quarterly results call for Monday";
-    expect(mentionsOf(output([span(text, "Woodgrove Retail", "LOCATION")]), text, resolver)).toEqual([
+    expect(keyed(text, ["Woodgrove Retail", "LOCATION"])).toEqual([
       { key: "E:wgrv", type: "ORG", text: "Woodgrove Retail", start: 0, end: 16 },
     ]);
     const long = "$NWM slides 12.7% as Northwind Motors suspends its dividend #NWM";
-    const got = mentionsOf(output([span(long, "Northwind Motors suspends its dividend #NWM", "ORG")]), long, resolver);
+    const got = keyed(long, ["Northwind Motors suspends its dividend #NWM", "ORG"]);
     expect(got.map((m) => [m.type, m.text, m.key])).toEqual([
       ["ORG", "Northwind Motors", "E:nwm"],
       // The ticker scan then finds the hashtag the long span had covered.
@@ -107,18 +107,14 @@ describe("mentionsOf: a name span cut short inside a registered name", () => {
     ]);
     // A one-word place is never re-typed as a company, even where it is a registered company's short name.
     const place = "Storms hit Woodgrove today";
-    expect(mentionsOf(output([span(place, "Woodgrove", "LOCATION")]), place, resolver)).toEqual([
+    expect(keyed(place, ["Woodgrove", "LOCATION"])).toEqual([
       { key: "LOCATION:woodgrove", type: "LOCATION", text: "Woodgrove", start: 11, end: 20 },
     ]);
   });
 
   it("leaves spans alone that resolve on their own, that no registered name encloses, or that punctuation separates", () => {
     const text = "Nora West joins Acme Retail; Woodgrove, Retail Index at record";
-    const got = mentionsOf(
-      output([span(text, "Nora West", "PERSON"), span(text, "Retail", "ORG"), span(text, "Retail", "ORG", 40)]),
-      text,
-      resolver,
-    );
+    const got = keyed(text, ["Nora West", "PERSON"], ["Retail", "ORG"], ["Retail", "ORG", 40]);
     expect(got.map((m) => [m.type, m.text, m.key])).toEqual([
       ["PERSON", "Nora West", "E:person-nora-west"],
       ["ORG", "Retail", "ORG:retail"],
