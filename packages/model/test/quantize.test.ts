@@ -9,7 +9,15 @@ import { loadWeights } from "../src/nn/io.ts";
 import type { RawWeights } from "../src/nn/weights.ts";
 import { buildOnnxModel, dequantizeInt8, int8WeightAxes, ONNX_INPUT, ONNX_OUTPUTS, quantizeInt8 } from "../src/onnx/index.ts";
 import { DataType, ModelProto } from "../src/onnx/proto.ts";
-import { createSession, loadScorer, quantizeModelDir, readModelDir, sha256, type OnnxScorer } from "../src/runtime/index.ts";
+import {
+  createSession,
+  loadScorer,
+  quantizeModelDir,
+  readModelDir,
+  sha256,
+  type ModelSession,
+  type OnnxScorer,
+} from "../src/runtime/index.ts";
 import type { Tokenizer } from "../src/tokenizer/index.ts";
 import { inventedTexts, tinyModelDir } from "./fixtures/model/tiny.ts";
 
@@ -39,7 +47,7 @@ describe("quantizeInt8", () => {
 });
 
 /** Pads a batch of texts like the scorer does and runs one session. */
-async function runTexts(s: ort.InferenceSession, tok: Tokenizer, c: ModelConfig, texts: string[]) {
+async function runTexts(s: ModelSession, tok: Tokenizer, c: ModelConfig, texts: string[]) {
   const enc = tok.encodeBatch(texts, c.maxLen);
   const B = texts.length;
   const T = Math.max(2, ...enc.lengths);

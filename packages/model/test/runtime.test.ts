@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ModelOutput } from "@finsentry/schemas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamicBatcher, decodeEntities, loadScorer, type OnnxScorer } from "../src/runtime/index.ts";
+import { DynamicBatcher, decodeEntities, decodeItem, loadScorer, type OnnxScorer } from "../src/runtime/index.ts";
 import { inventedTexts, tinyModelDir } from "./fixtures/model/tiny.ts";
 
 describe("loadScorer on a tiny random model", () => {
@@ -77,6 +77,26 @@ describe("DynamicBatcher", () => {
   it("rejects every request of a failing batch", async () => {
     const b = new DynamicBatcher<number, number>(async () => Promise.reject(new Error("boom")), 8, 0);
     await expect(b.submit([1, 2])).rejects.toThrow("boom");
+  });
+});
+
+describe("decodeItem attributions", () => {
+  it("lists the tokens with at least 5 % of the largest weight, weights shared over all of the text's tokens", () => {
+    const text = "Acme up 5";
+    const offsets = [-1, -1, 0, 4, 5, 7, 8, 9];
+    const out = decodeItem({
+      text,
+      sentiment: [0.1, 0.2, 0.7],
+      topic: [1],
+      tags: new Float32Array(4 * 13),
+      attention: [0.9, 0.6, 0.02, 0.38],
+      length: 4,
+      offsets,
+    });
+    expect(out.attributions).toEqual([
+      { start: 0, end: 4, weight: 0.6 },
+      { start: 8, end: 9, weight: 0.38 },
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@ import * as ort from "onnxruntime-node";
 import type { ModelOutput } from "@finsentry/schemas";
 import { readIn, sha256 } from "../runtime/files.ts";
 import { createSession } from "../runtime/session.ts";
+import type { ModelSession } from "../runtime/worker-session.ts";
 import { batchedSession, type ScorerOptions } from "../runtime/scorer.ts";
 import type { TextScorer } from "../types.ts";
 import { decodeEncoderItem, decodeNameSpans, DEFAULT_NAME_FILTER, filterNames, type NameFilter } from "./decode.ts";
@@ -72,7 +73,7 @@ export function lengthGroups(lengths: readonly number[]): number[][] {
 
 /** Encodes a batch, runs it as length groups (see lengthGroups) and returns the outputs in input order. */
 async function runBatch(
-  session: ort.InferenceSession,
+  session: ModelSession,
   tok: OffsetWordPiece,
   maxLen: number,
   nameFilter: NameFilter,
@@ -96,7 +97,7 @@ async function runBatch(
 
 /** Pads one group to its longest text, runs the encoder once and decodes every row. */
 async function runPadded(
-  session: ort.InferenceSession,
+  session: ModelSession,
   tok: OffsetWordPiece,
   nameFilter: NameFilter,
   texts: string[],
@@ -143,7 +144,9 @@ export async function loadAccurateScorer(dir: string, opts: AccurateOptions = {}
   for (const name of ["input_ids", "attention_mask"]) {
     if (!session.inputNames.includes(name)) throw new Error(`accurate model dir ${dir}: model.onnx has no input ${name}`);
   }
+  // Only the manifest and tokenizer stay referenced: the model bytes live in the session now.
+  const { manifest, tokenizer } = md;
   const run = (texts: string[]) =>
-    runBatch(session, md.tokenizer, md.manifest.maxLen, opts.nameFilter ?? DEFAULT_NAME_FILTER, opts.lengthGroups ?? true, texts);
-  return { manifest: md.manifest, provider, tokenizer: md.tokenizer, ...batchedSession(md.manifest.id, session, run, opts) };
+    runBatch(session, tokenizer, manifest.maxLen, opts.nameFilter ?? DEFAULT_NAME_FILTER, opts.lengthGroups ?? true, texts);
+  return { manifest, provider, tokenizer, ...batchedSession(manifest.id, session, run, opts) };
 }

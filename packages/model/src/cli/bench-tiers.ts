@@ -85,7 +85,7 @@ function childRss(args: string[]): number {
 /** Accurate-tier session items/s on [64, seqLen] ids with a full attention mask. */
 async function accurateSessionIps(dir: string, seqLen: number, seconds: number, threads?: number): Promise<number> {
   const md = await readEncoderDir(dir);
-  const { session } = await createSession(md.onnx, { executionProvider: "cpu", intraOpThreads: threads, log: () => {} });
+  const { session } = await createSession(md.onnx, { executionProvider: "cpu", intraOpThreads: threads, thread: "main", log: () => {} });
   const B = 64;
   const ids = new BigInt64Array(B * seqLen);
   for (let i = 0; i < ids.length; i++) ids[i] = BigInt(1000 + ((i * 7919) % 28000));

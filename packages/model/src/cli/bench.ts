@@ -19,6 +19,7 @@ import { buildOnnxModel, ONNX_INPUT } from "../onnx/graph.ts";
 import { readModelDir } from "../runtime/files.ts";
 import { loadScorer, type OnnxScorer } from "../runtime/scorer.ts";
 import { createSession } from "../runtime/session.ts";
+import type { ModelSession } from "../runtime/worker-session.ts";
 import { benchTiers, tierRssChild } from "./bench-tiers.ts";
 
 const BATCHES = [1, 16, 64];
@@ -28,7 +29,7 @@ const BATCHES = [1, 16, 64];
  * the process CPU time per item (µs; far less sensitive than items/s to other processes sharing the cores).
  */
 async function measure(
-  s: ort.InferenceSession,
+  s: ModelSession,
   vocab: number,
   batch: number,
   seqLen: number,
@@ -104,7 +105,7 @@ async function compareModels(
   o: { seqLen: number; seconds: number; rounds: number; threads?: number; json?: boolean },
 ): Promise<void> {
   const say = (l: string) => (o.json ? undefined : console.log(l));
-  const sess = { executionProvider: "cpu" as const, intraOpThreads: o.threads, log: () => {} };
+  const sess = { executionProvider: "cpu" as const, intraOpThreads: o.threads, thread: "main" as const, log: () => {} };
   const mds = await Promise.all(dirs.map((d) => readModelDir(d)));
   const sessions = await Promise.all(mds.map(async (md) => (await createSession(md.onnx, sess)).session));
   const ids = mds.map((m) => m.manifest.id);
@@ -175,7 +176,7 @@ async function sizeSweep(seqLen: number, seconds: number, threads?: number): Pro
     { name: "MiniLM-L6 / teacher t2 shape", dModel: 384, nLayers: 6, nHeads: 12, dFF: 1536 },
     { name: "bge-small / teacher b3 shape", dModel: 384, nLayers: 12, nHeads: 12, dFF: 1536 },
   ];
-  const sess = { executionProvider: "cpu" as const, intraOpThreads: threads, log: () => {} };
+  const sess = { executionProvider: "cpu" as const, intraOpThreads: threads, thread: "main" as const, log: () => {} };
   const bertCfg = ModelConfig.parse({ ...BERT_BASE_SIZES, maxLen: 512, padId: 0 });
   const { session: bs } = await createSession(buildOnnxModel(bertCfg, initRawWeights(bertCfg, 1)), sess);
   const bert = await throughput(bs, bertCfg.vocabSize, 64, seqLen, seconds);
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
   const say = (l: string) => (a.json ? undefined : console.log(l));
 
   const md = await readModelDir(a.model);
-  const sess = { executionProvider: "cpu" as const, intraOpThreads: a.threads, log: () => {} };
+  const sess = { executionProvider: "cpu" as const, intraOpThreads: a.threads, thread: "main" as const, log: () => {} };
   const { session } = await createSession(md.onnx, sess);
   say(
     `model ${md.manifest.id}: d=${md.manifest.sizes.dModel} L=${md.manifest.sizes.nLayers} ff=${md.manifest.sizes.dFF} params=${md.manifest.sizes.params}; seq len ${a.seqLen}`,

@@ -148,10 +148,14 @@ function snapToWords(text: string, spans: ModelOutput["entities"]): ModelOutput[
   return out;
 }
 
+/** Tokens below this share of the item's largest attention weight are left out of its attributions. */
+export const ATTRIBUTION_MIN = 0.05;
+
 /**
  * Turns one item's network outputs into a ModelOutput.
  * score = p(bullish) − p(bearish) ∈ [-1,1]; confidence = the winning class's probability.
- * Attributions: last-layer [CLS]→token attention (head-averaged), renormalised over the text's tokens.
+ * Attributions: last-layer [CLS]→token attention (head-averaged), renormalised over the text's tokens; only the
+ * tokens with at least ATTRIBUTION_MIN of the largest weight are listed.
  */
 export function decodeItem(o: RawItemOutput): ModelOutput {
   const [bear, neu, bull] = [o.sentiment[0]!, o.sentiment[1]!, o.sentiment[2]!];
@@ -160,10 +164,17 @@ export function decodeItem(o: RawItemOutput): ModelOutput {
   const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
   const attributions: NonNullable<ModelOutput["attributions"]> = [];
   let total = 0;
-  for (let i = 1; i < o.length; i++) if (o.offsets[2 * i]! >= 0) total += o.attention[i]!;
+  let most = 0;
+  for (let i = 1; i < o.length; i++) {
+    if (o.offsets[2 * i]! < 0) continue;
+    total += o.attention[i]!;
+    most = Math.max(most, o.attention[i]!);
+  }
   for (let i = 1; i < o.length; i++) {
     const start = o.offsets[2 * i]!;
-    if (start < 0) continue;
+    // Only tokens with at least ATTRIBUTION_MIN of the top token's weight: the dashboard shades words from 8 % of the
+    // largest weight up, and the near-zero rest made up ~40 % of every stored and published score.
+    if (start < 0 || o.attention[i]! < ATTRIBUTION_MIN * most) continue;
     // Four decimals: the weights only shade words on screen, and full doubles made up a third of every stored score.
     const weight = total > 0 ? round(o.attention[i]! / total, 4) : 0;
     attributions.push({ start, end: o.offsets[2 * i + 1]!, weight });

@@ -9,6 +9,7 @@ import { decodeItem } from "./decode.ts";
 import { readModelDir } from "./files.ts";
 import type { Manifest } from "./manifest.ts";
 import { createSession, type SessionOptions } from "./session.ts";
+import type { ModelSession } from "./worker-session.ts";
 
 export interface ScorerOptions extends SessionOptions {
   /** Largest batch one session.run sees (default 64). */
@@ -24,7 +25,7 @@ export interface OnnxScorer extends TextScorer {
 }
 
 /** Tokenises, runs one padded batch (padded only to the batch's longest text) and decodes each row. */
-async function runBatch(session: ort.InferenceSession, tok: Tokenizer, maxLen: number, texts: string[]): Promise<ModelOutput[]> {
+async function runBatch(session: ModelSession, tok: Tokenizer, maxLen: number, texts: string[]): Promise<ModelOutput[]> {
   const enc = tok.encodeBatch(texts, maxLen);
   const B = texts.length;
   const T = Math.max(2, ...enc.lengths);
@@ -64,12 +65,13 @@ async function runBatch(session: ort.InferenceSession, tok: Tokenizer, maxLen: n
 export async function loadScorer(dir: string, opts: ScorerOptions = {}): Promise<OnnxScorer> {
   const md = await readModelDir(dir);
   const { session, provider } = await createSession(md.onnx, opts);
-  const maxLen = md.manifest.maxLen;
+  // Only the manifest and tokenizer stay referenced: the model bytes live in the session now.
+  const { manifest, tokenizer } = md;
   return {
-    manifest: md.manifest,
+    manifest,
     provider,
-    tokenizer: md.tokenizer,
-    ...batchedSession(md.manifest.id, session, (texts) => runBatch(session, md.tokenizer, maxLen, texts), opts),
+    tokenizer,
+    ...batchedSession(manifest.id, session, (texts) => runBatch(session, tokenizer, manifest.maxLen, texts), opts),
   };
 }
 
@@ -79,11 +81,11 @@ export async function loadScorer(dir: string, opts: ScorerOptions = {}): Promise
  */
 export function batchedSession(
   version: string,
-  session: ort.InferenceSession,
+  session: ModelSession,
   run: (texts: string[]) => Promise<ModelOutput[]>,
   opts: Pick<ScorerOptions, "maxBatch" | "maxWaitMs">,
 ): TextScorer {
-  const batcher = new DynamicBatcher<string, ModelOutput>(run, opts.maxBatch ?? 64, opts.maxWaitMs ?? 2);
+  const batcher = new DynamicBatcher<string, ModelOutput>(run, opts.maxBatch ?? 64, opts.maxWaitMs ?? 2, process.env.HACK_CONC1 ? 1 : 2);
   return {
     version,
     score: (texts) => (texts.length === 0 ? Promise.resolve([]) : batcher.submit(texts)),
