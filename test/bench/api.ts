@@ -121,12 +121,12 @@ async function load(c: pg.PoolClient, end: Date) {
     const hi = Math.min(N_ITEMS, lo + CHUNK - 1);
     await c.query("begin");
     await c.query(
-      `insert into items (id, source, stream, published_at, ingested_at, text, url, scored_published)
+      `insert into items (id, source, stream, published_at, ingested_at, text, url)
        select md5('bench' || g), case when g % 3 = 0 then 'social' else 'news' end, case when g % 3 = 0 then 'social' else 'news' end,
               $3::timestamptz - bench_u(g, 0) * ($4 || ' days')::interval,
               $3::timestamptz - bench_u(g, 0) * ($4 || ' days')::interval + interval '2 seconds',
               'Bench headline ' || g || ': ' || bench_entity(bench_rank(bench_u(g, 1), $5)) || ' shares move as the company updates guidance for the quarter',
-              case when g % 3 = 0 then null else 'https://news.example/' || g end, true
+              case when g % 3 = 0 then null else 'https://news.example/' || g end
          from generate_series($1::bigint, $2::bigint) g`,
       [lo, hi, params.end, params.days, params.entities],
     );

@@ -42,6 +42,11 @@ export interface SubscribeOptions {
   eachBatch: (batch: Batch) => Promise<void>;
   /** Upper bound on messages per batch handed to eachBatch. */
   maxBatchSize?: number;
+  /**
+   * Kafka: batches of this many partitions handled at once (default 1); one partition's batches always go in order.
+   * The memory bus hands batches on one at a time.
+   */
+  partitionsConcurrently?: number;
   /** Failed deliveries of one batch, each logged, before `onRetriesExhausted` is asked (default 5). */
   maxAttempts?: number;
   /**

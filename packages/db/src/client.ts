@@ -27,10 +27,21 @@ const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url)
  * (in memory when `url` is undefined or "memory://", or on disk at a directory path / "file://…").
  * Migrations are applied on open.
  */
-export async function openDb(url?: string, opts: { migrate?: boolean; poolSize?: number } = {}): Promise<DbHandle> {
+export async function openDb(
+  url?: string,
+  opts: {
+    migrate?: boolean;
+    poolSize?: number;
+    /** Told when an idle pooled connection fails (default: one line on stderr); the pool replaces it. */
+    onIdleError?: (err: Error) => void;
+  } = {},
+): Promise<DbHandle> {
   const migrate = opts.migrate ?? true;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    // An idle connection that Postgres ends (a restart, pg_terminate_backend, DROP DATABASE … WITH (FORCE)) is
+    // emitted as 'error' on the pool: without a listener that is an uncaught exception that ends the process.
+    pool.on("error", opts.onIdleError ?? ((err) => process.stderr.write(`[db] idle Postgres connection failed: ${err.message}\n`)));
     const db = drizzlePg(pool, { schema });
     if (migrate) await migratePg(db, { migrationsFolder });
     return {

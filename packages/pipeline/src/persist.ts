@@ -1,5 +1,5 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import { entityMentions, items, scores, type Db } from "@finsentry/db";
+import { inArray, sql } from "drizzle-orm";
+import { entityMentions, items, scores, scoredOutbox, type Db } from "@finsentry/db";
 import type { RawItem, ScoredItem } from "@finsentry/schemas";
 
 /** One scored item as the insert statement reads it (`jsonb_to_recordset`): every column, mentions nested. */
@@ -35,7 +35,8 @@ function rowOf(s: ScoredItem, n: number, raws: Map<string, RawItem>) {
 /**
  * The three idempotent inserts as one statement over one jsonb parameter: one round trip and one parse however large
  * the batch, instead of three multi-row inserts with ~25 bound parameters per item. Rows go in batch order, so an id
- * twice in a batch keeps its first copy, as with separate inserts. Returns the ids inserted just now.
+ * twice in a batch keeps its first copy, as with separate inserts. The ids inserted just now go into one outbox row
+ * (until their scored event is published). Returns those ids, each with the outbox row's id.
  */
 const insertBatch = (payload: string) => sql`
   with input as (
@@ -63,48 +64,60 @@ const insertBatch = (payload: string) => sql`
       from input i cross join lateral jsonb_to_recordset(i.mentions) as m(start int, "end" int, entity_key text, type text, text text)
      order by i.n, m.start, m."end"
     on conflict do nothing
+  ), outbox as (
+    insert into ${scoredOutbox} (item_ids) select array_agg(id) from new_items having count(*) > 0
+    returning id
   )
-  select id from new_items`;
+  select id, (select id from outbox) as outbox_id from new_items`;
 
 /** Rows of a raw statement on either driver (node-postgres and PGlite both answer `{ rows }`). */
 const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? (r as T[]) : ((r as { rows?: T[] }).rows ?? []));
+
+/** What one store left to publish: the item ids, and the outbox rows that hold them until `markPublished`. */
+export interface StoredBatch {
+  /** Ids whose scored event is not published yet: inserted just now, or pending from an earlier store. */
+  unpublished: Set<string>;
+  /** The outbox row of the ids inserted just now (null when none were new). */
+  outboxId: number | null;
+  /** Ids that were pending in an earlier store's outbox row (a replay after a crash before the mark). */
+  replayed: string[];
+}
 
 /**
  * Writes items, their scores and entity mentions in one transaction. Every insert is idempotent on its key,
  * so a replayed batch (after a crash before the offset commit) changes nothing.
  * Mention rows carry a copy of their item's most recent score (see `entityMentions`); an item scored again by
  * another model version gets a new score row, and its mentions then follow whichever score row is newest.
- * Returns the ids whose scored event has not been published yet.
  */
-export async function persistScored(db: Db, scored: ScoredItem[], raws: Map<string, RawItem>): Promise<Set<string>> {
-  if (scored.length === 0) return new Set();
+export async function persistScored(db: Db, scored: ScoredItem[], raws: Map<string, RawItem>): Promise<StoredBatch> {
+  if (scored.length === 0) return { unpublished: new Set(), outboxId: null, replayed: [] };
   const ids = scored.map((s) => s.item.id);
   const payload = JSON.stringify(scored.map((s, n) => rowOf(s, n, raws)));
   return db.transaction(async (tx) => {
-    const inserted = rowsOf<{ id: string }>(await tx.execute(insertBatch(payload)));
+    const inserted = rowsOf<{ id: string; outbox_id: string | number | null }>(await tx.execute(insertBatch(payload)));
     // A new item's only score is the one just written, so the insert above is exact. An item stored before (a
     // rescore by another model version, a replay) or twice in this batch may have older mention rows or a newer
     // score row: copy its newest score (as the backtest picks it: latest scored_at) into all its mentions.
     const fresh = new Set(inserted.map((r) => r.id));
+    const outboxId = inserted.length ? Number(inserted[0]!.outbox_id) : null;
     const seen = new Set<string>();
     const resync = new Set<string>();
     for (const id of ids) {
       if (!fresh.has(id) || seen.has(id)) resync.add(id);
       seen.add(id);
     }
-    if (resync.size) await copyLatestScore(tx, [...resync]);
-    // Rows inserted just now carry scored_published = false (the column default), so only the ids that already
-    // existed need the published-mark lookup; a batch of all-new items skips that round trip.
-    if (resync.size === 0) return fresh;
-    const pending = await tx
-      .select({ id: items.id })
-      .from(items)
-      .where(and(inArray(items.id, [...resync]), eq(items.scoredPublished, false)));
-    for (const r of pending) fresh.add(r.id);
-    return fresh;
+    if (resync.size === 0) return { unpublished: fresh, outboxId, replayed: [] };
+    await copyLatestScore(tx, [...resync]);
+    // Items stored before are published already unless an earlier store's outbox row still holds them.
+    const pending = rowsOf<{ id: string }>(
+      await tx.execute(sql`
+        select distinct x as id from ${scoredOutbox}, unnest(item_ids) as x
+         where id is distinct from ${outboxId} and x in (select jsonb_array_elements_text(${JSON.stringify([...resync])}::jsonb))`),
+    ).map((r) => r.id);
+    for (const id of pending) fresh.add(id);
+    return { unpublished: fresh, outboxId, replayed: pending };
   });
 }
-
 /**
  * Sets the score columns of the given items' mentions from each item's newest score row. Rows already equal are
  * left alone, so a replay writes nothing. The migration that added the columns runs the same update for all rows.
@@ -121,10 +134,22 @@ async function copyLatestScore(tx: Pick<Db, "execute">, itemIds: string[]): Prom
        and (em.model_version, em.scored_at) is distinct from (s.model_version, s.scored_at)`);
 }
 
-/** Records that these items' scored events are on items.scored (one array parameter, not one per id). */
-export async function markPublished(db: Pick<Db, "execute">, ids: string[]): Promise<void> {
-  if (ids.length)
-    await db.execute(
-      sql`update ${items} set scored_published = true where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
-    );
+/**
+ * Records that a store's items are on items.scored: deletes its outbox row, and takes replayed ids out of the earlier
+ * rows that held them (one transaction, so a crash leaves every id either pending or published).
+ */
+export async function markPublished(db: Db, stored: StoredBatch): Promise<void> {
+  const own = stored.outboxId === null ? sql`false` : sql`id = ${stored.outboxId}`;
+  if (stored.replayed.length === 0) {
+    if (stored.outboxId !== null) await db.execute(sql`delete from ${scoredOutbox} where ${own}`);
+    return;
+  }
+  const replayed = sql`(select jsonb_array_elements_text(${JSON.stringify(stored.replayed)}::jsonb))`;
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`delete from ${scoredOutbox} where ${own}`);
+    await tx.execute(sql`
+      update ${scoredOutbox} set item_ids = array(select x from unnest(item_ids) as x where x not in ${replayed})
+       where exists (select 1 from unnest(item_ids) as x where x in ${replayed})`);
+    await tx.execute(sql`delete from ${scoredOutbox} where cardinality(item_ids) = 0`);
+  });
 }

@@ -33,7 +33,9 @@ export async function createRuntime(service: string, env = process.env): Promise
     mkdirSync(EMBEDDED_DB_DIR, { recursive: true });
     dbUrl = EMBEDDED_DB_DIR;
   }
-  const db = await openDb(dbUrl);
+  const db = await openDb(dbUrl, {
+    onIdleError: (err) => log.warn({ error: err.message }, "idle Postgres connection failed; the pool replaces it"),
+  });
   await bus.ensureTopics(Object.values(TOPICS).map((name) => ({ name, partitions: config.TOPIC_PARTITIONS })));
   log.info(
     { bus: config.KAFKA_BROKERS ? config.KAFKA_BROKERS : "in-memory", db: db.kind === "pg" ? redactUrl(dbUrl) : `pglite:${dbUrl}` },

@@ -3,10 +3,10 @@ import { errorSummary, type Batch, type Bus, type BusMessage, type Subscription 
 import type { DbHandle } from "@finsentry/db";
 import type { EntityResolver } from "@finsentry/entities";
 import type { TextScorer } from "@finsentry/model";
-import { DeadLetterV1, RawItemV1, TOPICS, type DeadLetter, type RawItem, type ScoredItem } from "@finsentry/schemas";
+import { DeadLetterV1, RawItemV1, TOPICS, type DeadLetter, type ModelOutput, type RawItem, type ScoredItem } from "@finsentry/schemas";
 import { mentionsOf } from "./entity-keys.ts";
 import { m, recordPredictions } from "./metrics.ts";
-import { markPublished, persistScored } from "./persist.ts";
+import { markPublished, persistScored, type StoredBatch } from "./persist.ts";
 import { loadScorerConfig } from "./scorer-config.ts";
 
 /** A model pass at least this long is worth overlapping with the writes; a shorter one (the lexicon) is not. */
@@ -24,6 +24,13 @@ const MAX_STORES = 2;
  * the bundled model in alternating bench:pipeline rounds).
  */
 const MIN_OVERLAP_WRITE = 256;
+/**
+ * Partitions of items.raw whose hand-offs a scorer handles at once. A hand-off ends with its last store, publish,
+ * mark and offset commit; with a second and third partition under way the model (in its worker thread) scores
+ * meanwhile instead of waiting (+5 % items/s in alternating bench:pipeline rounds). Items are keyed by id, so
+ * concurrent hand-offs never write the same item.
+ */
+const PARTITIONS_AT_ONCE = 3;
 
 export interface ScorerDeps {
   bus: Bus;
@@ -57,7 +64,7 @@ export interface ScorerHandle {
 export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
   const { bus, db, log } = deps;
   let model = deps.model;
-  let inFlight: Promise<unknown> = Promise.resolve();
+  const inFlight = new Set<Promise<unknown>>();
   m.modelVersion.set({ version: model.version }, 1);
 
   const batchSize = deps.batchSize ?? 64;
@@ -99,17 +106,14 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
   };
 
   /** Publishes the stored items not yet on items.scored, then marks them published. */
-  const publish = async (scored: ScoredItem[], unpublished: Set<string>) => {
-    const toPublish = scored.filter((s) => unpublished.has(s.item.id));
+  const publish = async (scored: ScoredItem[], stored: StoredBatch) => {
+    const toPublish = scored.filter((s) => stored.unpublished.has(s.item.id));
     const endPub = m.scoreBatchSeconds.startTimer({ phase: "publish" });
     await bus.send(
       TOPICS.scored,
       toPublish.map((s) => ({ key: s.item.id, value: JSON.stringify(s) })),
     );
-    await markPublished(
-      db.db,
-      toPublish.map((s) => s.item.id),
-    );
+    await markPublished(db.db, stored);
     endPub();
     m.scored.inc({ outcome: "new" }, toPublish.length);
     m.scored.inc({ outcome: "duplicate" }, scored.length - toPublish.length);
@@ -162,15 +166,28 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
           fail(err);
         },
       );
-      published = Promise.all([stored, published]).then(([unpublished]) => publish(part, unpublished));
+      published = Promise.all([stored, published]).then(([done]) => publish(part, done));
       published.catch(fail);
     };
     try {
-      for (let i = 0; i < batch.length && !failed; i += batchSize) {
+      // Each pass is submitted before the one ahead of it is awaited, so a model in a worker thread (createSession)
+      // goes on with the next pass while this thread decodes, keys and stores the last one.
+      const passes: Promise<ModelOutput[]>[] = [];
+      const submit = (i: number) => {
+        if (i >= batch.length) return;
+        const pass = current.score(batch.slice(i, i + batchSize).map((r) => r.text));
+        pass.catch(() => undefined); // awaited in order below; a failure behind an earlier one is not unhandled
+        passes.push(pass);
+      };
+      submit(0);
+      let t0 = performance.now();
+      for (let i = 0, p = 0; i < batch.length && !failed; i += batchSize, p++) {
         const part = batch.slice(i, i + batchSize);
-        const t0 = performance.now();
-        const outputs = await current.score(part.map((r) => r.text));
+        submit(i + batchSize);
+        const outputs = await passes[p]!;
+        // Time since the pass before was done: the model's own pace, whether or not a pass was queued.
         const passMs = performance.now() - t0;
+        t0 = performance.now();
         m.scoreBatchSeconds.observe({ phase: "model" }, passMs / 1000);
         overlap = passMs >= OVERLAP_MIN_PASS_MS;
         const scoredAt = new Date().toISOString();
@@ -242,15 +259,20 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
   };
 
   const track = <T>(p: Promise<T>): Promise<T> => {
-    inFlight = p.catch(() => undefined);
+    const settled = p.catch(() => undefined);
+    inFlight.add(settled);
+    void settled.then(() => inFlight.delete(settled));
     return p;
   };
+  /** Every hand-off running now (one per partition being handled) has settled. */
+  const drained = () => Promise.all([...inFlight]);
   const sub: Subscription = await bus.subscribe({
     groupId: deps.groupId ?? "scorer",
     topics: [TOPICS.raw],
     fromBeginning: true,
     maxBatchSize: Math.max(batchSize, deps.maxWriteBatch ?? loadScorerConfig().SCORER_MAX_WRITE_BATCH),
     maxAttempts: deps.maxAttempts,
+    partitionsConcurrently: PARTITIONS_AT_ONCE,
     eachBatch: ({ messages }) => track(handleBatch(messages)),
     onRetriesExhausted: (batch) => track(isolatePoison(batch)),
   });
@@ -265,13 +287,13 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
       model = next; // the next batch uses it; a batch already running keeps the model it started with
       m.modelVersion.reset();
       m.modelVersion.set({ version: next.version }, 1);
-      await inFlight;
+      await drained();
       if (previous !== next) await previous.close();
       log.info({ from: previous.version, to: next.version }, "scorer switched model");
     },
     async stop() {
       await sub.stop();
-      await inFlight;
+      await drained();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModelOutput, ScoredItem, SentimentLabel, TopicLabel } from "@finsentry/schemas";
 import { mentionsOf } from "../src/entity-keys.ts";
-import { persistScored } from "../src/persist.ts";
+import { markPublished, persistScored } from "../src/persist.ts";
 import { dbKinds, openTestDb } from "../../../test/support/services.ts";
 
 const TEXT = "ACME falls as Globex rises";
@@ -119,5 +119,39 @@ describe.each(dbKinds)("persistScored: mention rows carry their item's newest sc
     expect(await mentions("b")).toMatchObject([fields("v1", "2025-03-03T10:00:02.000Z", "neutral", 0.1, 0.6, "Macro")]);
     const n = (await h.db.exec("select count(*)::int as scores from scores where item_id = 'a'")).rows[0];
     expect(n).toEqual({ scores: 2 });
+  });
+
+  it("keeps stored items pending in the outbox until marked: a replay publishes them once, a later replay not again", async () => {
+    const item = (id: string) =>
+      scoredItem(id, { version: "v1", at: "2025-03-03T10:00:02.000Z", label: "neutral", score: 0, confidence: 0.5, topic: "Macro" });
+    const outbox = async () =>
+      (await h.db.exec("select item_ids from scored_outbox where item_ids && array['o1','o2','o3'] order by id")).rows.map(
+        (r) => r.item_ids,
+      );
+    // Stored, then the scorer dies before publishing: the ids wait in the store's outbox row.
+    const first = await persistScored(h.db.db, [item("o1"), item("o2")], new Map());
+    expect([...first.unpublished].sort()).toEqual(["o1", "o2"]);
+    expect(first.replayed).toEqual([]);
+    expect(await outbox()).toEqual([["o1", "o2"]]);
+    // The replay (with a new item) finds both pending and publishes all three; its mark clears every row.
+    const replay = await persistScored(h.db.db, [item("o1"), item("o2"), item("o3")], new Map());
+    expect([...replay.unpublished].sort()).toEqual(["o1", "o2", "o3"]);
+    expect(replay.replayed.sort()).toEqual(["o1", "o2"]);
+    await markPublished(h.db.db, replay);
+    expect(await outbox()).toEqual([]);
+    // Published: a later copy of the same items is stored as a duplicate and not published again.
+    const again = await persistScored(h.db.db, [item("o1"), item("o3")], new Map());
+    expect(again).toEqual({ unpublished: new Set(), outboxId: null, replayed: [] });
+  });
+
+  it("takes only the replayed ids out of an earlier outbox row that also holds others", async () => {
+    const item = (id: string) =>
+      scoredItem(id, { version: "v1", at: "2025-03-03T10:00:02.000Z", label: "neutral", score: 0, confidence: 0.5, topic: "Macro" });
+    await persistScored(h.db.db, [item("p1"), item("p2")], new Map());
+    const replay = await persistScored(h.db.db, [item("p1")], new Map());
+    expect(replay).toEqual({ unpublished: new Set(["p1"]), outboxId: null, replayed: ["p1"] });
+    await markPublished(h.db.db, replay);
+    const rows = await h.db.exec("select item_ids from scored_outbox where item_ids && array['p1','p2']");
+    expect(rows.rows.map((r) => r.item_ids)).toEqual([["p2"]]);
   });
 });

@@ -81,7 +81,7 @@ describe.each(dbKinds)("scorer writes a hand-off in several overlapping transact
       const scores = (await h.db.exec("select count(*)::int as n, count(distinct item_id)::int as d from scores")).rows[0];
       expect(scores).toEqual({ n: all.length, d: all.length });
       expect([...published].sort()).toEqual(all.map((i) => i.id).sort());
-      const unmarked = (await h.db.exec("select count(*)::int as n from items where not scored_published")).rows[0];
+      const unmarked = (await h.db.exec("select count(*)::int as n from scored_outbox")).rows[0];
       expect(unmarked).toEqual({ n: 0 });
       const mentions = (await h.db.exec("select count(*)::int as n from entity_mentions")).rows[0]!.n as number;
       expect(mentions).toBe(all.length); // "$ACME", one per item

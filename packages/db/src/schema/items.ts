@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, primaryKey, real, smallint, text, timestamp, boolean } from "drizzle-orm/pg-core";
+import { bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, real, smallint, text, timestamp } from "drizzle-orm/pg-core";
 
 /** One row per distinct item (id = content hash); written once by the scorer. */
 export const items = pgTable(
@@ -16,14 +16,26 @@ export const items = pgTable(
     author: text("author"),
     lang: text("lang"),
     raw: jsonb("raw"),
-    /** Set once the scored item has been published on items.scored (re-published on replay until then). */
-    scoredPublished: boolean("scored_published").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "string" })
       .notNull()
       .default(sql`now()`),
   },
   (t) => [index("items_published_at_idx").on(t.publishedAt), index("items_stream_idx").on(t.stream, t.publishedAt)],
 );
+
+/**
+ * Stored items whose scored event is not on items.scored yet (re-published on replay until then): one row per store,
+ * holding the ids that store inserted, deleted once they are published. Only the stores in flight and what a crashed
+ * scorer left for its replay live here. (A per-item flag on `items` rewrote every wide item row, and its three index
+ * entries, a second time: docs/benchmarks.md, Pipeline.)
+ */
+export const scoredOutbox = pgTable("scored_outbox", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  itemIds: text("item_ids").array().notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "string" })
+    .notNull()
+    .default(sql`now()`),
+});
 
 /** The model's answer for an item, one row per (item, model version). */
 export const scores = pgTable(
@@ -42,7 +54,9 @@ export const scores = pgTable(
     output: jsonb("output").notNull(),
     scoredAt: timestamp("scored_at", { withTimezone: true, mode: "string" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.itemId, t.modelVersion] }), index("scores_item_idx").on(t.itemId)],
+  // The primary key leads with item_id, so it serves every lookup by item; a separate item_id index only cost a
+  // third index write per stored item (docs/benchmarks.md, Pipeline).
+  (t) => [primaryKey({ columns: [t.itemId, t.modelVersion] })],
 );
 
 /**

@@ -1,0 +1,1 @@
+DROP INDEX "scores_item_idx";
