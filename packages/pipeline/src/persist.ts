@@ -118,6 +118,7 @@ export async function persistScored(db: Db, scored: ScoredItem[], raws: Map<stri
     return { unpublished: fresh, outboxId, replayed: pending };
   });
 }
+
 /**
  * Sets the score columns of the given items' mentions from each item's newest score row. Rows already equal are
  * left alone, so a replay writes nothing. The migration that added the columns runs the same update for all rows.

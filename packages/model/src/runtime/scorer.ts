@@ -85,7 +85,8 @@ export function batchedSession(
   run: (texts: string[]) => Promise<ModelOutput[]>,
   opts: Pick<ScorerOptions, "maxBatch" | "maxWaitMs">,
 ): TextScorer {
-  const batcher = new DynamicBatcher<string, ModelOutput>(run, opts.maxBatch ?? 64, opts.maxWaitMs ?? 2, process.env.HACK_CONC1 ? 1 : 2);
+  // Two batches at once: the next one is tokenised while the session's worker thread runs the current one.
+  const batcher = new DynamicBatcher<string, ModelOutput>(run, opts.maxBatch ?? 64, opts.maxWaitMs ?? 2, 2);
   return {
     version,
     score: (texts) => (texts.length === 0 ? Promise.resolve([]) : batcher.submit(texts)),
