@@ -140,14 +140,13 @@ async function copyLatestScore(tx: Pick<Db, "execute">, itemIds: string[]): Prom
  * rows that held them (one transaction, so a crash leaves every id either pending or published).
  */
 export async function markPublished(db: Db, stored: StoredBatch): Promise<void> {
-  const own = stored.outboxId === null ? sql`false` : sql`id = ${stored.outboxId}`;
-  if (stored.replayed.length === 0) {
-    if (stored.outboxId !== null) await db.execute(sql`delete from ${scoredOutbox} where ${own}`);
-    return;
-  }
+  const deleteOwn = async (x: Pick<Db, "execute">) => {
+    if (stored.outboxId !== null) await x.execute(sql`delete from ${scoredOutbox} where id = ${stored.outboxId}`);
+  };
+  if (stored.replayed.length === 0) return deleteOwn(db);
   const replayed = sql`(select jsonb_array_elements_text(${JSON.stringify(stored.replayed)}::jsonb))`;
   await db.transaction(async (tx) => {
-    await tx.execute(sql`delete from ${scoredOutbox} where ${own}`);
+    await deleteOwn(tx);
     await tx.execute(sql`
       update ${scoredOutbox} set item_ids = array(select x from unnest(item_ids) as x where x not in ${replayed})
        where exists (select 1 from unnest(item_ids) as x where x in ${replayed})`);

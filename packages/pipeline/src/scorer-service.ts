@@ -172,19 +172,19 @@ export async function startScorer(deps: ScorerDeps): Promise<ScorerHandle> {
     try {
       // Each pass is submitted before the one ahead of it is awaited, so a model in a worker thread (createSession)
       // goes on with the next pass while this thread decodes, keys and stores the last one.
-      const passes: Promise<ModelOutput[]>[] = [];
-      const submit = (i: number) => {
-        if (i >= batch.length) return;
+      const submit = (i: number): Promise<ModelOutput[]> | null => {
+        if (i >= batch.length) return null;
         const pass = current.score(batch.slice(i, i + batchSize).map((r) => r.text));
-        pass.catch(() => undefined); // awaited in order below; a failure behind an earlier one is not unhandled
-        passes.push(pass);
+        pass.catch(() => undefined); // awaited in the loop below; a failure behind an earlier one is not unhandled
+        return pass;
       };
-      submit(0);
+      let ahead = submit(0);
       let t0 = performance.now();
-      for (let i = 0, p = 0; i < batch.length && !failed; i += batchSize, p++) {
+      for (let i = 0; i < batch.length && !failed; i += batchSize) {
         const part = batch.slice(i, i + batchSize);
-        submit(i + batchSize);
-        const outputs = await passes[p]!;
+        const pass = ahead!;
+        ahead = submit(i + batchSize);
+        const outputs = await pass;
         // Time since the pass before was done: the model's own pace, whether or not a pass was queued.
         const passMs = performance.now() - t0;
         t0 = performance.now();

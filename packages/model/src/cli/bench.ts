@@ -24,6 +24,14 @@ import { benchTiers, tierRssChild } from "./bench-tiers.ts";
 
 const BATCHES = [1, 16, 64];
 
+/** Session options of the bare-session rows: CPU, `session.run` on this thread (no worker hop in the timing). */
+const bareSession = (threads?: number) => ({
+  executionProvider: "cpu" as const,
+  intraOpThreads: threads,
+  thread: "main" as const,
+  log: () => {},
+});
+
 /**
  * Items/s of session.run on random ids [batch, seqLen], timed over at least `minSeconds` after one warm-up run, and
  * the process CPU time per item (µs; far less sensitive than items/s to other processes sharing the cores).
@@ -105,7 +113,7 @@ async function compareModels(
   o: { seqLen: number; seconds: number; rounds: number; threads?: number; json?: boolean },
 ): Promise<void> {
   const say = (l: string) => (o.json ? undefined : console.log(l));
-  const sess = { executionProvider: "cpu" as const, intraOpThreads: o.threads, thread: "main" as const, log: () => {} };
+  const sess = bareSession(o.threads);
   const mds = await Promise.all(dirs.map((d) => readModelDir(d)));
   const sessions = await Promise.all(mds.map(async (md) => (await createSession(md.onnx, sess)).session));
   const ids = mds.map((m) => m.manifest.id);
@@ -176,7 +184,7 @@ async function sizeSweep(seqLen: number, seconds: number, threads?: number): Pro
     { name: "MiniLM-L6 / teacher t2 shape", dModel: 384, nLayers: 6, nHeads: 12, dFF: 1536 },
     { name: "bge-small / teacher b3 shape", dModel: 384, nLayers: 12, nHeads: 12, dFF: 1536 },
   ];
-  const sess = { executionProvider: "cpu" as const, intraOpThreads: threads, thread: "main" as const, log: () => {} };
+  const sess = bareSession(threads);
   const bertCfg = ModelConfig.parse({ ...BERT_BASE_SIZES, maxLen: 512, padId: 0 });
   const { session: bs } = await createSession(buildOnnxModel(bertCfg, initRawWeights(bertCfg, 1)), sess);
   const bert = await throughput(bs, bertCfg.vocabSize, 64, seqLen, seconds);
@@ -227,7 +235,7 @@ async function main(): Promise<void> {
   const say = (l: string) => (a.json ? undefined : console.log(l));
 
   const md = await readModelDir(a.model);
-  const sess = { executionProvider: "cpu" as const, intraOpThreads: a.threads, thread: "main" as const, log: () => {} };
+  const sess = bareSession(a.threads);
   const { session } = await createSession(md.onnx, sess);
   say(
     `model ${md.manifest.id}: d=${md.manifest.sizes.dModel} L=${md.manifest.sizes.nLayers} ff=${md.manifest.sizes.dFF} params=${md.manifest.sizes.params}; seq len ${a.seqLen}`,
