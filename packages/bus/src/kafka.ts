@@ -1,6 +1,7 @@
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer, type Admin, type LogEntry } from "kafkajs";
+import { Kafka, logLevel, type Consumer, type Producer, type Admin, type LogEntry } from "kafkajs";
 import { createLogger, type Logger } from "@finsentry/core";
 import type { Batch, Bus, OutgoingMessage, SubscribeOptions, Subscription } from "./types.ts";
+import { JavaCompatiblePartitioner } from "./murmur2.ts";
 import { DEFAULT_MAX_ATTEMPTS, errorSummary, retryDelayMs } from "./retry.ts";
 
 export interface KafkaBusOptions {
@@ -88,7 +89,7 @@ export class KafkaBus implements Bus {
     if (!this.producerReady) {
       // Idempotent: a produce retried after a timeout must not write the message twice.
       const p = this.kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: JavaCompatiblePartitioner,
         allowAutoTopicCreation: true,
         idempotent: true,
         maxInFlightRequests: 1,
