@@ -2,7 +2,7 @@ import { z } from "zod";
 import { EntityType, IsoDate, SentimentLabel, TopicLabel } from "./common.ts";
 import { RawItemV1 } from "./item.ts";
 
-/** What the model returns for one text. */
+/** What the model returns for one text. Its scores, probabilities and confidences carry four decimals. */
 export const ModelOutput = z.object({
   sentiment: z.object({
     label: SentimentLabel,

@@ -1,3 +1,4 @@
+import { toOutputDigits } from "../output-digits.ts";
 import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
 import { WORD_CHAR } from "../tokenizer/words.ts";
 import { explicitTickerSpans, moneySpans, percentSpans } from "../weak/patterns.ts";
@@ -36,7 +37,13 @@ export function decodeNameSpans(text: string, tagLogits: ArrayLike<number>, offs
   let cur: { type: EntityType; start: number; end: number; p: number; n: number } | undefined;
   const close = () => {
     if (cur)
-      spans.push({ start: cur.start, end: cur.end, type: cur.type, text: text.slice(cur.start, cur.end), confidence: cur.p / cur.n });
+      spans.push({
+        start: cur.start,
+        end: cur.end,
+        type: cur.type,
+        text: text.slice(cur.start, cur.end),
+        confidence: toOutputDigits(cur.p / cur.n),
+      });
     cur = undefined;
   };
   const probs = new Float64Array(NT);
@@ -190,11 +197,11 @@ export function decodeEncoderItem(
   return {
     sentiment: {
       label: SENTIMENT_LABELS[s]!,
-      score: Math.min(1, Math.max(-1, sp[2]! - sp[0]!)),
-      confidence: Math.min(1, sp[s]!),
-      probs: { bearish: sp[0]!, neutral: sp[1]!, bullish: sp[2]! },
+      score: toOutputDigits(Math.min(1, Math.max(-1, sp[2]! - sp[0]!))),
+      confidence: toOutputDigits(Math.min(1, sp[s]!)),
+      probs: { bearish: toOutputDigits(sp[0]!), neutral: toOutputDigits(sp[1]!), bullish: toOutputDigits(sp[2]!) },
     },
-    topic: { label: TOPIC_LABELS[t]!, index: t, confidence: Math.min(1, tp[t]!) },
+    topic: { label: TOPIC_LABELS[t]!, index: t, confidence: toOutputDigits(Math.min(1, tp[t]!)) },
     entities: withPatternSpans(text, names),
   };
 }

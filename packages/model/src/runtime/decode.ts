@@ -1,4 +1,4 @@
-import { round } from "@finsentry/core";
+import { toOutputDigits } from "../output-digits.ts";
 import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
 import { filterNames } from "../accurate/decode.ts";
 import { continuesWord, WORD_CHAR } from "../tokenizer/index.ts";
@@ -46,7 +46,7 @@ export function decodeEntities(o: RawItemOutput): ModelOutput["entities"] {
         end: cur.end,
         type: cur.type,
         text: o.text.slice(cur.start, cur.end),
-        confidence: cur.probSum / cur.n,
+        confidence: toOutputDigits(cur.probSum / cur.n),
       });
     }
     cur = undefined;
@@ -175,18 +175,17 @@ export function decodeItem(o: RawItemOutput): ModelOutput {
     // Only tokens with at least ATTRIBUTION_MIN of the top token's weight: the dashboard shades words from 8 % of the
     // largest weight up, and the near-zero rest made up ~40 % of every stored and published score.
     if (start < 0 || o.attention[i]! < ATTRIBUTION_MIN * most) continue;
-    // Four decimals: the weights only shade words on screen, and full doubles made up a third of every stored score.
-    const weight = total > 0 ? round(o.attention[i]! / total, 4) : 0;
+    const weight = total > 0 ? toOutputDigits(o.attention[i]! / total) : 0;
     attributions.push({ start, end: o.offsets[2 * i + 1]!, weight });
   }
   return {
     sentiment: {
       label: SENTIMENT_LABELS[s]!,
-      score: Math.min(1, Math.max(-1, bull - bear)),
-      confidence: clamp01(o.sentiment[s]!),
-      probs: { bearish: bear, neutral: neu, bullish: bull },
+      score: toOutputDigits(Math.min(1, Math.max(-1, bull - bear))),
+      confidence: toOutputDigits(clamp01(o.sentiment[s]!)),
+      probs: { bearish: toOutputDigits(bear), neutral: toOutputDigits(neu), bullish: toOutputDigits(bull) },
     },
-    topic: { label: TOPIC_LABELS[t]!, index: t, confidence: clamp01(o.topic[t]!) },
+    topic: { label: TOPIC_LABELS[t]!, index: t, confidence: toOutputDigits(clamp01(o.topic[t]!)) },
     entities: decodeEntities(o),
     attributions,
   };
