@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     .requiredOption("--tokenizer <file>", "bert-base-uncased WordPiece tokenizer.json (the bge-small one)")
     .option("--metrics <file>", "JSON of `npm run eval:gold -- --json` for this model (its accurate-only figures)")
     .requiredOption("--out <dir>", "directory to write")
-    .option("--id <id>", "version id", "finsentry-accurate-bge-small-c-int8")
+    .option("--id <id>", "version id", "finsentry-accurate-bge-small-c-int8w7")
     .parse()
     .opts<{ onnx: string; tokenizer: string; metrics?: string; out: string; id: string }>();
   const gold = a.metrics
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       note: "training examples per source are the train splits of docs/accurate-tier.md; wikigold x3 and the sentiment tweets x2 per epoch",
     },
     quantization:
-      "dynamic int8 (npm run quantize:onnx -- --gather): MatMul weights per output column, embedding rows per row; activations quantised at run time",
+      "dynamic int8 (npm run quantize:onnx -- --gather): 7-bit MatMul weights per output column (no u8 x s8 saturation on CPUs without VNNI), embedding rows per row; activations quantised at run time",
     reproduce: "docs/accurate-tier.md#commands (train on a GPU, export_onnx.py, quantize:onnx --gather, package-accurate)",
   });
   await writeFile(join(a.out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");

@@ -3,7 +3,8 @@
  * Dynamic int8 quantization of any ONNX file (onnxruntime's quantize_dynamic construction for MatMul; see
  * onnx/dynamic.ts), e.g. the accurate tier's PyTorch export:
  *   npm run quantize:onnx -- --in /tmp/accurate-out/accurate.onnx --out /tmp/accurate-int8.onnx
- * Prints the sizes and how many MatMuls were quantized or kept (and why).
+ * Weights are 7-bit (±63) unless --full-range: 8-bit weights saturate onnxruntime's u8×s8 kernel on x86 CPUs without
+ * VNNI, so the model would read differently there. Prints the sizes and how many MatMuls were quantized or kept (and why).
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { Command } from "commander";
@@ -15,7 +16,7 @@ const cmd = new Command("quantize:onnx")
   .requiredOption("--out <file>", "ONNX file to write")
   .option("--gather", "also store Gather embedding tables as int8 (one scale per row)")
   .option("--per-tensor", "one weight scale per matrix (default: one per output column)")
-  .option("--reduce-range", "7-bit weights (for x86 CPUs without VNNI)")
+  .option("--full-range", "8-bit weights (default 7-bit: 8-bit saturates on x86 CPUs without VNNI)")
   .option("--no-share", "one DynamicQuantizeLinear per MatMul instead of one per distinct activation")
   .option("--min-elements <n>", "leave weights with fewer elements in float", "0")
   .option("--exclude <names>", "comma-separated initializer names to leave in float", "")
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
     in: string;
     out: string;
     perTensor?: boolean;
-    reduceRange?: boolean;
+    fullRange?: boolean;
     gather?: boolean;
     share: boolean;
     minElements: string;
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const { bytes, report } = quantizeDynamicOnnx(await readFile(a.in), {
     perChannel: !a.perTensor,
-    reduceRange: !!a.reduceRange,
+    fullRange: !!a.fullRange,
     gather: !!a.gather,
     shareActivationQuant: a.share,
     minElements: Number(a.minElements),
