@@ -196,4 +196,12 @@ describe("filterNames: spans that cannot be names", () => {
     const shout = "CEO JOE SAYS HI";
     expect(filterNames(shout, [at(shout, "JOE", "PERSON")]).map((s) => s.text)).toEqual(["JOE"]);
   });
+
+  it("drops a title however the span ends: after the evidence rule's trim, and in the fast tier's cased mode", () => {
+    const text = "$ADTM slides 10.9% as CEO of Adatum Robotics resigns abruptly";
+    // "CEO of" trims to "CEO" (lower-case words at a name's end are cut), which is then a title.
+    expect(filterNames(text, [at(text, "CEO of", "PERSON", 0.4)])).toEqual([]);
+    expect(filterNames(text, [at(text, "CEO", "PERSON")], "cased")).toEqual([]);
+    expect(filterNames(text, [at(text, "Adatum Robotics", "ORG")], "cased").map((s) => s.text)).toEqual(["Adatum Robotics"]);
+  });
 });

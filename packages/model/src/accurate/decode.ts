@@ -115,6 +115,11 @@ export function sentenceInitial(text: string, at: number, marks = ".!?:\"'“‘
   return p < 0 || marks.includes(text[p]!);
 }
 
+/** In text written in mixed case, a PERSON of one to three capitals is a title ("CEO", "CFO"), not a name. */
+function isTitle(text: string, type: string, start: number, end: number): boolean {
+  return type === "PERSON" && end - start <= 3 && HAS_LOWER.test(text) && ALL_CAPS.test(text.slice(start, end));
+}
+
 interface Word {
   s: number;
   e: number;
@@ -133,9 +138,7 @@ function evidenceSpan<S extends { type: string; start: number; end: number; conf
   });
   if (casedText && words.some((w) => w.cap)) while (words.length > 1 && !words[words.length - 1]!.cap) words.pop();
   const [first, last] = [words[0], words[words.length - 1]];
-  if (!first || !last) return null;
-  // In text written in mixed case, a PERSON of one to three capitals is a title ("CEO", "CFO"), not a name.
-  if (sp.type === "PERSON" && HAS_LOWER.test(text) && sp.end - sp.start <= 3 && ALL_CAPS.test(text.slice(sp.start, sp.end))) return null;
+  if (!first || !last || isTitle(text, sp.type, first.s, last.e)) return null;
   const form = first.cap && words.some((w) => w.cap && (ALL_CAPS.test(text.slice(w.s, w.e)) || !sentenceInitial(text, w.s)));
   if (!form && (sp.confidence ?? 1) < NAME_MIN_CONFIDENCE) return null;
   return last.e === sp.end ? sp : { ...sp, end: last.e };
@@ -156,6 +159,7 @@ export function filterNames<S extends { type: string; start: number; end: number
       continue;
     }
     if (!HAS_LETTER.test(text.slice(sp.start, sp.end))) continue;
+    if (isTitle(text, sp.type, sp.start, sp.end)) continue;
     if (mode === "cased") {
       if (!casedText || HAS_UPPER.test(text.slice(sp.start, sp.end))) out.push(sp);
       continue;
