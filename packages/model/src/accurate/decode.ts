@@ -1,5 +1,5 @@
-import { toOutputDigits } from "../output-digits.ts";
 import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
+import { toOutputDigits } from "../output-digits.ts";
 import { WORD_CHAR } from "../tokenizer/words.ts";
 import { explicitTickerSpans, moneySpans, percentSpans } from "../weak/patterns.ts";
 import { ENCODER_TAGS } from "./manifest.ts";

@@ -1,5 +1,5 @@
-import { toOutputDigits } from "../output-digits.ts";
 import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
+import { toOutputDigits } from "../output-digits.ts";
 import { filterNames } from "../accurate/decode.ts";
 import { continuesWord, WORD_CHAR } from "../tokenizer/index.ts";
 
