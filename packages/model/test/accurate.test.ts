@@ -141,13 +141,20 @@ describe("the bundled accurate tier through onnxruntime-node", () => {
   });
 
   it("gives the same answer for a text alone and inside a padded batch", async () => {
-    // A near-tie (the comma of "40,000" as a name) may flip with the batch under dynamic int8; the name filter drops it.
-    const text = "Northwind Motors recalls 40,000 cars over brake faults";
-    const [alone] = await acc.score([text]);
-    const batch = await acc.score([text, "a much longer text that forces padding of the first one ".repeat(4)]);
-    expect(batch[0]!.sentiment.label).toBe(alone!.sentiment.label);
-    expect(batch[0]!.sentiment.score).toBeCloseTo(alone!.sentiment.score, 3);
-    expect(batch[0]!.entities.map((e) => e.text)).toEqual(alone!.entities.map((e) => e.text));
+    // One activation scale per token (quantize:onnx --per-row): a batch mate with larger activations changes nothing.
+    const texts = ["Northwind Motors recalls 40,000 cars over brake faults", "$AAPL jumps 3.5% as Apple beats estimates"];
+    const mates = ["a much longer text that forces padding of the first one ".repeat(4), "CRASH!!! 😱😱 $$$ SELL SELL SELL everything NOW"];
+    for (const text of texts) {
+      const [alone] = await acc.score([text]);
+      for (const mate of mates) {
+        const [inBatch] = await acc.score([text, mate]);
+        expect(inBatch!.sentiment.label).toBe(alone!.sentiment.label);
+        expect(inBatch!.topic.label).toBe(alone!.topic.label);
+        expect(Math.abs(inBatch!.sentiment.score - alone!.sentiment.score)).toBeLessThanOrEqual(2e-4);
+        const near = alone!.entities.map((e) => (e.confidence === undefined ? e : { ...e, confidence: expect.closeTo(e.confidence, 3) }));
+        expect(inBatch!.entities).toEqual(near);
+      }
+    }
   });
 });
 

@@ -170,6 +170,26 @@ describe("quantizeDynamicOnnx", () => {
     for (const k of Object.values(ONNX_OUTPUTS)) expect(maxAbsDiff(a[k]!, b[k]!)).toBeLessThan(0.08);
   });
 
+  it("with perRowActivations, a text's outputs do not depend on the other texts of its batch", async () => {
+    const fp32 = buildOnnxModel(c, initRawWeights(c, 11, { std: 0.2 }));
+    // Row 0 is the same text in both batches; row 1 differs (and is much larger in one), so a per-tensor scale moves.
+    const batch = (other: number) => {
+      const t = ids(2, 10);
+      const d = t.data as BigInt64Array;
+      for (let i = 10; i < 20; i++) d[i] = BigInt(i === 10 ? 2 : 3 + ((i * other) % 45));
+      return { input_ids: t };
+    };
+    const rowZero = (o: Record<string, Float32Array>) => Array.from(o[ONNX_OUTPUTS.sentiment]!.subarray(0, 3));
+    const perRow = quantizeDynamicOnnx(fp32, { perRowActivations: true }).bytes;
+    expect(rowZero(await run(perRow, batch(7)))).toEqual(rowZero(await run(perRow, batch(29))));
+    const perTensor = quantizeDynamicOnnx(fp32).bytes;
+    expect(rowZero(await run(perTensor, batch(7)))).not.toEqual(rowZero(await run(perTensor, batch(29))));
+    const feeds = { input_ids: ids(4, 12) };
+    const [a, b] = [await run(fp32, feeds), await run(perRow, feeds)];
+    for (const k of Object.values(ONNX_OUTPUTS)) expect(maxAbsDiff(a[k]!, b[k]!)).toBeLessThan(0.05);
+    expect(opCounts(decodeOnnx(perRow))["DynamicQuantizeLinear"]).toBeUndefined();
+  });
+
   it("can leave named weights in float", () => {
     const fp32 = buildOnnxModel(c, initRawWeights(c, 5));
     const { report } = quantizeDynamicOnnx(fp32, { exclude: ["tag.w"], perChannel: false });

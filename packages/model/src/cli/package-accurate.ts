@@ -1,7 +1,7 @@
 #!/usr/bin/env tsx
 /**
  * Writes an accurate-tier model directory (manifest.json, model.onnx, tokenizer.json) from an ONNX export of
- * infra/accurate (int8 after `npm run quantize:onnx -- --gather`) and the bge-small tokenizer.json, with the gold
+ * infra/accurate (int8 after `npm run quantize:onnx -- --gather --per-row`) and the bge-small tokenizer.json, with the gold
  * figures of `npm run eval:gold -- --json` in the manifest:
  *   tsx packages/model/src/cli/package-accurate.ts --onnx /tmp/acc/accurate-int8.onnx \
  *     --tokenizer infra/pretrained/bge-small-en-v1.5/tokenizer.json --metrics /tmp/acc/gold.json --out models/accurate
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     .requiredOption("--tokenizer <file>", "bert-base-uncased WordPiece tokenizer.json (the bge-small one)")
     .option("--metrics <file>", "JSON of `npm run eval:gold -- --json` for this model (its accurate-only figures)")
     .requiredOption("--out <dir>", "directory to write")
-    .option("--id <id>", "version id", "finsentry-accurate-bge-small-c-int8w7")
+    .option("--id <id>", "version id", "finsentry-accurate-bge-small-c-int8w7r")
     .parse()
     .opts<{ onnx: string; tokenizer: string; metrics?: string; out: string; id: string }>();
   const gold = a.metrics
@@ -66,8 +66,8 @@ async function main(): Promise<void> {
       note: "training examples per source are the train splits of docs/accurate-tier.md; wikigold x3 and the sentiment tweets x2 per epoch",
     },
     quantization:
-      "dynamic int8 (npm run quantize:onnx -- --gather): 7-bit MatMul weights per output column (no u8 x s8 saturation on CPUs without VNNI), embedding rows per row; activations quantised at run time",
-    reproduce: "docs/accurate-tier.md#commands (train on a GPU, export_onnx.py, quantize:onnx --gather, package-accurate)",
+      "dynamic int8 (npm run quantize:onnx -- --gather --per-row): 7-bit MatMul weights per output column (no u8 x s8 saturation on CPUs without VNNI), embedding rows per row; activations quantised at run time with one scale per token, so a text's result does not depend on its batch",
+    reproduce: "docs/accurate-tier.md#commands (train on a GPU, export_onnx.py, quantize:onnx --gather --per-row, package-accurate)",
   });
   await writeFile(join(a.out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   console.log(`wrote ${a.out} (${manifest.id})`);

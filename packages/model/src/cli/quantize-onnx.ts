@@ -17,6 +17,7 @@ const cmd = new Command("quantize:onnx")
   .option("--gather", "also store Gather embedding tables as int8 (one scale per row)")
   .option("--per-tensor", "one weight scale per matrix (default: one per output column)")
   .option("--full-range", "8-bit weights (default 7-bit: 8-bit saturates on x86 CPUs without VNNI)")
+  .option("--per-row", "one activation scale per row (token): results independent of the batch")
   .option("--no-share", "one DynamicQuantizeLinear per MatMul instead of one per distinct activation")
   .option("--min-elements <n>", "leave weights with fewer elements in float", "0")
   .option("--exclude <names>", "comma-separated initializer names to leave in float", "")
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     out: string;
     perTensor?: boolean;
     fullRange?: boolean;
+    perRow?: boolean;
     gather?: boolean;
     share: boolean;
     minElements: string;
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
   const { bytes, report } = quantizeDynamicOnnx(await readFile(a.in), {
     perChannel: !a.perTensor,
     fullRange: !!a.fullRange,
+    perRowActivations: !!a.perRow,
     gather: !!a.gather,
     shareActivationQuant: a.share,
     minElements: Number(a.minElements),
@@ -56,7 +59,7 @@ async function main(): Promise<void> {
     `${a.in}: ${mib(report.bytesIn)} MiB → ${a.out}: ${mib(report.bytesOut)} MiB (${(report.bytesIn / report.bytesOut).toFixed(2)}× smaller, ${(ms / 1000).toFixed(1)} s)`,
   );
   console.log(
-    `MatMuls quantized: ${report.quantizedMatMuls} (${report.quantizedWeights} weights, ${(report.quantizedParams / 1e6).toFixed(2)} M params, ${report.activationQuantizers} DynamicQuantizeLinear)`,
+    `MatMuls quantized: ${report.quantizedMatMuls} (${report.quantizedWeights} weights, ${(report.quantizedParams / 1e6).toFixed(2)} M params, ${report.activationQuantizers} activation quantizers)`,
   );
   if (report.quantizedGathers) console.log(`Gather tables quantized: ${report.quantizedGathers}`);
   console.log(

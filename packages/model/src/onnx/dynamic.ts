@@ -28,6 +28,11 @@ export interface DynamicQuantizeOptions {
    * model reads the same on every CPU.
    */
   fullRange?: boolean;
+  /**
+   * Quantize activations with one scale per row (token) instead of one per tensor (DynamicQuantizeLinear): a text's
+   * result then no longer depends on the other texts of its batch. Symmetric, uint8 around a zero point of 128.
+   */
+  perRowActivations?: boolean;
   /** Weights with fewer elements stay float (default 0: quantize all). */
   minElements?: number;
   /** One DynamicQuantizeLinear per distinct activation (default) rather than one per MatMul. */
@@ -142,6 +147,70 @@ export function quantizeDynamicModel(model: OnnxModel, opts: DynamicQuantizeOpti
   let activationQuantizers = 0;
 
   const opsetVersion = opset ? num(opset.version) : 11;
+  if (opts.perRowActivations && opsetVersion >= 18)
+    throw new Error("perRowActivations: opset ≥ 18 (ReduceMax axes as input) is not supported");
+  // Constants and shape tensors of the per-row activation quantizer (perRowActivations), made on first use.
+  const i64 = (name: string, v: number[]) => {
+    const n = fresh(name);
+    newInits.push({
+      name: n,
+      dims: [v.length],
+      dataType: DataType.INT64,
+      rawData: asBytes(new Uint8Array(BigInt64Array.from(v, BigInt).buffer)),
+    });
+    return n;
+  };
+  const cache = new Map<string, string>();
+  const once = (key: string, make: () => string) => cache.get(key) ?? (cache.set(key, make()), cache.get(key)!);
+  const f32 = (name: string, v: number) =>
+    once(name, () => {
+      const n = fresh(name);
+      newInits.push({ name: n, dims: [], dataType: DataType.FLOAT, rawData: asBytes(new Float32Array([v])) });
+      return n;
+    });
+  const rowConsts = () => {
+    const ops = model.opsetImport as OnnxModel[];
+    if (!ops.some((o) => o.domain === "com.microsoft")) ops.push({ domain: "com.microsoft", version: 1 });
+    return {
+      c127: f32("row_quant_127", 127),
+      c128: f32("row_quant_128", 128),
+      eps: f32("row_quant_eps", 1e-8),
+      zero: f32("row_quant_0", 0),
+      one: f32("row_quant_1", 1),
+      zp: once("row_quant_zero_point", () => {
+        const n = fresh("row_quant_zero_point");
+        newInits.push({ name: n, dims: [], dataType: DataType.UINT8, rawData: new Uint8Array([128]) });
+        return n;
+      }),
+      axis1: once("row_quant_axis1", () => i64("row_quant_axis1", [1])),
+      /** [-1, K]: the rows of an activation whose last dimension is K. */
+      rowsShape: (k: number) => once(`rows ${k}`, () => i64(`row_quant_rows_${k}`, [-1, k])),
+      /** The leading dimensions of activation `a` followed by N: a MatMul output's shape. */
+      outShape: (a: string, nOut: number) =>
+        once(`out ${a} ${nOut}`, () => {
+          const lead = once(`lead ${a}`, () => {
+            const [shape, lead] = [fresh(`${a}_shape`), fresh(`${a}_leading_dims`)];
+            nodes.push({ opType: "Shape", name: fresh(`${shape}_Shape`), input: [a], output: [shape], attribute: [] });
+            const [st, en] = [
+              once("row_quant_0_i64", () => i64("row_quant_start", [0])),
+              once("row_quant_m1", () => i64("row_quant_end", [-1])),
+            ];
+            nodes.push({ opType: "Slice", name: fresh(`${lead}_Slice`), input: [shape, st, en], output: [lead], attribute: [] });
+            return lead;
+          });
+          const out = fresh(`${a}_out_shape_${nOut}`);
+          const nT = once(`n ${nOut}`, () => i64(`row_quant_n_${nOut}`, [nOut]));
+          nodes.push({
+            opType: "Concat",
+            name: fresh(`${out}_Concat`),
+            input: [lead, nT],
+            output: [out],
+            attribute: [{ name: "axis", type: 2, i: 0 }],
+          });
+          return out;
+        }),
+    };
+  };
   const gatherQ = new Map<string, { q: string; scale: string }>();
   let unsqueezeAxes: string | null = null;
   let quantizedGathers = 0;
@@ -253,11 +322,68 @@ export function quantizeDynamicModel(model: OnnxModel, opts: DynamicQuantizeOpti
     const a = n.input[0] as string;
     const base = (n.name as string) || (n.output[0] as string);
     let aq = share ? actQ.get(a) : undefined;
+    if (!aq && opts.perRowActivations) {
+      // Rows of a 2-D view [M, K]: one scale each (max |x| / 127), quantised by QuantizeLinear along axis 0 around 128.
+      const c = rowConsts();
+      const [a2, abs, mx, sc0, sc, zpf, zpf128, zpr, q] = [
+        "rows",
+        "abs",
+        "rowmax",
+        "scale0",
+        "row_scale",
+        "zp_float",
+        "zp_float_128",
+        "zp",
+        "quantized",
+      ].map((x) => fresh(`${a}_${x}`)) as [string, string, string, string, string, string, string, string, string];
+      const op = (opType: string, input: string[], output: string, attribute: OnnxModel[] = []) =>
+        nodes.push({ opType, name: fresh(`${output}_${opType}`), input, output: [output], attribute });
+      op("Reshape", [a, c.rowsShape(num(w.dims[0]))], a2);
+      op("Abs", [a2], abs);
+      op("ReduceMax", [abs], mx, [
+        { name: "axes", type: 7, ints: [1] },
+        { name: "keepdims", type: 2, i: 0 },
+      ]);
+      op("Div", [mx, c.c127], sc0);
+      op("Max", [sc0, c.eps], sc);
+      // QuantizeLinear wants a zero point shaped like its per-row scale: 128 for every row, made from the scale.
+      op("Mul", [sc, c.zero], zpf);
+      op("Add", [zpf, c.c128], zpf128);
+      op("Cast", [zpf128], zpr, [{ name: "to", type: 2, i: DataType.UINT8 }]);
+      op("QuantizeLinear", [a2, sc, zpr], q, [{ name: "axis", type: 2, i: 0 }]);
+      aq = [q, sc, c.zp];
+      activationQuantizers++;
+      if (share) actQ.set(a, aq);
+    }
     if (!aq) {
       aq = [fresh(`${a}_quantized`), fresh(`${a}_scale`), fresh(`${a}_zero_point`)];
       nodes.push({ opType: "DynamicQuantizeLinear", name: fresh(`${base}_DynamicQuantizeLinear`), input: [a], output: aq, attribute: [] });
       activationQuantizers++;
       if (share) actQ.set(a, aq);
+    }
+    if (opts.perRowActivations) {
+      // onnxruntime's MatMulIntegerToFloat takes one A scale per tensor: give it 1, scale the rows after, and give the
+      // result the input's leading dimensions back.
+      const c = rowConsts();
+      const [mm, col, scaled] = ["unscaled", "row_scale_column", "rows"].map((x) => fresh(`${n.output[0]}_${x}`)) as [
+        string,
+        string,
+        string,
+      ];
+      nodes.push({
+        opType: "MatMulIntegerToFloat",
+        domain: "com.microsoft",
+        name: fresh(`${base}_quant`),
+        input: [aq[0], wq.q, c.one, wq.scale, aq[2], wq.zp],
+        output: [mm],
+        attribute: [],
+      });
+      nodes.push({ opType: "Unsqueeze", name: fresh(`${col}_Unsqueeze`), input: [aq[1], c.axis1], output: [col], attribute: [] });
+      nodes.push({ opType: "Mul", name: fresh(`${base}_row_scale_mul`), input: [mm, col], output: [scaled], attribute: [] });
+      const shape = c.outShape(a, num(w.dims[1]));
+      nodes.push({ opType: "Reshape", name: fresh(`${base}_unrows`), input: [scaled, shape], output: [n.output[0]], attribute: [] });
+      quantizedMatMuls++;
+      continue;
     }
     const mmInt = fresh(`${n.output[0]}_output_quantized`);
     const mmF = fresh(`${n.output[0]}_output_quantized_cast`);
