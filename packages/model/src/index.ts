@@ -6,6 +6,7 @@ import type { FineTuneOptions } from "./train/finetune.ts";
 export type { TextScorer } from "./types.ts";
 export {
   CascadeScorer,
+  DEFAULT_SENTIMENT_BLEND,
   leastConfidence,
   type CascadeOptions,
   loadScorer,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { parseEnv, type Logger } from "@finsentry/core";
-import { CascadeScorer, loadAccurateScorer, type TextScorer } from "@finsentry/model";
+import { CascadeScorer, DEFAULT_SENTIMENT_BLEND, loadAccurateScorer, type TextScorer } from "@finsentry/model";
 import { ModelLoadError } from "./model-loader.ts";
 
 /** The accurate tier bundled with the repository (docs/accurate-tier.md). */
@@ -21,6 +21,8 @@ export const TierConfig = z.object({
   SCORER_TIERS: z.enum(["fast", "cascade", "accurate"]).default("cascade"),
   /** Items whose least fast-tier confidence (sentiment, topic or any entity span) is below this go to the accurate tier. */
   CASCADE_THRESHOLD: z.coerce.number().min(0).max(1.01).default(DEFAULT_CASCADE_THRESHOLD),
+  /** The fast tier's weight in an escalated item's sentiment (geometric pooling of both tiers; 0 = the accurate tier's own). */
+  CASCADE_SENTIMENT_BLEND: z.coerce.number().min(0).max(1).default(DEFAULT_SENTIMENT_BLEND),
   ACCURATE_MODEL_DIR: z.string().min(1).default(BUNDLED_ACCURATE_DIR),
 });
 export type TierConfig = z.infer<typeof TierConfig>;
@@ -58,7 +60,13 @@ export async function loadModelTiers(log: Logger, cfg: TierConfig = loadTierConf
     throw new ModelLoadError(`ACCURATE_MODEL_DIR ${dir} holds an invalid model: ${err instanceof Error ? err.message : String(err)}`);
   });
   log.info(
-    { accurate: accurate.version, provider: accurate.provider, mode: cfg.SCORER_TIERS, threshold: cfg.CASCADE_THRESHOLD },
+    {
+      accurate: accurate.version,
+      provider: accurate.provider,
+      mode: cfg.SCORER_TIERS,
+      threshold: cfg.CASCADE_THRESHOLD,
+      sentimentBlend: cfg.CASCADE_SENTIMENT_BLEND,
+    },
     "accurate tier loaded",
   );
   if (cfg.SCORER_TIERS === "accurate") {
@@ -78,7 +86,12 @@ export async function loadModelTiers(log: Logger, cfg: TierConfig = loadTierConf
   }
   return {
     mode: "cascade",
-    serve: (fast) => new CascadeScorer(fast, accurate, { threshold: cfg.CASCADE_THRESHOLD, closeAccurate: false }),
+    serve: (fast) =>
+      new CascadeScorer(fast, accurate, {
+        threshold: cfg.CASCADE_THRESHOLD,
+        sentimentBlend: cfg.CASCADE_SENTIMENT_BLEND,
+        closeAccurate: false,
+      }),
     close: () => accurate.close(),
   };
 }

@@ -75,5 +75,7 @@ describe("scorer tiers (SCORER_TIERS) with the bundled fast and accurate models"
     }
     expect(() => loadTierConfig({ SCORER_TIERS: "both" })).toThrow(/invalid scorer tier configuration: SCORER_TIERS/);
     expect(() => loadTierConfig({ CASCADE_THRESHOLD: "high" })).toThrow(/CASCADE_THRESHOLD/);
+    expect(() => loadTierConfig({ CASCADE_SENTIMENT_BLEND: "1.5" })).toThrow(/CASCADE_SENTIMENT_BLEND/);
+    expect(loadTierConfig({ CASCADE_SENTIMENT_BLEND: "0" }).CASCADE_SENTIMENT_BLEND).toBe(0);
   });
 });

@@ -4,7 +4,8 @@
  * splits (`npm run eval:gold`). Each tier reads every gold text once; the cascade under each policy is the exact
  * per-item choice CascadeScorer makes, so the accuracy side of the curve costs no extra scoring. Throughput is
  * bench:model's job (which prints both sides).
- *   npm run eval:gold -- --splits /tmp/splits_gold --data ../shared/data [--split dev,test] [--thresholds 0.5,0.8] [--json]
+ *   npm run eval:gold -- --splits /tmp/splits_gold --data ../shared/data [--split dev,test] [--thresholds 0.5,0.8]
+ *     [--sentiment-blend 0.5] [--json]
  * --splits: the output of `npm run splits -- --no-weak` (gold spans only); --data: the folder with wikigold, wnut17,
  * broad-twitter-corpus. Sets whose files are missing are left out.
  */
@@ -13,6 +14,7 @@ import type { NameFilter } from "../accurate/decode.ts";
 import { loadAccurateScorer } from "../accurate/scorer.ts";
 import { cascadeCurve, formatCurve, scoreTexts, type CascadePolicy } from "../eval/curve.ts";
 import { loadGoldSets } from "../eval/gold.ts";
+import { DEFAULT_SENTIMENT_BLEND } from "../runtime/cascade.ts";
 import { loadScorer } from "../runtime/scorer.ts";
 import type { TextScorer } from "../types.ts";
 
@@ -34,6 +36,11 @@ async function main(): Promise<void> {
     .option("--accurate <dir>", "accurate-tier directory", "models/accurate")
     .option("--name-filter <mode>", "accurate tier's name filter: none, evidence, cased (default: the shipped one)")
     .option("--thresholds <list>", "cascade thresholds (each with and without the uncovered-name rule)", "0.5,0.6,0.7,0.8,0.9")
+    .option(
+      "--sentiment-blend <w>",
+      "fast tier's weight in an escalated item's sentiment (0 = the accurate tier's own)",
+      String(DEFAULT_SENTIMENT_BLEND),
+    )
     .option("--json", "one JSON object on stdout")
     .parse()
     .opts<{
@@ -43,13 +50,16 @@ async function main(): Promise<void> {
       fast: string;
       accurate: string;
       thresholds: string;
+      sentimentBlend: string;
       nameFilter?: NameFilter;
       json?: boolean;
     }>();
   const fast = await loadScorer(a.fast, { log: () => {} });
   const accurate = await loadAccurateScorer(a.accurate, { log: () => {}, ...(a.nameFilter ? { nameFilter: a.nameFilter } : {}) });
   const thresholds = a.thresholds.split(",").map(Number);
-  const policies: CascadePolicy[] = [false, true].flatMap((names) => thresholds.map((threshold) => ({ threshold, names })));
+  const sentimentBlend = Number(a.sentimentBlend);
+  if (!(sentimentBlend >= 0 && sentimentBlend <= 1)) throw new Error(`--sentiment-blend must be in [0, 1], got ${a.sentimentBlend}`);
+  const policies: CascadePolicy[] = [false, true].flatMap((names) => thresholds.map((threshold) => ({ threshold, names, sentimentBlend })));
   const result: Record<string, unknown> = { fast: fast.version, accurate: accurate.version, policies };
   const figures: Record<string, Record<string, Record<string, number>>> = {};
   for (const split of a.split.split(",") as ("dev" | "test")[]) {

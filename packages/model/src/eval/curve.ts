@@ -1,5 +1,5 @@
 import type { ModelOutput } from "@finsentry/schemas";
-import { escalates } from "../runtime/cascade.ts";
+import { escalatedOutput, escalates } from "../runtime/cascade.ts";
 import type { TextScorer } from "../types.ts";
 import { scoreGoldSet, type GoldSet } from "./gold.ts";
 import type { ClassificationReport, EntityReport } from "./metrics.ts";
@@ -7,6 +7,8 @@ import type { ClassificationReport, EntityReport } from "./metrics.ts";
 export interface CascadePolicy {
   threshold: number;
   names: boolean;
+  /** The fast tier's weight in an escalated item's sentiment (CascadeOptions.sentimentBlend); default DEFAULT_SENTIMENT_BLEND. */
+  sentimentBlend?: number;
 }
 
 export interface CurveRow {
@@ -53,7 +55,7 @@ export async function scoreTexts(
 /**
  * The accuracy side of the cascade curve: the fast tier alone, the cascade under each policy and the accurate tier
  * alone, on the concatenated texts of `sets`. `fast` and `accurate` are each tier's outputs for every text; the
- * cascade's output is the per-item choice CascadeScorer makes (escalates()), so no text is scored twice.
+ * cascade's output is what CascadeScorer answers (escalates(), then escalatedOutput()), so no text is scored twice.
  */
 export function cascadeCurve(
   sets: readonly GoldSet[],
@@ -67,8 +69,10 @@ export function cascadeCurve(
     let off = 0;
     let up = 0;
     const bySet: Record<string, Record<string, number>> = {};
+    // The accurate tier alone (policy null) answers on its own; a cascade pools the escalated items' sentiment.
+    const answer = (i: number) => (policy ? escalatedOutput(fast[i]!, accurate[i]!, policy.sentimentBlend) : accurate[i]!);
     for (const s of sets) {
-      const outs = s.texts.map((_, i) => (pick(off + i) ? (up++, accurate[off + i]!) : fast[off + i]!));
+      const outs = s.texts.map((_, i) => (pick(off + i) ? (up++, answer(off + i)) : fast[off + i]!));
       bySet[s.name] = figures(scoreGoldSet(s, outs));
       off += s.texts.length;
     }

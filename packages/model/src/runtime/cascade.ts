@@ -1,6 +1,7 @@
 import type { ModelOutput } from "@finsentry/schemas";
 import { NAME_TYPES, sentenceInitial } from "../accurate/decode.ts";
 import type { TextScorer } from "../types.ts";
+import { blendSentiment } from "./sentiment-blend.ts";
 
 export interface CascadeOptions {
   /**
@@ -14,8 +15,22 @@ export interface CascadeOptions {
    * (docs/benchmarks.md, "Cascade"). Default true.
    */
   names?: boolean;
+  /**
+   * An escalated item's sentiment pools both tiers' probabilities (weighted geometric mean, this weight on the fast
+   * tier's; `blendSentiment`); 0 keeps the accurate tier's own. Topic and entities are the accurate tier's.
+   * Default DEFAULT_SENTIMENT_BLEND.
+   */
+  sentimentBlend?: number;
   /** Close the accurate tier with the cascade (default true). False when one accurate tier serves successive cascades (hot swaps of the fast tier). */
   closeAccurate?: boolean;
+}
+
+/** The fast tier's weight in an escalated item's sentiment, chosen on gold dev sets (docs/accurate-tier.md). */
+export const DEFAULT_SENTIMENT_BLEND = 0.5;
+
+/** What the cascade answers for an item the accurate tier read: its output, with the two tiers' sentiment pooled. */
+export function escalatedOutput(fast: ModelOutput, accurate: ModelOutput, sentimentBlend = DEFAULT_SENTIMENT_BLEND): ModelOutput {
+  return { ...accurate, sentiment: blendSentiment(fast.sentiment, accurate.sentiment, sentimentBlend), tier: "accurate" };
 }
 
 /** The lowest confidence the fast tier gave this item on any task: the cascade's escalation signal. */
@@ -45,7 +60,8 @@ export function escalates(text: string, o: ModelOutput, opts: Pick<CascadeOption
 
 /**
  * Two tiers behind one TextScorer: the fast model reads every item; the items it is unsure of (least confidence below
- * the threshold) are read again, in one batch, by the accurate model, whose answer replaces the fast one. Every
+ * the threshold) are read again, in one batch, by the accurate model, whose answer replaces the fast one (its
+ * sentiment pooled with the fast tier's, `sentimentBlend`). Every
  * output records the tier that answered, so the stored score, the dashboard and the learner can tell them apart.
  */
 export class CascadeScorer implements TextScorer {
@@ -64,6 +80,8 @@ export class CascadeScorer implements TextScorer {
     private opts: CascadeOptions,
   ) {
     if (!(opts.threshold >= 0)) throw new Error(`cascade threshold must be a number >= 0, got ${opts.threshold}`);
+    const blend = opts.sentimentBlend ?? DEFAULT_SENTIMENT_BLEND;
+    if (!(blend >= 0 && blend <= 1)) throw new Error(`cascade sentiment blend must be in [0, 1], got ${opts.sentimentBlend}`);
     this.version = fast.version;
     this.describe = `${fast.version} > ${accurate.version} below ${opts.threshold}`;
   }
@@ -76,7 +94,7 @@ export class CascadeScorer implements TextScorer {
     if (unsure.length > 0) {
       const second = await this.accurate.score(unsure.map((i) => texts[i]!));
       if (second.length !== unsure.length) throw new Error(`accurate tier returned ${second.length} outputs for ${unsure.length} texts`);
-      unsure.forEach((i, k) => (out[i] = { ...second[k]!, tier: "accurate" }));
+      unsure.forEach((i, k) => (out[i] = escalatedOutput(first[i]!, second[k]!, this.opts.sentimentBlend)));
     }
     this.answered.accurate += unsure.length;
     this.answered.fast += texts.length - unsure.length;

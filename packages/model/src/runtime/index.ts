@@ -7,4 +7,13 @@ export { DynamicBatcher } from "./batcher.ts";
 export { decodeItem, decodeEntities, type RawItemOutput } from "./decode.ts";
 export { writeModelDir, type WriteModelInput } from "./write.ts";
 export { quantizeModelDir, type QuantizeModelOptions, type QuantizeModelResult } from "./quantize.ts";
-export { CascadeScorer, escalates, leastConfidence, uncoveredName, type CascadeOptions } from "./cascade.ts";
+export {
+  CascadeScorer,
+  DEFAULT_SENTIMENT_BLEND,
+  escalatedOutput,
+  escalates,
+  leastConfidence,
+  uncoveredName,
+  type CascadeOptions,
+} from "./cascade.ts";
+export { blendSentiment } from "./sentiment-blend.ts";
