@@ -1,5 +1,6 @@
 import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
 import { toOutputDigits } from "../output-digits.ts";
+import { sentimentOutput } from "../sentiment-output.ts";
 import { WORD_CHAR } from "../tokenizer/words.ts";
 import { explicitTickerSpans, moneySpans, percentSpans } from "../weak/patterns.ts";
 import { ENCODER_TAGS } from "./manifest.ts";
@@ -194,17 +195,10 @@ export function decodeEncoderItem(
   topicLogits: ArrayLike<number>,
   names: Span[],
 ): ModelOutput {
-  const sp = softmax(sentimentLogits, 0, SENTIMENT_LABELS.length);
   const tp = softmax(topicLogits, 0, TOPIC_LABELS.length);
-  const s = argmax(sp);
   const t = argmax(tp);
   return {
-    sentiment: {
-      label: SENTIMENT_LABELS[s]!,
-      score: toOutputDigits(Math.min(1, Math.max(-1, sp[2]! - sp[0]!))),
-      confidence: toOutputDigits(Math.min(1, sp[s]!)),
-      probs: { bearish: toOutputDigits(sp[0]!), neutral: toOutputDigits(sp[1]!), bullish: toOutputDigits(sp[2]!) },
-    },
+    sentiment: sentimentOutput(softmax(sentimentLogits, 0, SENTIMENT_LABELS.length)),
     topic: { label: TOPIC_LABELS[t]!, index: t, confidence: toOutputDigits(Math.min(1, tp[t]!)) },
     entities: withPatternSpans(text, names),
   };

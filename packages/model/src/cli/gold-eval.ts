@@ -16,6 +16,7 @@ import { cascadeCurve, formatCurve, scoreTexts, type CascadePolicy } from "../ev
 import { loadGoldSets } from "../eval/gold.ts";
 import { DEFAULT_SENTIMENT_BLEND } from "../runtime/cascade.ts";
 import { loadScorer } from "../runtime/scorer.ts";
+import { assertBlendWeight } from "../runtime/sentiment-blend.ts";
 import type { TextScorer } from "../types.ts";
 
 async function timed(scorer: TextScorer, texts: string[], label: string) {
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   const accurate = await loadAccurateScorer(a.accurate, { log: () => {}, ...(a.nameFilter ? { nameFilter: a.nameFilter } : {}) });
   const thresholds = a.thresholds.split(",").map(Number);
   const sentimentBlend = Number(a.sentimentBlend);
-  if (!(sentimentBlend >= 0 && sentimentBlend <= 1)) throw new Error(`--sentiment-blend must be in [0, 1], got ${a.sentimentBlend}`);
+  assertBlendWeight(sentimentBlend, "--sentiment-blend"); // before minutes of scoring, not after
   const policies: CascadePolicy[] = [false, true].flatMap((names) => thresholds.map((threshold) => ({ threshold, names, sentimentBlend })));
   const result: Record<string, unknown> = { fast: fast.version, accurate: accurate.version, policies };
   const figures: Record<string, Record<string, Record<string, number>>> = {};

@@ -1,7 +1,7 @@
 import type { ModelOutput } from "@finsentry/schemas";
 import { NAME_TYPES, sentenceInitial } from "../accurate/decode.ts";
 import type { TextScorer } from "../types.ts";
-import { blendSentiment } from "./sentiment-blend.ts";
+import { assertBlendWeight, blendSentiment } from "./sentiment-blend.ts";
 
 export interface CascadeOptions {
   /**
@@ -80,8 +80,7 @@ export class CascadeScorer implements TextScorer {
     private opts: CascadeOptions,
   ) {
     if (!(opts.threshold >= 0)) throw new Error(`cascade threshold must be a number >= 0, got ${opts.threshold}`);
-    const blend = opts.sentimentBlend ?? DEFAULT_SENTIMENT_BLEND;
-    if (!(blend >= 0 && blend <= 1)) throw new Error(`cascade sentiment blend must be in [0, 1], got ${opts.sentimentBlend}`);
+    assertBlendWeight(opts.sentimentBlend ?? DEFAULT_SENTIMENT_BLEND, "cascade sentiment blend");
     this.version = fast.version;
     this.describe = `${fast.version} > ${accurate.version} below ${opts.threshold}`;
   }

@@ -1,5 +1,6 @@
-import { ENTITY_TYPES, SENTIMENT_LABELS, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
+import { ENTITY_TYPES, TOPIC_LABELS, type EntityType, type ModelOutput } from "@finsentry/schemas";
 import { toOutputDigits } from "../output-digits.ts";
+import { sentimentOutput } from "../sentiment-output.ts";
 import { filterNames } from "../accurate/decode.ts";
 import { continuesWord, WORD_CHAR } from "../tokenizer/index.ts";
 
@@ -158,8 +159,6 @@ export const ATTRIBUTION_MIN = 0.05;
  * tokens with at least ATTRIBUTION_MIN of the largest weight are listed.
  */
 export function decodeItem(o: RawItemOutput): ModelOutput {
-  const [bear, neu, bull] = [o.sentiment[0]!, o.sentiment[1]!, o.sentiment[2]!];
-  const s = argmax(o.sentiment);
   const t = argmax(o.topic);
   const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
   const attributions: NonNullable<ModelOutput["attributions"]> = [];
@@ -179,12 +178,7 @@ export function decodeItem(o: RawItemOutput): ModelOutput {
     attributions.push({ start, end: o.offsets[2 * i + 1]!, weight });
   }
   return {
-    sentiment: {
-      label: SENTIMENT_LABELS[s]!,
-      score: toOutputDigits(Math.min(1, Math.max(-1, bull - bear))),
-      confidence: toOutputDigits(clamp01(o.sentiment[s]!)),
-      probs: { bearish: toOutputDigits(bear), neutral: toOutputDigits(neu), bullish: toOutputDigits(bull) },
-    },
+    sentiment: sentimentOutput(o.sentiment),
     topic: { label: TOPIC_LABELS[t]!, index: t, confidence: toOutputDigits(clamp01(o.topic[t]!)) },
     entities: decodeEntities(o),
     attributions,

@@ -1,11 +1,17 @@
 import { SENTIMENT_LABELS, type ModelOutput } from "@finsentry/schemas";
-import { toOutputDigits } from "../output-digits.ts";
+import { softmax } from "../accurate/decode.ts";
+import { sentimentOutput } from "../sentiment-output.ts";
 
 /**
  * Probabilities under this floor count as it when blended: outputs carry four decimals, so a printed 0 means "< 0.00005"
  * and must not veto a class on its own.
  */
 const FLOOR = 1e-4;
+
+/** Throws, naming `what`, unless `w` is a weight in [0, 1] (NaN included). */
+export function assertBlendWeight(w: number, what: string): void {
+  if (!(w >= 0 && w <= 1)) throw new Error(`${what} must be in [0, 1], got ${w}`);
+}
 
 /**
  * The sentiment of an item both tiers read: a weighted geometric mean of their class probabilities, renormalised
@@ -19,21 +25,10 @@ export function blendSentiment(
   accurate: ModelOutput["sentiment"],
   fastWeight: number,
 ): ModelOutput["sentiment"] {
-  if (!(fastWeight >= 0 && fastWeight <= 1)) throw new Error(`sentiment blend weight must be in [0, 1], got ${fastWeight}`);
+  assertBlendWeight(fastWeight, "sentiment blend weight");
   if (fastWeight === 0) return accurate;
   const logp = SENTIMENT_LABELS.map(
     (l) => fastWeight * Math.log(Math.max(FLOOR, fast.probs[l])) + (1 - fastWeight) * Math.log(Math.max(FLOOR, accurate.probs[l])),
   );
-  const top = Math.max(...logp);
-  const e = logp.map((x) => Math.exp(x - top));
-  const sum = e.reduce((a, b) => a + b, 0);
-  const [bear, neu, bull] = e.map((x) => x / sum) as [number, number, number];
-  const p = [bear, neu, bull];
-  const s = p.indexOf(Math.max(...p));
-  return {
-    label: SENTIMENT_LABELS[s]!,
-    score: toOutputDigits(Math.min(1, Math.max(-1, bull - bear))),
-    confidence: toOutputDigits(p[s]!),
-    probs: { bearish: toOutputDigits(bear), neutral: toOutputDigits(neu), bullish: toOutputDigits(bull) },
-  };
+  return sentimentOutput(softmax(logp, 0, logp.length));
 }
