@@ -26,7 +26,7 @@ import {
   startScorer,
   StreamRegistry,
   StreamSupervisor,
-  type TierConfig,
+  type ModelTiers,
 } from "@finsentry/pipeline";
 import { TOPICS } from "@finsentry/schemas";
 import { createTestDatabase, KAFKA_BROKERS, skipReason, uniqueName, waitFor } from "../support/services.ts";
@@ -35,12 +35,12 @@ const N = Number(process.env.BENCH_ITEMS ?? 20_000);
 const log = createLogger("bench", "warn");
 if (skipReason(["kafka", "postgres"])) process.exit(2);
 
-const docs = Array.from({ length: N }, (_, i) =>
-  JSON.stringify({
-    source: "bench",
-    published_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
-    text: `Bench item ${i}: $BNC${i % 40} shares ${i % 3 ? "fall" : "rise"} ${(i % 13) + 1}% as Bench Corp updates guidance`,
-  }),
+const texts = Array.from(
+  { length: N },
+  (_, i) => `Bench item ${i}: $BNC${i % 40} shares ${i % 3 ? "fall" : "rise"} ${(i % 13) + 1}% as Bench Corp updates guidance`,
+);
+const docs = texts.map((text, i) =>
+  JSON.stringify({ source: "bench", published_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), text }),
 );
 
 async function produce(kafka: Kafka, topic: string) {
@@ -130,14 +130,15 @@ async function phases(): Promise<string> {
   return parts.join(", ");
 }
 
-/** Share of items the accurate tier answered, when the scorer is a cascade (its own counter). */
-function escalated(model: object): string {
-  if (!("answered" in model)) return "";
-  const a = model.answered as { fast: number; accurate: number };
-  return `, ${((100 * a.accurate) / Math.max(1, a.fast + a.accurate)).toFixed(0)} % of items answered by the accurate tier`;
+/** Share of the stored items the accurate tier answered, from the scorer's per-tier counter (empty when one model serves). */
+async function escalated(): Promise<string> {
+  const { values } = await m.tierItems.get();
+  const count = (tier: string) => values.find((v) => v.labels.tier === tier)?.value ?? 0;
+  const [fast, accurate] = [count("fast"), count("accurate")];
+  return fast + accurate ? `, ${((100 * accurate) / (fast + accurate)).toFixed(0)} % of items answered by the accurate tier` : "";
 }
 
-async function pipeline(tierCfg: TierConfig): Promise<{ rate: number; steady: number; model: string; onnx: boolean }> {
+async function pipeline(tiers: ModelTiers | null): Promise<{ rate: number; steady: number; model: string }> {
   const ns = `${uniqueName("bench")}.`;
   const kafka = new Kafka({ brokers: KAFKA_BROKERS!, logLevel: logLevel.NOTHING });
   await produce(kafka, ns + TOPICS.news);
@@ -146,8 +147,6 @@ async function pipeline(tierCfg: TierConfig): Promise<{ rate: number; steady: nu
   const bus = new KafkaBus({ brokers: KAFKA_BROKERS!, namespace: ns, log });
   await bus.ensureTopics(Object.values(TOPICS).map((name) => ({ name, partitions: 3 })));
   const fast = await loadTextScorer(log, process.env.MODEL_DIR, process.env.SCORER_FALLBACK === "lexicon" ? "lexicon" : "none");
-  const onnx = "manifest" in fast;
-  const tiers = onnx ? await loadModelTiers(log, tierCfg) : null;
   const model = tiers ? tiers.serve(fast) : fast;
   const dbName = new URL(tdb.url).pathname.slice(1);
   const c0 = cpuSeconds(dbName);
@@ -172,19 +171,18 @@ async function pipeline(tierCfg: TierConfig): Promise<{ rate: number; steady: nu
   console.log(
     `  ${secs.toFixed(2)} s wall, first items done after ${((first - t0) / 1000).toFixed(2)} s; summed phase times: ${await phases()}`,
   );
-  console.log(`  CPU µs per item: ${perItem("node")}, ${perItem("postgres")}, ${perItem("kafka")}${escalated(model)}`);
+  console.log(`  CPU µs per item: ${perItem("node")}, ${perItem("postgres")}, ${perItem("kafka")}${await escalated()}`);
   const stored = (await db.exec("select count(*)::int as n from items")).rows[0]!.n as number;
   if (stored !== N) throw new Error(`expected ${N} items stored, found ${stored}`);
   await supervisor.stop();
   await scorer.stop();
-  await tiers?.close();
   await bus.close();
   await db.close();
   await tdb.drop();
   // Items/s once the first hand-off is stored: without the three consumer-group joins and the first fetch, which a
   // running service pays once (the model's own figure below is timed after a warm-up pass, too).
   const steady = (N - firstN) / (secs - (first - t0) / 1000);
-  return { rate: N / secs, steady, model: "describe" in model ? String(model.describe) : model.version, onnx };
+  return { rate: N / secs, steady, model: "describe" in model ? String(model.describe) : model.version };
 }
 
 /**
@@ -192,22 +190,20 @@ async function pipeline(tierCfg: TierConfig): Promise<{ rate: number; steady: nu
  * model alone as its "scorer end-to-end" row (64 concurrent single-text calls coalesced by the batcher), the cascade
  * and the accurate tier as its curve (successive score calls of 64 texts).
  */
-async function modelEndToEnd(dir: string, tierCfg: TierConfig, seconds = 3): Promise<number> {
-  const tiers = await loadModelTiers(log, tierCfg);
+async function modelEndToEnd(dir: string, tiers: ModelTiers, seconds = 3): Promise<number> {
   const scorer = tiers.serve(await loadScorer(dir, { executionProvider: "cpu", log: () => {}, maxBatch: 64, maxWaitMs: 2 }));
-  const texts = docs.slice(0, 1024).map((d) => (JSON.parse(d) as { text: string }).text);
+  const sample = texts.slice(0, 1024);
   const pass = (batch: string[]) => (tiers.mode === "fast" ? Promise.all(batch.map((t) => scorer.score([t]))) : scorer.score(batch));
-  await pass(texts.slice(0, 64));
+  await pass(sample.slice(0, 64));
   let n = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) {
-    const batch = texts.slice(n % texts.length, (n % texts.length) + 64);
+    const batch = sample.slice(n % sample.length, (n % sample.length) + 64);
     await pass(batch);
     n += batch.length;
   }
   const ips = n / ((performance.now() - t0) / 1000);
   await scorer.close();
-  await tiers.close();
   return ips;
 }
 
@@ -219,16 +215,18 @@ const tierCfg = loadTierConfig();
 console.log(
   `bench:pipeline — ${N} items, Kafka ${KAFKA_BROKERS!.join(",")}, 3 partitions, one process, scorer batch ${process.env.SCORER_BATCH_SIZE ?? "default"}, tiers ${onnxDir ? tierCfg.SCORER_TIERS : "— (stand-in)"}`,
 );
+// The accurate tier (when the tiers need one) is loaded once and served beside each fast scorer, as the scorer does.
+const tiers = onnxDir ? await loadModelTiers(log, tierCfg) : null;
 const ceiling = await plainLoop();
 console.log(`plain kafkajs consume → batch insert (ceiling): ${fmt(ceiling)} items/s`);
-const before = onnxDir ? await modelEndToEnd(modelDir, tierCfg) : 0;
-const p = await pipeline(tierCfg);
+const before = tiers ? await modelEndToEnd(modelDir, tiers) : 0;
+const p = await pipeline(tiers);
 console.log(
   `finsentry ingest → score (${p.model}) → Postgres:  ${fmt(p.rate)} items/s (${fmt(p.steady)} from the first stored hand-off on)`,
 );
 console.log(`ratio pipeline / ceiling: ${(p.rate / ceiling).toFixed(3)}`);
-if (p.onnx) {
-  const after = await modelEndToEnd(modelDir, tierCfg);
+if (tiers) {
+  const after = await modelEndToEnd(modelDir, tiers);
   const e2e = (before + after) / 2;
   console.log(
     `model scorer end-to-end as bench:model times it: ${fmt(before)} before, ${fmt(after)} after the run (mean ${fmt(e2e)} items/s)`,
@@ -236,5 +234,6 @@ if (p.onnx) {
   console.log(
     `ratio pipeline / model end-to-end: ${(p.rate / e2e).toFixed(3)} (from the first stored hand-off on: ${(p.steady / e2e).toFixed(3)})`,
   );
+  await tiers.close();
 }
 process.exit(0);

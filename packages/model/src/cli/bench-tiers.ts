@@ -9,15 +9,15 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
+import type { OffsetWordPiece } from "../accurate/offsetWordPiece.ts";
 import { lengthGroups, loadAccurateScorer, readEncoderDir } from "../accurate/scorer.ts";
 import { cascadeCurve, formatCurve, scoreTexts, type CascadePolicy, type CurveRow } from "../eval/curve.ts";
 import { loadGoldSets } from "../eval/gold.ts";
-import { BERT_BASE_SIZES, ModelConfig } from "../nn/config.ts";
-import { initRawWeights } from "../nn/weights.ts";
-import { buildOnnxModel, ONNX_INPUT } from "../onnx/graph.ts";
+import { ONNX_INPUT } from "../onnx/graph.ts";
 import { CascadeScorer } from "../runtime/cascade.ts";
 import { loadScorer } from "../runtime/scorer.ts";
 import { createSession } from "../runtime/session.ts";
+import type { ModelSession } from "../runtime/worker-session.ts";
 import type { TextScorer } from "../types.ts";
 
 export interface TierBenchOptions {
@@ -26,8 +26,8 @@ export interface TierBenchOptions {
   seqLen: number;
   seconds: number;
   threads?: number;
-  /** BERT-base items/s at batch 64 measured in this process (for the ratio). */
-  bert64?: number;
+  /** bench.ts's BERT-base session (pad id `padId`) and its items/s at batch 64 × --seq-len, for both ratios. */
+  bert?: { session: ModelSession; padId: number; ips64: number };
   /** Project splits dir (`npm run splits -- --no-weak`) and the data dir with the NER sets; both needed for gold figures. */
   gold?: { splits: string; data: string };
   thresholds: number[];
@@ -66,35 +66,31 @@ async function endToEnd(scorer: Pick<TextScorer, "score">, texts: string[], seco
 }
 
 /**
- * BERT-base (random weights, the project's exporter, fp32) reading the same texts as the tiers: pieces from the
- * accurate tier's WordPiece (the bert-base-uncased vocabulary), cut at the same maxLen, each batch of 64 run as the same
- * length groups the accurate tier uses. The ratio to it does not depend on a chosen sequence length.
+ * BERT-base (bench.ts's random-weight session) reading the same texts as the tiers: pieces from the accurate tier's
+ * WordPiece (the bert-base-uncased vocabulary), cut at the same maxLen, each batch of 64 run as the same length groups
+ * the accurate tier uses. The ratio to it does not depend on a chosen sequence length.
  */
-async function bertOnTexts(accurateDir: string, texts: string[], seconds: number, threads?: number) {
-  const { manifest, tokenizer } = await readEncoderDir(accurateDir);
-  const cfg = ModelConfig.parse({ ...BERT_BASE_SIZES, maxLen: 512, padId: tokenizer.pad });
-  const { session } = await createSession(buildOnnxModel(cfg, initRawWeights(cfg, 1)), {
-    executionProvider: "cpu",
-    intraOpThreads: threads,
-    thread: "main",
-    log: () => {},
-  });
-  const bert = {
+async function bertOnTexts(
+  bert: NonNullable<TierBenchOptions["bert"]>,
+  tokenizer: OffsetWordPiece,
+  maxLen: number,
+  texts: string[],
+  seconds: number,
+) {
+  const reader = {
     async score(batch: string[]) {
-      const enc = batch.map((t) => tokenizer.encode(t, manifest.maxLen).ids);
+      const enc = batch.map((t) => tokenizer.encode(t, maxLen).ids);
       for (const g of lengthGroups(enc.map((e) => e.length))) {
         const T = Math.max(...g.map((i) => enc[i]!.length));
-        const ids = new BigInt64Array(g.length * T).fill(BigInt(tokenizer.pad));
+        const ids = new BigInt64Array(g.length * T).fill(BigInt(bert.padId));
         g.forEach((i, b) => enc[i]!.forEach((id, t) => (ids[b * T + t] = BigInt(id))));
-        await session.run({ [ONNX_INPUT]: new ort.Tensor("int64", ids, [g.length, T]) });
+        await bert.session.run({ [ONNX_INPUT]: new ort.Tensor("int64", ids, [g.length, T]) });
       }
       return [];
     },
   };
-  const pieces = texts.reduce((a, t) => a + tokenizer.encode(t, manifest.maxLen).ids.length, 0) / texts.length;
-  const ips = await endToEnd(bert, texts, seconds);
-  await session.release();
-  return { ips, pieces };
+  const pieces = texts.reduce((a, t) => a + tokenizer.encode(t, maxLen).ids.length, 0) / texts.length;
+  return { ips: await endToEnd(reader, texts, seconds), pieces };
 }
 
 /** Child mode: RSS (MB) of a process holding the fast tier, and with the accurate tier beside it, after scoring. */
@@ -145,7 +141,7 @@ export async function benchTiers(o: TierBenchOptions): Promise<Record<string, un
   }
   const accIps = await accurateSessionIps(o.accurateDir, o.seqLen, o.seconds, o.threads);
   o.say(
-    `\naccurate tier (int8 encoder) batch 64: ${accIps.toFixed(1)} items/s${o.bert64 ? `   ratio accurate/BERT ${(accIps / o.bert64).toFixed(1)}×` : ""}`,
+    `\naccurate tier (int8 encoder) batch 64: ${accIps.toFixed(1)} items/s${o.bert ? `   ratio accurate/BERT ${(accIps / o.bert.ips64).toFixed(1)}×` : ""}`,
   );
 
   const sess = { executionProvider: "cpu" as const, intraOpThreads: o.threads, log: () => {} };
@@ -185,7 +181,7 @@ export async function benchTiers(o: TierBenchOptions): Promise<Record<string, un
   }
   await Promise.all([fast.close(), acc.close()]);
   // BERT-base on the same texts only where the BERT comparison was asked for (~25 texts/s here: a pass of 1,024 takes ~40 s).
-  const bertTexts = o.bert64 ? await bertOnTexts(o.accurateDir, sample, o.seconds, o.threads) : undefined;
+  const bertTexts = o.bert ? await bertOnTexts(o.bert, acc.tokenizer, acc.manifest.maxLen, sample, o.seconds) : undefined;
   if (bertTexts) {
     o.say(
       `BERT-base on the same ${sample.length} texts (${bertTexts.pieces.toFixed(1)} pieces per text, batches of 64 in length groups): ${bertTexts.ips.toFixed(1)} items/s`,
@@ -193,20 +189,26 @@ export async function benchTiers(o: TierBenchOptions): Promise<Record<string, un
   }
   const bertCell = (r: CurveRow) => [
     `${ips.get(r.config)!.toFixed(0)} items/s`,
-    o.bert64 ? `${(ips.get(r.config)! / o.bert64).toFixed(1)}×` : "–",
+    o.bert ? `${(ips.get(r.config)! / o.bert.ips64).toFixed(1)}×` : "–",
     bertTexts ? `${(ips.get(r.config)! / bertTexts.ips).toFixed(1)}×` : "–",
   ];
   o.say(
     `\ncascade curve (end to end: tokenise + run + decode, batches of 64 real texts; ×BERT = items/s over BERT-base session items/s at batch 64 and the bench's --seq-len; ×BERT same texts = over BERT-base reading these texts)`,
   );
-  const curve = formatCurve(rows, bertCell, ["items/s", "×BERT", "×BERT same texts"]);
+  const speedHead = ["items/s", "×BERT", "×BERT same texts"];
+  const curve = formatCurve(rows, bertCell, speedHead);
   // Without gold the figure columns are meaningless: keep config, share, items/s and both ×BERT.
   o.say(
     haveGold
       ? curve
       : curve
           .split("\n")
-          .map((l) => l.split(" | ").slice(0, 5).join(" | "))
+          .map((l) =>
+            l
+              .split(" | ")
+              .slice(0, 2 + speedHead.length)
+              .join(" | "),
+          )
           .join("\n"),
   );
 
