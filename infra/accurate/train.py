@@ -30,14 +30,16 @@ def tload(f):
     except TypeError: return torch.load(f)  # torch < 1.13
 
 
-def load_weights(path, n_layers_keep=None):
-    w = tload(path)
-    sd = {}
-    for k, v in w['state'].items():
-        sd[k] = (v['q'].float() * v['scale'].float()) if isinstance(v, dict) else v.float()
+def first_layers(sd, n):
+    """The state_dict without encoder layers n and above."""
+    return {k: v for k, v in sd.items() if not k.startswith('enc.layers.') or int(k.split('.')[2]) < n}
+
+
+def carry_weights(w, n_layers_keep=None):
+    """prep.py's pretrained encoder (weights.pt, loaded), its first N layers dequantised to fp32."""
     n = w['n_layers'] if not n_layers_keep else n_layers_keep
-    sd = {k: v for k, v in sd.items() if not k.startswith('enc.layers.') or int(k.split('.')[2]) < n}
-    return sd, n, w['vocab_ids']
+    state = first_layers(w['state'], n)
+    return {k: (v['q'].float() * v['scale'].float()) if isinstance(v, dict) else v.float() for k, v in state.items()}, n
 
 
 def save_chunks(sd, out, limit):
@@ -77,7 +79,7 @@ def load_init(folder, n_layers_keep, vocab_ids):
     n = len({k.split('.')[2] for k in sd if k.startswith('enc.layers.')})
     keep = n_layers_keep or n
     if keep > n: raise SystemExit(f'{folder} has {n} layers, {keep} asked')
-    return {k: v.float() for k, v in sd.items() if not k.startswith('enc.layers.') or int(k.split('.')[2]) < keep}, keep
+    return {k: v.float() for k, v in first_layers(sd, keep).items()}, keep
 
 
 def cpu_bf16():
@@ -209,8 +211,10 @@ def main():
     if device.type == 'cpu': torch.set_num_threads(os.cpu_count() or 1)  # Debian's torch starts with one thread
     if device.type == 'cuda': torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
     with lzma.open(os.path.join(a.carry, 'data.pt.xz')) as f: data = tload(io.BytesIO(f.read()))['rows']
-    sd, n_layers, vocab_ids = load_weights(os.path.join(a.carry, 'weights.pt'), a.layers)
-    if a.init: sd, n_layers = load_init(a.init, a.layers, vocab_ids)
+    carry = tload(os.path.join(a.carry, 'weights.pt')); vocab_ids = carry['vocab_ids']
+    # --init replaces the pretrained start point: the carry then only names the vocabulary.
+    sd, n_layers = load_init(a.init, a.layers, vocab_ids) if a.init else carry_weights(carry, a.layers)
+    del carry
     model = Multitask(n_layers, vocab=len(vocab_ids))
     missing, unexpected = model.load_state_dict(sd, strict=False)
     assert not unexpected and all(k.split('.')[0] in ('sent', 'topic', 'tags') for k in missing), (missing, unexpected)
