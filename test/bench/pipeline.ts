@@ -1,6 +1,7 @@
 /**
  * npm run bench:pipeline — items/s through ingest → score → Postgres on real Kafka + Postgres, against a plain
- * kafkajs consume → batch insert loop (the plumbing ceiling), run in the same process on the same input.
+ * kafkajs consume → batch insert loop (the plumbing ceiling), run in the same process on the same input, and against
+ * the same loop with the services' other two Kafka hops (the topology loop).
  * With an ONNX model (not the lexicon stand-in) the scorer serves what the scorer service serves: the tiers of
  * `SCORER_TIERS` (default cascade: fast model + accurate tier; `SCORER_TIERS=fast` for the fast model alone). The bench
  * also times that scorer end to end as `npm run bench:model` times that configuration, on the pipeline's own texts,
@@ -10,10 +11,10 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka, logLevel, type Consumer } from "kafkajs";
 import pg from "pg";
 import { createLogger } from "@finsentry/core";
-import { KafkaBus } from "@finsentry/bus";
+import { JavaCompatiblePartitioner, KafkaBus } from "@finsentry/bus";
 import { openDb } from "@finsentry/db";
 import { loadScorer } from "@finsentry/model";
 import {
@@ -43,11 +44,15 @@ const docs = texts.map((text, i) =>
   JSON.stringify({ source: "bench", published_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), text }),
 );
 
-async function produce(kafka: Kafka, topic: string) {
+async function createTopics(kafka: Kafka, topics: string[]) {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+  await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 3 })) });
   await admin.disconnect();
+}
+
+async function produce(kafka: Kafka, topic: string) {
+  await createTopics(kafka, [topic]);
   const p = kafka.producer();
   await p.connect();
   for (let i = 0; i < docs.length; i += 1000)
@@ -55,33 +60,53 @@ async function produce(kafka: Kafka, topic: string) {
   await p.disconnect();
 }
 
-/** Ceiling: consume the same messages and batch-insert them into one table, nothing else. */
-async function plainLoop(): Promise<number> {
+/**
+ * Plain kafkajs loops over the same messages, nothing else: the ceiling consumes them and batch-inserts them into one
+ * table; the topology loop adds the pipeline's two other Kafka hops around that insert (the ingest's produce to
+ * items.raw and its consume by the scorer, then the publish to items.scored) with the bus's producer settings, and no
+ * validation, scoring or second table. It shows what the services' Kafka topology costs by itself.
+ */
+async function plainLoop(hops: boolean): Promise<number> {
   const kafka = new Kafka({ brokers: KAFKA_BROKERS!, logLevel: logLevel.NOTHING });
-  const topic = uniqueName("bench.plain");
-  await produce(kafka, topic);
+  const [raw, mid, out] = ["raw", "mid", "out"].map((t) => uniqueName(`bench.plain.${t}`));
+  await produce(kafka, raw!);
+  if (hops) await createTopics(kafka, [mid!, out!]);
   const tdb = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: tdb.url });
   await pool.query("create table plain (id bigserial primary key, body jsonb not null)");
-  const consumer = kafka.consumer({ groupId: uniqueName("plain") });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  const producer = kafka.producer({ createPartitioner: JavaCompatiblePartitioner, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const send = (topic: string, values: string[]) =>
+    producer.send({ topic, acks: -1, messages: values.map((value, i) => ({ key: String(i), value })) });
+  const insert = (values: string[]) => pool.query("insert into plain (body) select * from unnest($1::jsonb[])", [values]);
   let done = 0;
+  const consumers: Consumer[] = [];
+  const consume = async (topic: string, handle: (values: string[]) => Promise<unknown>) => {
+    const consumer = kafka.consumer({ groupId: uniqueName("plain") });
+    consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        await handle(batch.messages.map((m) => m.value!.toString()));
+        const last = batch.messages[batch.messages.length - 1]!.offset;
+        resolveOffset(last);
+        await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      },
+    });
+  };
   const t0 = performance.now();
-  await consumer.run({
-    autoCommit: false,
-    eachBatch: async ({ batch, resolveOffset }) => {
-      const values = batch.messages.map((m) => m.value!.toString());
-      await pool.query("insert into plain (body) select * from unnest($1::jsonb[])", [values]);
-      const last = batch.messages[batch.messages.length - 1]!.offset;
-      resolveOffset(last);
-      await consumer.commitOffsets([{ topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
-      done += values.length;
-    },
+  if (hops) await consume(raw!, (values) => send(mid!, values));
+  await consume(hops ? mid! : raw!, async (values) => {
+    await insert(values);
+    if (hops) await send(out!, values);
+    done += values.length;
   });
   await waitFor(async () => done >= N, 600_000, 20);
   const secs = (performance.now() - t0) / 1000;
-  await consumer.disconnect();
+  for (const consumer of consumers) await consumer.disconnect();
+  await producer.disconnect();
   await pool.end();
   await tdb.drop();
   return N / secs;
@@ -217,14 +242,18 @@ console.log(
 );
 // The accurate tier (when the tiers need one) is loaded once and served beside each fast scorer, as the scorer does.
 const tiers = onnxDir ? await loadModelTiers(log, tierCfg) : null;
-const ceiling = await plainLoop();
+const ceiling = await plainLoop(false);
 console.log(`plain kafkajs consume → batch insert (ceiling): ${fmt(ceiling)} items/s`);
+const topology = await plainLoop(true);
+console.log(
+  `plain kafkajs, the services' topology (consume → produce → consume → batch insert + produce): ${fmt(topology)} items/s, ratio to the ceiling ${(topology / ceiling).toFixed(3)}`,
+);
 const before = tiers ? await modelEndToEnd(modelDir, tiers) : 0;
 const p = await pipeline(tiers);
 console.log(
   `finsentry ingest → score (${p.model}) → Postgres:  ${fmt(p.rate)} items/s (${fmt(p.steady)} from the first stored hand-off on)`,
 );
-console.log(`ratio pipeline / ceiling: ${(p.rate / ceiling).toFixed(3)}`);
+console.log(`ratio pipeline / ceiling: ${(p.rate / ceiling).toFixed(3)} (pipeline / topology loop: ${(p.rate / topology).toFixed(3)})`);
 if (tiers) {
   const after = await modelEndToEnd(modelDir, tiers);
   const e2e = (before + after) / 2;

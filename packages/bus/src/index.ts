@@ -2,6 +2,7 @@ export * from "./types.ts";
 export { BusClosedError, MemoryBus, type MemoryBusOptions } from "./memory.ts";
 export { errorSummary } from "./retry.ts";
 export { KafkaBus, type KafkaBusOptions } from "./kafka.ts";
+export { JavaCompatiblePartitioner } from "./murmur2.ts";
 import type { Logger } from "@finsentry/core";
 import type { Bus } from "./types.ts";
 import { KafkaBus } from "./kafka.ts";
