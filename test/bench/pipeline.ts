@@ -68,14 +68,14 @@ async function produce(kafka: Kafka, topic: string) {
  */
 async function plainLoop(hops: boolean): Promise<number> {
   const kafka = new Kafka({ brokers: KAFKA_BROKERS!, logLevel: logLevel.NOTHING });
-  const [raw, mid, out] = ["raw", "mid", "out"].map((t) => uniqueName(`bench.plain.${t}`));
-  await produce(kafka, raw!);
-  if (hops) await createTopics(kafka, [mid!, out!]);
+  const [raw, mid, out] = [uniqueName("bench.plain.raw"), uniqueName("bench.plain.mid"), uniqueName("bench.plain.out")];
+  await produce(kafka, raw);
+  if (hops) await createTopics(kafka, [mid, out]);
   const tdb = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: tdb.url });
   await pool.query("create table plain (id bigserial primary key, body jsonb not null)");
   const producer = kafka.producer({ createPartitioner: JavaCompatiblePartitioner, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  if (hops) await producer.connect();
   const send = (topic: string, values: string[]) =>
     producer.send({ topic, acks: -1, messages: values.map((value, i) => ({ key: String(i), value })) });
   const insert = (values: string[]) => pool.query("insert into plain (body) select * from unnest($1::jsonb[])", [values]);
@@ -97,16 +97,16 @@ async function plainLoop(hops: boolean): Promise<number> {
     });
   };
   const t0 = performance.now();
-  if (hops) await consume(raw!, (values) => send(mid!, values));
-  await consume(hops ? mid! : raw!, async (values) => {
+  if (hops) await consume(raw, (values) => send(mid, values));
+  await consume(hops ? mid : raw, async (values) => {
     await insert(values);
-    if (hops) await send(out!, values);
+    if (hops) await send(out, values);
     done += values.length;
   });
   await waitFor(async () => done >= N, 600_000, 20);
   const secs = (performance.now() - t0) / 1000;
   for (const consumer of consumers) await consumer.disconnect();
-  await producer.disconnect();
+  if (hops) await producer.disconnect();
   await pool.end();
   await tdb.drop();
   return N / secs;
